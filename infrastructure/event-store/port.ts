@@ -1,0 +1,86 @@
+/**
+ * The event store port. Both adapters (PostgreSQL/PGlite and EventStoreDB) pass
+ * one contract suite (`contract.ts`), so everything above this file is written
+ * against these types only.
+ */
+
+/** `no_stream`: the stream must not exist. `any`: no check. A bigint: the revision of the stream's last event. */
+export type ExpectedRevision = 'no_stream' | 'any' | bigint;
+
+export type EventMetadata = {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /** Who caused it: `user:<accountId>`, `system:<job>`, `venue:<name>`. */
+  readonly actor?: string;
+  readonly idempotencyKey?: string;
+  readonly [key: string]: unknown;
+};
+
+/** An event about to be appended. `id` is deterministic where a retry is possible (UUIDv5 of the idempotency key or FIX ExecID). */
+export type EventData = {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata?: EventMetadata;
+};
+
+export type RecordedEvent = {
+  readonly id: string;
+  readonly streamId: string;
+  /** 0-based position of this event in its stream. */
+  readonly revision: bigint;
+  /** Position in the global order ($all). Strictly increasing in the order subscribers see events. */
+  readonly position: bigint;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly createdAtMs: number;
+};
+
+export type AppendResult =
+  | { readonly kind: 'Appended'; readonly nextRevision: bigint; readonly position: bigint }
+  | { readonly kind: 'RevisionConflict'; readonly streamId: string; readonly expected: ExpectedRevision; readonly actual: bigint | 'no_stream' };
+
+export type ReadStreamOptions = {
+  /** Inclusive. Default 0. */
+  readonly fromRevision?: bigint;
+  readonly maxCount?: number;
+};
+
+export type AllFilter = {
+  /** Keep only these event types. */
+  readonly eventTypes?: readonly string[];
+  /** Keep only streams whose id starts with one of these prefixes. */
+  readonly streamPrefixes?: readonly string[];
+};
+
+export type ReadAllOptions = {
+  /** Exclusive: events strictly after this position. Default: from the beginning. */
+  readonly fromPosition?: bigint;
+  readonly maxCount?: number;
+  readonly filter?: AllFilter;
+};
+
+export type SubscribeOptions = {
+  readonly fromPosition?: bigint;
+  readonly filter?: AllFilter;
+  /** Ends the subscription: the iterator returns after the event in hand. */
+  readonly signal?: AbortSignal;
+};
+
+export interface EventStore {
+  appendToStream(streamId: string, events: readonly EventData[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  /** Catch-up from `fromPosition`, then live. Never skips an event committed late by a slower transaction. */
+  subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent>;
+  /** The position of the last event a subscriber can see now (0n when empty). */
+  headPosition(): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+export const collect = async <T>(iterable: AsyncIterable<T>): Promise<T[]> => {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+};
