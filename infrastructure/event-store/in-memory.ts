@@ -40,9 +40,16 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
   };
 
   async function* readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const stream = streams.get(streamId) ?? [];
+    if (options.direction === 'backwards') {
+      const from = Math.min(Number(options.fromRevision ?? BigInt(stream.length - 1)), stream.length - 1);
+      const to = options.maxCount === undefined ? 0 : Math.max(0, from + 1 - options.maxCount);
+      for (let i = from; i >= to; i -= 1) yield stream[i]!;
+      return;
+    }
     const from = Number(options.fromRevision ?? 0n);
     const to = options.maxCount === undefined ? undefined : from + options.maxCount;
-    yield* (streams.get(streamId) ?? []).slice(from, to);
+    yield* stream.slice(from, to);
   }
 
   async function* readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {

@@ -45,6 +45,8 @@ export type ReadStreamOptions = {
   /** Inclusive. Default 0. */
   readonly fromRevision?: bigint;
   readonly maxCount?: number;
+  /** `backwards` starts at `fromRevision` (default: the last event) and walks down; used to read the latest snapshot. */
+  readonly direction?: 'forwards' | 'backwards';
 };
 
 export type AllFilter = {

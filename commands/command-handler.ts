@@ -1,0 +1,78 @@
+import * as E from 'fp-ts/Either';
+import { v5 as uuidv5 } from 'uuid';
+import { invariant } from '../domain/invariant';
+import type { EventMetadata, EventStore } from '../infrastructure/event-store/port';
+import type { Decider, EventCodec } from './decider';
+import { loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot } from './stream-loader';
+
+export const COMMAND_ATTEMPTS_MAX = 5; // read-decide-append rounds per command
+export const RETRY_BACKOFF_MS = 5; // multiplied by the attempt number, plus jitter
+
+/** Namespace of every deterministic event id this service derives (UUIDv5). Never change it: retries depend on it. */
+export const EVENT_ID_NAMESPACE = '6f1b5c3e-2d4a-5b8e-9c7f-0a1b2c3d4e5f';
+
+export const ConcurrencyRetriesExhausted = 'SYS_CONCURRENCY_RETRIES_EXHAUSTED' as const;
+export type ConcurrencyExhausted = { readonly code: typeof ConcurrencyRetriesExhausted; readonly message: string };
+
+export type CommandOutcome<State, Event> = {
+  readonly events: readonly Event[];
+  /** State after the events (before them, when the decision was to write nothing). */
+  readonly state: State;
+  /** Global position of the last event written (or of the stream's head position when nothing was written). */
+  readonly position: bigint;
+};
+
+export type CommandHooks = {
+  readonly onConflictRetry?: (streamId: string, attempt: number) => void;
+  readonly onAppendMs?: (durationMs: number) => void;
+};
+
+export type HandleOptions = {
+  readonly streamId: string;
+  /**
+   * Event ids are derived from this (UUIDv5 of stream, id source and index): a retried command that reaches
+   * the store again writes the same ids at the same place, which the store takes as a no-op success.
+   */
+  readonly eventIdSource: string;
+  readonly metadata: EventMetadata;
+  readonly stateVersion: number;
+  readonly hooks?: CommandHooks;
+};
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const deterministicEventId = (streamId: string, eventIdSource: string, index: number): string =>
+  uuidv5(`${streamId}/${eventIdSource}/${index}`, EVENT_ID_NAMESPACE);
+
+/** Read, decide, append at the revision read; a revision conflict is retried a bounded number of times. */
+export const handleCommand = async <C, S, Ev, R>(
+  store: EventStore, decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, command: C, options: HandleOptions,
+): Promise<E.Either<R | ConcurrencyExhausted, CommandOutcome<S, Ev>>> => {
+  const { streamId, eventIdSource, metadata, stateVersion, hooks } = options;
+  for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
+    const loaded = await loadStream(store, streamId, decider, codec, stateVersion);
+    const decision = decider.decide(command, loaded.state);
+    if (E.isLeft(decision)) return decision;
+    const events = decision.right;
+    if (events.length === 0) return E.right({ events, state: loaded.state, position: await store.headPosition() });
+
+    const startedAtMs = performance.now();
+    const outcome = await store.appendToStream(
+      streamId,
+      events.map((event, index) => ({ id: deterministicEventId(streamId, eventIdSource, index), ...codec.encode(event), metadata })),
+      { expectedRevision: loaded.revision },
+    );
+    hooks?.onAppendMs?.(performance.now() - startedAtMs);
+    if (outcome.kind === 'Appended') {
+      const state = events.reduce(decider.evolve, loaded.state);
+      if (loaded.eventsSinceSnapshot + events.length >= SNAPSHOT_EVERY_EVENTS) {
+        await writeSnapshot(store, streamId, stateVersion, outcome.nextRevision, state, deterministicEventId(streamId, `snapshot/${outcome.nextRevision}`, 0));
+      }
+      return E.right({ events, state, position: outcome.position });
+    }
+    invariant(outcome.kind === 'RevisionConflict', 'append returned an unknown outcome');
+    hooks?.onConflictRetry?.(streamId, attempt);
+    await sleepMs(RETRY_BACKOFF_MS * attempt + Math.floor(Math.random() * RETRY_BACKOFF_MS));
+  }
+  return E.left({ code: ConcurrencyRetriesExhausted, message: `${streamId}: ${COMMAND_ATTEMPTS_MAX} attempts lost to concurrent writers` });
+};

@@ -1,0 +1,53 @@
+import * as E from 'fp-ts/Either';
+import { invariant } from '../domain/invariant';
+import type { EventStore } from '../infrastructure/event-store/port';
+import type { Decider, EventCodec } from './decider';
+
+/** A state snapshot is written after every this many events, so a load reads one snapshot plus a short tail. */
+export const SNAPSHOT_EVERY_EVENTS = 200;
+
+export const snapshotStreamOf = (streamId: string): string => `${streamId}-snapshot`;
+
+export type LoadedStream<State> = {
+  readonly state: State;
+  /** Revision of the stream's last event, or `no_stream`. */
+  readonly revision: bigint | 'no_stream';
+  readonly eventsSinceSnapshot: number;
+};
+
+type SnapshotData = { readonly stateVersion: number; readonly revision: string; readonly state: unknown };
+
+const isSnapshotData = (data: unknown): data is SnapshotData =>
+  typeof data === 'object' && data !== null && 'stateVersion' in data && 'revision' in data && 'state' in data;
+
+/**
+ * Reads the latest snapshot (if its state shape is the current one) and folds the tail.
+ * An event that fails its codec is a broken stream, not a user error: it throws.
+ */
+export const loadStream = async <C, S, Ev, R>(
+  store: EventStore, streamId: string, decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, stateVersion: number,
+): Promise<LoadedStream<S>> => {
+  let state = decider.initialState;
+  let revision: bigint | 'no_stream' = 'no_stream';
+  for await (const snapshot of store.readStream(snapshotStreamOf(streamId), { direction: 'backwards', maxCount: 1 })) {
+    if (isSnapshotData(snapshot.data) && snapshot.data.stateVersion === stateVersion) {
+      state = snapshot.data.state as S;
+      revision = BigInt(snapshot.data.revision);
+    }
+  }
+  let eventsSinceSnapshot = 0;
+  const fromRevision = revision === 'no_stream' ? 0n : revision + 1n;
+  for await (const recorded of store.readStream(streamId, { fromRevision })) {
+    const decoded = codec.decode(recorded.type, recorded.data);
+    invariant(E.isRight(decoded), `event ${recorded.id} at ${streamId}@${recorded.revision} fails its codec`);
+    state = decider.evolve(state, decoded.right);
+    revision = recorded.revision;
+    eventsSinceSnapshot += 1;
+  }
+  return { state, revision, eventsSinceSnapshot };
+};
+
+export const writeSnapshot = async (store: EventStore, streamId: string, stateVersion: number, revision: bigint, state: unknown, snapshotId: string): Promise<void> => {
+  const data: SnapshotData = { stateVersion, revision: revision.toString(), state };
+  await store.appendToStream(snapshotStreamOf(streamId), [{ id: snapshotId, type: 'StateSnapshotted', data }], { expectedRevision: 'any' });
+};
