@@ -1,0 +1,41 @@
+import { createInMemoryEventStore } from '../../infrastructure/event-store/in-memory';
+import { createHttpApp } from '../../infrastructure/http/server';
+import { createInMemoryIdempotencyStore } from '../../infrastructure/idempotency/in-memory-store';
+import { createLogger } from '../../infrastructure/logging';
+import { createMetrics } from '../../infrastructure/metrics';
+import { verifyAccessToken } from '../../infrastructure/auth/jwt';
+import { createUsersRouter } from './router';
+
+const SECRET = 'embedded-mode-secret-0123456789-0123456789';
+
+/** Embedded mode: in-memory event store and idempotency store, the same routes. */
+describe('users router (embedded stores)', () => {
+  it('answers 500 when opening the account fails, keeps nothing, and the retry opens it', async () => {
+    let failOpen = true;
+    const opened: string[] = [];
+    const http = createHttpApp({
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: {},
+      routers: [createUsersRouter({
+        store: createInMemoryEventStore(), idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: SECRET, logger: createLogger({ level: 'silent' }),
+        nowMs: () => Date.UTC(2026, 0, 2),
+        openAccount: async (accountId) => { if (failOpen) { failOpen = false; throw new Error('account decider down'); } opened.push(accountId); },
+      })],
+    });
+    const port = await http.start(0);
+    try {
+      const post = () => fetch(`http://127.0.0.1:${port}/v1/accounts`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'X-Idempotency-Key': 'k1' },
+        body: JSON.stringify({ email: 'embedded@example.com', password: 'long enough pass', first_name: 'Em', date_of_birth: '2008-01-02' }),
+      });
+      const failed = await post();
+      expect(failed.status).toBe(500);
+      const retried = await post();
+      expect(retried.status).toBe(201);
+      const body = await retried.json() as { account_id: string; token: string };
+      expect(opened).toEqual([body.account_id]);
+      expect(verifyAccessToken(body.token, SECRET)).toEqual({ accountId: body.account_id });
+    } finally {
+      await http.stop();
+    }
+  });
+});

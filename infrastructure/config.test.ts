@@ -1,0 +1,40 @@
+import * as E from 'fp-ts/Either';
+import { DEFAULT_PORT, JSON_BODY_BYTES_MAX_DEFAULT, loadConfig, parseConfig, warnAboutConfig } from './config';
+
+const SECRET = 'x'.repeat(40);
+
+describe('config', () => {
+  it('defaults to embedded mode with a generated secret and port 8080', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ mode: 'embedded', port: DEFAULT_PORT, jsonBodyBytesMax: JSON_BODY_BYTES_MAX_DEFAULT, jwtSecretGenerated: true, redisUrl: undefined });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}).jwtSecret).not.toBe(config.jwtSecret);
+  });
+
+  it('warns about a generated secret outside tests', () => {
+    const warnings: string[] = [];
+    warnAboutConfig(loadConfig({}), { warn: (_o, msg) => warnings.push(msg) });
+    warnAboutConfig(loadConfig({ RUN_MODE: 'test' }), { warn: (_o, msg) => warnings.push(msg) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('JWT_SECRET');
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({ RUN_MODE: 'distributed', PORT: '9090', JWT_SECRET: SECRET, REDIS_URL: 'redis://r:6379', DATABASE_URL: 'postgres://p/db', NATS_URL: 'nats://n:4222', EVENTSTORE_URL: 'esdb://e:2113?tls=false', JSON_BODY_BYTES_MAX: '1024' });
+    expect(config).toMatchObject({ mode: 'distributed', port: 9090, jwtSecret: SECRET, jwtSecretGenerated: false, redisUrl: 'redis://r:6379', jsonBodyBytesMax: 1024 });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ RUN_MODE: 'production' }, 'RUN_MODE'],
+    [{ JSON_BODY_BYTES_MAX: '0' }, 'JSON_BODY_BYTES_MAX'],
+    [{ RUN_MODE: 'distributed' }, 'JWT_SECRET is required'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least'],
+  ])('refuses %j with a message naming %s', (env, name) => {
+    const parsed = parseConfig(env);
+    expect(E.isLeft(parsed) && parsed.left).toContain(name);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});

@@ -1,0 +1,109 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
+import { JSON_BODY_BYTES_MAX_DEFAULT, SHUTDOWN_GRACE_MS_DEFAULT } from '../config';
+import type { Logger } from '../logging';
+import { metrics as processMetrics, type Metrics } from '../metrics';
+import { correlation } from './correlation';
+import { errorHandler, notFound } from './error-handler';
+import { healthz, type ReadinessCheck } from './health';
+import { requestMetrics } from './request-metrics';
+
+export type HttpAppOptions = {
+  readonly logger: Logger;
+  /** Routers carry full paths (`/v1/orders`) and are mounted at the root in this order. */
+  readonly routers: readonly Router[];
+  /** Served at `GET /v1/openapi.json`. */
+  readonly openApiDocument: object;
+  readonly readiness?: ReadinessCheck;
+  readonly metrics?: Metrics;
+  readonly jsonBodyBytesMax?: number;
+  /** How long `stop()` lets in-flight requests finish before cutting their connections. */
+  readonly shutdownGraceMs?: number;
+  /** Closed by `stop()` after the server, in order (event store, Redis, ...). */
+  readonly resources?: ReadonlyArray<{ readonly name: string; close(): Promise<void> }>;
+};
+
+export type HttpApp = {
+  readonly app: Express;
+  /** Listens on `port` (0 for an ephemeral one) and resolves with the bound port. */
+  start(port: number, host?: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes the resources. Idempotent. */
+  stop(): Promise<void>;
+};
+
+const alwaysReady: ReadinessCheck = async () => ({ ready: true });
+
+export const createHttpApp = (options: HttpAppOptions): HttpApp => {
+  const { logger } = options;
+  const metrics = options.metrics ?? processMetrics;
+  let draining = false;
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(correlation(logger));
+  app.use(requestMetrics(metrics));
+  // While draining, every keep-alive connection is told to close after its current response, so close() is not held open.
+  const active = new Set<Response>();
+  app.use(((_req, res, next) => {
+    if (draining) res.setHeader('Connection', 'close');
+    active.add(res);
+    res.on('close', () => active.delete(res));
+    next();
+  }) as RequestHandler);
+  app.use(express.json({ limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true }));
+
+  app.get('/healthz', healthz(options.readiness ?? alwaysReady, () => draining));
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  app.get('/v1/openapi.json', (_req, res) => { res.json(options.openApiDocument); });
+  for (const router of options.routers) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  const start = (port: number, host = '127.0.0.1'): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const listening = app.listen(port, host, (error?: Error) => {
+        if (error) { reject(error); return; }
+        const bound = (listening.address() as AddressInfo).port;
+        logger.info({ port: bound }, 'http server listening');
+        resolve(bound);
+      });
+      server = listening;
+    });
+
+  const closeServer = (s: Server, graceMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn({ graceMs }, 'shutdown grace elapsed: closing remaining connections');
+        s.closeAllConnections();
+      }, graceMs);
+      s.close(() => { clearTimeout(timer); resolve(); });
+      // Idle keep-alive sockets would hold close() open until the grace ends; busy ones finish first.
+      s.closeIdleConnections();
+    });
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      draining = true;
+      for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
+      if (server) await closeServer(server, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS_DEFAULT);
+      for (const resource of options.resources ?? []) {
+        try {
+          await resource.close();
+        } catch (err) {
+          logger.error({ err, resource: resource.name }, 'resource failed to close');
+        }
+      }
+      logger.info('http server stopped');
+    })();
+    return stopping;
+  };
+
+  return { app, start, stop };
+};

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { IDEMPOTENCY_TTL_MS_DEFAULT } from '../config';
+import { apiError, sendError } from '../http/errors';
+import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
+import { requestFingerprint } from './fingerprint';
+import type { IdempotencyStore, StoredResponse } from './store';
+
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+export const IDEMPOTENCY_HEADER_LEGACY = 'X-Idempotency-Key';
+export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
+/** A crashed process leaves its marker behind; this is how long the key stays blocked. Longer than any request. */
+export const IN_FLIGHT_TTL_MS = 30_000;
+/** Headers replayed with a stored response; the rest are per-attempt (correlation id, date). */
+export const REPLAYED_HEADERS: readonly string[] = ['content-type', 'etag', 'location'];
+export const REPLAYED_MARKER_HEADER = 'Idempotent-Replayed';
+
+const KEY_PATTERN = /^[\x21-\x7e]+$/;
+
+export type IdempotencyOptions = {
+  readonly store: IdempotencyStore;
+  /** The namespace of a key: the account for authenticated routes, the route itself for sign-up. */
+  readonly scope: (req: Request, res: Response) => string;
+  readonly ttlMs?: number;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+};
+
+const readKey = (req: Request): { key?: string; problem?: string } => {
+  const primary = req.get(IDEMPOTENCY_HEADER);
+  const legacy = req.get(IDEMPOTENCY_HEADER_LEGACY);
+  if (primary !== undefined && legacy !== undefined && primary !== legacy) return { problem: 'Idempotency-Key and X-Idempotency-Key differ' };
+  const key = primary ?? legacy;
+  if (key === undefined || key === '') return {};
+  if (key.length > IDEMPOTENCY_KEY_CHARS_MAX || !KEY_PATTERN.test(key)) return { problem: `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_CHARS_MAX} printable ASCII characters` };
+  return { key };
+};
+
+const replay = (res: Response, stored: StoredResponse): void => {
+  for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
+  res.setHeader(REPLAYED_MARKER_HEADER, 'true');
+  res.status(stored.status).send(Buffer.from(stored.body, 'utf8'));
+};
+
+/**
+ * For every mutating route, after authentication and body parsing. The first
+ * request with a key runs; its response (unless 5xx) is kept for `ttlMs` and
+ * returned again for the same key and body. The key is on
+ * `res.locals.idempotencyKey` for handlers that derive deterministic ids.
+ */
+export const idempotency = (options: IdempotencyOptions): RequestHandler => async (req, res, next) => {
+  const { key, problem } = readKey(req);
+  if (problem !== undefined) { sendError(res, apiError('VALIDATION_FAILED', problem, IDEMPOTENCY_HEADER)); return; }
+  if (key === undefined) { sendError(res, apiError('IDEMPOTENCY_KEY_MISSING', `${IDEMPOTENCY_HEADER} header is required on this route`)); return; }
+
+  const storeKey = `${options.scope(req, res)}:${key}`;
+  const fingerprint = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
+  const owner = randomUUID();
+  const outcome = await options.store.begin(storeKey, { state: 'in_flight', fingerprint, owner }, IN_FLIGHT_TTL_MS);
+  if (outcome.kind === 'existing') {
+    const { record } = outcome;
+    const result = record.fingerprint !== fingerprint ? 'reused' : record.state === 'in_flight' ? 'in_flight' : 'replayed';
+    options.metrics?.idempotencyReplays.inc({ outcome: result });
+    if (result === 'reused') sendError(res, apiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request'));
+    else if (result === 'in_flight') sendError(res, apiError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'a request with this Idempotency-Key is still running'));
+    else if (record.state === 'done') replay(res, record.response);
+    return;
+  }
+
+  res.locals.idempotencyKey = key;
+  const log = (res.locals.log as Logger | undefined) ?? options.logger;
+  let settled = false;
+  const originalSend = res.send.bind(res);
+  // The record is written before the response leaves, so a client that retries at once finds it done.
+  res.send = ((body?: unknown) => {
+    if (settled || (body !== null && typeof body === 'object' && !Buffer.isBuffer(body))) return originalSend(body);
+    settled = true;
+    const text = Buffer.isBuffer(body) ? body.toString('utf8') : body === undefined ? '' : String(body);
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = res.getHeader(name);
+      if (value !== undefined) headers[name] = String(value);
+    }
+    const write = res.statusCode >= 500
+      ? options.store.abandon(storeKey, owner)
+      : options.store.complete(storeKey, owner, { state: 'done', fingerprint, response: { status: res.statusCode, body: text, headers } }, options.ttlMs ?? IDEMPOTENCY_TTL_MS_DEFAULT);
+    write.catch((err: unknown) => log.error({ err }, 'idempotency record not written')).finally(() => originalSend(body));
+    return res;
+  }) as Response['send'];
+  // A response sent without `send` (a bare `end`, a dropped connection) leaves nothing to replay: free the key.
+  res.on('close', () => {
+    if (settled) return;
+    settled = true;
+    options.store.abandon(storeKey, owner).catch((err: unknown) => log.error({ err }, 'idempotency marker not removed'));
+  });
+  next();
+};

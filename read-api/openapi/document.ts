@@ -1,0 +1,113 @@
+import { errorStatusTable } from '../../infrastructure/http/errors';
+import { components } from './schemas';
+
+/**
+ * The trading API as clients see it, every route included, also the ones other
+ * components mount (`assertRoutesMatchOpenApi` keeps this honest). Error
+ * responses list the codes a route can answer; the full code→status table is
+ * in `x-error-codes`.
+ */
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const ok = (description: string, schema: object) => ({ description, content: json(schema) });
+const errors = (...codes: string[]) => {
+  const table = errorStatusTable();
+  const byStatus = new Map<number, string[]>();
+  for (const code of codes) {
+    const status = code === 'UNKNOWN_SYMBOL_PATH' ? 404 : table.get(code) ?? 500;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code === 'UNKNOWN_SYMBOL_PATH' ? 'UNKNOWN_SYMBOL' : code]);
+  }
+  return Object.fromEntries([...byStatus].map(([status, list]) => [String(status), { description: list.join(' | '), content: json(ref('Error')) }]));
+};
+const bearer = [{ bearer: [] }];
+const idem = { $ref: '#/components/parameters/IdempotencyKey' };
+const body = (name: string) => ({ required: true, content: json(ref(name)) });
+const COMMON = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'INTERNAL'];
+const IDEMPOTENT = ['IDEMPOTENCY_KEY_MISSING', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_REQUEST_IN_FLIGHT'];
+
+export const buildOpenApiDocument = () => ({
+  openapi: '3.1.0',
+  info: { title: 'Brokerage trading API', version: '1.0.0', description: 'Money, prices and quantities are decimal strings; a JSON number in such a field is refused. Request bodies are closed: unknown fields are refused.' },
+  servers: [{ url: '/' }],
+  'x-error-codes': Object.fromEntries(errorStatusTable()),
+  components,
+  paths: {
+    '/v1/accounts': {
+      post: {
+        operationId: 'signUp', summary: 'Open an account', parameters: [idem], requestBody: body('SignUp'),
+        responses: { '201': ok('Account opened', ref('Session')), ...errors(...COMMON, ...IDEMPOTENT, 'EMAIL_TAKEN') },
+      },
+    },
+    '/v1/sessions': {
+      post: {
+        operationId: 'logIn', summary: 'Log in', requestBody: body('LogIn'),
+        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS') },
+      },
+    },
+    '/v1/transfers': {
+      post: {
+        operationId: 'createTransfer', summary: 'Deposit or withdraw cash', security: bearer, parameters: [idem], requestBody: body('TransferRequest'),
+        responses: { '201': ok('Transfer accepted', ref('Transfer')), ...errors(...COMMON, ...IDEMPOTENT, 'UNAUTHENTICATED', 'INSUFFICIENT_WITHDRAWABLE_CASH', 'ACCOUNT_RESTRICTED', 'ACCOUNT_NOT_FOUND', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED') },
+      },
+    },
+    '/v1/orders': {
+      post: {
+        operationId: 'placeOrder', summary: 'Place an order (acknowledgement, not fill)', security: bearer, parameters: [idem], requestBody: body('PlaceOrder'),
+        responses: {
+          '201': ok('Order accepted', ref('OrderAccepted')),
+          ...errors(...COMMON, ...IDEMPOTENT, 'UNAUTHENTICATED', 'INVALID_ORDER', 'UNKNOWN_SYMBOL', 'INSUFFICIENT_BUYING_POWER', 'INSUFFICIENT_SHARES',
+            'SYMBOL_HALTED', 'PRICE_UNREASONABLE', 'POSITION_LIMIT_EXCEEDED', 'ACCOUNT_RESTRICTED', 'PDT_RESTRICTION', 'RATE_LIMIT_EXCEEDED',
+            'DUPLICATE_ORDER', 'ACCOUNT_NOT_FOUND', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED'),
+        },
+      },
+    },
+    '/v1/orders/{id}': {
+      get: {
+        operationId: 'getOrder', summary: 'One order of the caller', security: bearer,
+        parameters: [{ $ref: '#/components/parameters/OrderId' }, { $ref: '#/components/parameters/ConsistencyPosition' }],
+        responses: { '200': ok('The order', ref('Order')), ...errors('UNAUTHENTICATED', 'ORDER_NOT_FOUND', 'INTERNAL') },
+      },
+      patch: {
+        operationId: 'replaceOrder', summary: 'Modify an open order', security: bearer,
+        parameters: [{ $ref: '#/components/parameters/OrderId' }, idem, { $ref: '#/components/parameters/IfMatch' }], requestBody: body('ReplaceOrder'),
+        responses: {
+          '200': ok('Replace requested', ref('OrderReplacing')),
+          ...errors(...COMMON, ...IDEMPOTENT, 'UNAUTHENTICATED', 'ORDER_NOT_FOUND', 'VERSION_MISMATCH', 'INVALID_TRANSITION', 'INVALID_ORDER', 'INSUFFICIENT_BUYING_POWER', 'PRICE_UNREASONABLE', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED'),
+        },
+      },
+      delete: {
+        operationId: 'cancelOrder', summary: 'Cancel an open order (asynchronous)', security: bearer,
+        parameters: [{ $ref: '#/components/parameters/OrderId' }, idem],
+        responses: { '200': ok('Cancel requested', ref('OrderCancelling')), ...errors('INTERNAL', ...IDEMPOTENT, 'UNAUTHENTICATED', 'ORDER_NOT_FOUND', 'INVALID_TRANSITION', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED') },
+      },
+    },
+    '/v1/assets': {
+      get: {
+        operationId: 'listAssets', summary: 'Tradable assets',
+        parameters: [{ name: 'symbol', in: 'query', required: false, schema: { type: 'string' } }],
+        responses: { '200': ok('Assets', { type: 'object', required: ['assets'], properties: { assets: { type: 'array', items: ref('Asset') } } }), ...errors('VALIDATION_FAILED') },
+      },
+    },
+    '/v1/assets/{symbol}': {
+      get: {
+        operationId: 'getAsset', summary: 'One asset', parameters: [{ $ref: '#/components/parameters/Symbol' }],
+        responses: { '200': ok('The asset', ref('Asset')), ...errors('UNKNOWN_SYMBOL_PATH') },
+      },
+    },
+    '/healthz': {
+      get: {
+        operationId: 'health', summary: 'Liveness and readiness',
+        responses: {
+          '200': ok('Ready', { type: 'object', properties: { status: { const: 'ok' }, checks: { type: 'object' } } }),
+          '503': ok('Not ready or draining', { type: 'object', properties: { status: { enum: ['unavailable', 'draining'] }, checks: { type: 'object' } } }),
+        },
+      },
+    },
+    '/metrics': {
+      get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+    },
+    '/v1/openapi.json': {
+      get: { operationId: 'openApi', summary: 'This document', responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }) } },
+    },
+  },
+});

@@ -1,0 +1,126 @@
+/** Reusable OpenAPI 3.1 (JSON Schema 2020-12) pieces of the trading API document. */
+const decimal = (description: string, example: string) => ({ type: 'string', pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', description, examples: [example] });
+
+export const components = {
+  securitySchemes: {
+    bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256 access token from POST /v1/accounts or POST /v1/sessions' },
+  },
+  parameters: {
+    IdempotencyKey: {
+      name: 'Idempotency-Key', in: 'header', required: true,
+      description: 'Required on every mutating route (X-Idempotency-Key is accepted too). Same key and body: the first response again; other body: 422; still running: 409. Kept 24 h.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+    },
+    OrderId: { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+    Symbol: { name: 'symbol', in: 'path', required: true, schema: { type: 'string', examples: ['AAPL'] } },
+    IfMatch: { name: 'If-Match', in: 'header', required: true, description: 'The order etag from the last response', schema: { type: 'string' } },
+    ConsistencyPosition: {
+      name: 'X-Consistency-Position', in: 'header', required: false,
+      description: 'A `position` from a command response: the read waits (bounded) until the read model has caught up with it',
+      schema: { $ref: '#/components/schemas/Position' },
+    },
+  },
+  schemas: {
+    Error: {
+      type: 'object', required: ['error'], additionalProperties: false,
+      properties: {
+        error: {
+          type: 'object', required: ['code', 'message'], additionalProperties: false,
+          properties: {
+            code: { type: 'string', description: 'Stable code, never renamed', examples: ['INSUFFICIENT_BUYING_POWER'] },
+            message: { type: 'string' },
+            field: { type: 'string', description: 'JSON path of the offending field or header', examples: ['limit_price'] },
+          },
+        },
+      },
+    },
+    Cash: decimal('Cash amount, 2 decimals', '500.00'),
+    Price: decimal('Price, up to 4 decimals', '185.50'),
+    Quantity: decimal('Shares, up to 6 decimals (fractional shares)', '10.5'),
+    Position: { type: 'string', pattern: '^[0-9]+$', description: 'Commit position of the events written, for read-after-write' },
+    SignUp: {
+      type: 'object', required: ['email', 'password'], additionalProperties: false,
+      properties: {
+        email: { type: 'string', format: 'email', maxLength: 254 },
+        password: { type: 'string', minLength: 10, maxLength: 128 },
+        first_name: { type: 'string', minLength: 1, maxLength: 100 },
+        last_name: { type: 'string', minLength: 1, maxLength: 100 },
+        date_of_birth: { type: 'string', format: 'date' },
+      },
+    },
+    LogIn: {
+      type: 'object', required: ['email', 'password'], additionalProperties: false,
+      properties: { email: { type: 'string', format: 'email' }, password: { type: 'string', minLength: 1, maxLength: 128 } },
+    },
+    Session: {
+      type: 'object', required: ['account_id', 'token'],
+      properties: { account_id: { type: 'string', format: 'uuid' }, token: { type: 'string' } },
+    },
+    TransferRequest: {
+      type: 'object', required: ['direction', 'amount'], additionalProperties: false,
+      properties: { direction: { enum: ['deposit', 'withdrawal'] }, amount: { $ref: '#/components/schemas/Cash' } },
+    },
+    Transfer: {
+      type: 'object', required: ['transfer_id', 'status', 'amount', 'position'],
+      properties: {
+        transfer_id: { type: 'string', format: 'uuid' }, status: { type: 'string' }, amount: { $ref: '#/components/schemas/Cash' },
+        instant_credit: { $ref: '#/components/schemas/Cash' }, position: { $ref: '#/components/schemas/Position' },
+      },
+    },
+    PlaceOrder: {
+      type: 'object', required: ['symbol', 'side', 'type'], additionalProperties: false,
+      description: 'Exactly one of quantity or notional. limit_price for limit and stop_limit; stop_price for stop and stop_limit.',
+      properties: {
+        symbol: { type: 'string', examples: ['AAPL'] },
+        side: { enum: ['buy', 'sell'] },
+        type: { enum: ['market', 'limit', 'stop', 'stop_limit'] },
+        quantity: { $ref: '#/components/schemas/Quantity' },
+        notional: { $ref: '#/components/schemas/Cash' },
+        limit_price: { $ref: '#/components/schemas/Price' },
+        stop_price: { $ref: '#/components/schemas/Price' },
+        time_in_force: { enum: ['day', 'gtc', 'ioc', 'fok'], default: 'day' },
+        extended_hours: { type: 'boolean', default: false },
+      },
+    },
+    ReplaceOrder: {
+      type: 'object', additionalProperties: false, minProperties: 1,
+      properties: {
+        quantity: { $ref: '#/components/schemas/Quantity' },
+        limit_price: { $ref: '#/components/schemas/Price' },
+        stop_price: { $ref: '#/components/schemas/Price' },
+        time_in_force: { enum: ['day', 'gtc', 'ioc', 'fok'] },
+      },
+    },
+    OrderAccepted: {
+      type: 'object', required: ['order_id', 'status', 'reserved_amount', 'etag', 'position'],
+      properties: {
+        order_id: { type: 'string', format: 'uuid' }, status: { const: 'pending_new' },
+        reserved_amount: { $ref: '#/components/schemas/Cash' }, etag: { type: 'string' }, position: { $ref: '#/components/schemas/Position' },
+      },
+    },
+    OrderReplacing: {
+      type: 'object', required: ['order_id', 'status', 'etag', 'position'],
+      properties: { order_id: { type: 'string', format: 'uuid' }, status: { const: 'pending_replace' }, etag: { type: 'string' }, position: { $ref: '#/components/schemas/Position' } },
+    },
+    OrderCancelling: {
+      type: 'object', required: ['order_id', 'status', 'position'],
+      properties: { order_id: { type: 'string', format: 'uuid' }, status: { const: 'pending_cancel' }, position: { $ref: '#/components/schemas/Position' } },
+    },
+    Order: {
+      type: 'object', required: ['order_id', 'symbol', 'side', 'type', 'status'],
+      properties: {
+        order_id: { type: 'string', format: 'uuid' }, symbol: { type: 'string' }, side: { enum: ['buy', 'sell'] },
+        type: { enum: ['market', 'limit', 'stop', 'stop_limit'] },
+        status: { enum: ['pending_new', 'submitted', 'partially_filled', 'filled', 'rejected', 'pending_cancel', 'cancelled', 'pending_replace', 'expired'] },
+        quantity: { $ref: '#/components/schemas/Quantity' }, notional: { $ref: '#/components/schemas/Cash' },
+        filled_quantity: { $ref: '#/components/schemas/Quantity' }, avg_fill_price: { $ref: '#/components/schemas/Price' },
+        limit_price: { $ref: '#/components/schemas/Price' }, stop_price: { $ref: '#/components/schemas/Price' },
+        time_in_force: { enum: ['day', 'gtc', 'ioc', 'fok'] }, etag: { type: 'string' },
+      },
+    },
+    Asset: {
+      type: 'object', required: ['symbol', 'name', 'sector', 'reference_price'],
+      properties: { symbol: { type: 'string' }, name: { type: 'string' }, sector: { type: 'string' }, reference_price: { $ref: '#/components/schemas/Price' } },
+    },
+  },
+} as const;
