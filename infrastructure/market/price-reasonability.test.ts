@@ -1,0 +1,35 @@
+import * as E from 'fp-ts/Either';
+import { checkPriceReasonable, marketBuyReservePriceDecimal } from './price-reasonability';
+import type { Quote } from './quote';
+
+const quote = (bid: string | null, ask: string | null, last: string | null = null): Quote =>
+  ({ symbol: 'AAPL', bid, ask, bid_size: 100, ask_size: 100, last, volume: 0, ts: '2026-11-25T15:00:00.000Z' });
+
+describe('price reasonability (10% of the NBBO side the order meets)', () => {
+  it('accepts a buy limit up to exactly 10% above the ask and down to 10% below it', () => {
+    expect(checkPriceReasonable('buy', '110.00', quote('99.00', '100.00'))).toEqual(E.right('WITHIN_BAND'));
+    expect(checkPriceReasonable('buy', '90.00', quote('99.00', '100.00'))).toEqual(E.right('WITHIN_BAND'));
+  });
+
+  it('refuses a buy limit a tick beyond the band', () => {
+    const result = checkPriceReasonable('buy', '110.0001', quote('99.00', '100.00'));
+    expect(result).toEqual(E.left(expect.objectContaining({ code: 'PRICE_UNREASONABLE' })));
+    expect(checkPriceReasonable('buy', '89.9999', quote('99.00', '100.00'))).toEqual(E.left(expect.objectContaining({ code: 'PRICE_UNREASONABLE' })));
+  });
+
+  it('measures sells against the bid', () => {
+    expect(checkPriceReasonable('sell', '89.10', quote('99.00', '100.00'))).toEqual(E.right('WITHIN_BAND'));
+    expect(checkPriceReasonable('sell', '89.09', quote('99.00', '100.00'))).toEqual(E.left(expect.objectContaining({ code: 'PRICE_UNREASONABLE' })));
+  });
+
+  it('falls back to the last trade, and lets the order through when there is no market at all', () => {
+    expect(checkPriceReasonable('buy', '120.00', quote(null, null, '100.00'))).toEqual(E.left(expect.objectContaining({ code: 'PRICE_UNREASONABLE' })));
+    expect(checkPriceReasonable('buy', '120.00', quote(null, null))).toEqual(E.right('NO_REFERENCE'));
+    expect(checkPriceReasonable('buy', '120.00', undefined)).toEqual(E.right('NO_REFERENCE'));
+  });
+
+  it('reserves market buys at the ask', () => {
+    expect(marketBuyReservePriceDecimal(quote('99.00', '100.00'))).toBe('100.00');
+    expect(marketBuyReservePriceDecimal(quote('99.00', null))).toBeUndefined();
+  });
+});

@@ -1,0 +1,40 @@
+import Big from 'big.js';
+import * as E from 'fp-ts/Either';
+import type { Quote } from './quote';
+
+/** The seed's pre-trade check 4: a limit price more than 10% away from the market is a fat finger. */
+export const PRICE_BAND_PERCENT = 10;
+
+export type PriceRejection = { readonly code: 'PRICE_UNREASONABLE'; readonly detail: string };
+/** `NO_REFERENCE`: no usable quote, so the check cannot run; trading must keep working without market data. */
+export type PriceCheck = 'WITHIN_BAND' | 'NO_REFERENCE';
+
+/** The price an order of this side meets: the ask for buys, the bid for sells, else the last trade. */
+export const referencePriceDecimal = (side: 'buy' | 'sell', quote: Quote | undefined): string | undefined => {
+  if (!quote) return undefined;
+  return (side === 'buy' ? quote.ask : quote.bid) ?? quote.last ?? undefined;
+};
+
+/**
+ * Pure. Refuses a limit (or stop) price outside [ref * (1 - band), ref * (1 + band)], where ref is the
+ * NBBO side the order would meet. Exact decimal arithmetic; no rounding happens.
+ */
+export const checkPriceReasonable = (
+  side: 'buy' | 'sell',
+  limitPriceDecimal: string,
+  quote: Quote | undefined,
+  bandPercent: number = PRICE_BAND_PERCENT,
+): E.Either<PriceRejection, PriceCheck> => {
+  const reference = referencePriceDecimal(side, quote);
+  if (reference === undefined || new Big(reference).lte(0)) return E.right('NO_REFERENCE');
+  const ref = new Big(reference);
+  const band = ref.times(bandPercent).div(100);
+  const limit = new Big(limitPriceDecimal);
+  if (limit.gt(ref.plus(band)) || limit.lt(ref.minus(band))) {
+    return E.left({ code: 'PRICE_UNREASONABLE', detail: `limit ${limitPriceDecimal} is more than ${bandPercent}% from ${side === 'buy' ? 'ask' : 'bid'} ${reference}` });
+  }
+  return E.right('WITHIN_BAND');
+};
+
+/** A market buy reserves at the ask; undefined when there is no ask to reserve at. */
+export const marketBuyReservePriceDecimal = (quote: Quote | undefined): string | undefined => quote?.ask ?? undefined;

@@ -1,0 +1,224 @@
+import type { Bus } from '../../infrastructure/bus/port';
+import type { CandleDelta } from '../../infrastructure/market/candle';
+import type { SnapshotEntry } from '../../infrastructure/market/port';
+import type { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { VENUE_COUNT, VENUES } from '../../infrastructure/market/venues';
+import type { FeedSink } from '../feed/feed-sink';
+import { CandleRoller } from './candle-roller';
+import { createAggregatedLevels, DepthBook } from './depth-book';
+import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson } from './edge-json';
+import { LULD_HALT_MS, LuldBands } from './luld-bands';
+import { NbboBook } from './nbbo-book';
+
+/** `md.book.<SYM>` goes out at most this often per symbol (by feed time); changes in between coalesce. */
+export const BOOK_MIN_INTERVAL_MS = 250;
+/** Halts waiting for the next snapshot write; beyond this they are dropped and counted (they are also on the bus). */
+export const HALTS_PENDING_MAX = 10_000;
+const DAY_MS = 86_400_000;
+
+export type IngestOptions = {
+  readonly bookMinIntervalMs?: number;
+  /** Prepended to every subject (tests on a shared NATS); empty in production. */
+  readonly subjectPrefix?: string;
+};
+
+export type IngestStats = {
+  quotes: number; nbboChanges: number; trades: number; halts: number; booksPublished: number;
+  haltsDropped: number; candleDeltasDropped: number;
+};
+
+const encoder = new TextEncoder();
+
+/**
+ * The market data ingest: a FeedSink that keeps NBBO, depth, candles, LULD bands, last trade and day volume per
+ * symbol, publishes `md.quote` (only on NBBO change), `md.trade`, `md.halt` and rate-limited `md.book`, and
+ * hands out coalesced snapshots and candle deltas for the service to persist. Time is the feed's: no clock here.
+ */
+export class MarketIngest implements FeedSink {
+  readonly nbbo: NbboBook;
+  readonly depth: DepthBook;
+  readonly candles: CandleRoller;
+  readonly luld: LuldBands;
+  readonly lastTicks: Float64Array;
+  readonly dayVolume: Float64Array;
+  readonly haltedUntilMs: Float64Array;
+  readonly #dayStartMs: Float64Array;
+  readonly #updatedMs: Float64Array;
+  readonly #subjects: { quote: string[]; trade: string[]; book: string[]; halt: string[] };
+  readonly #bookMinIntervalMs: number;
+  // Symbols whose depth changed since their last book, waiting for their rate limit.
+  readonly #bookTouched: Uint8Array;
+  readonly #bookQueue: Int32Array;
+  #bookQueueLength = 0;
+  readonly #bookPublishedMs: Float64Array;
+  readonly #bookLevels: (string | undefined)[];
+  readonly #bookSnapshot: (string | undefined)[];
+  readonly #levels = createAggregatedLevels();
+  // Symbols whose quote or book changed since the last snapshot drain (latest wins).
+  readonly #quoteDirty: Uint8Array;
+  readonly #bookDirty: Uint8Array;
+  readonly #snapshotQueued: Uint8Array;
+  readonly #snapshotQueue: Int32Array;
+  #snapshotQueueLength = 0;
+  #pendingHalts: SnapshotEntry[] = [];
+  #feedNowMs = 0;
+  readonly stats: IngestStats = { quotes: 0, nbboChanges: 0, trades: 0, halts: 0, booksPublished: 0, haltsDropped: 0, candleDeltasDropped: 0 };
+
+  constructor(readonly symbols: SymbolTable, private readonly bus: Bus, options: IngestOptions = {}) {
+    const n = symbols.size;
+    this.nbbo = new NbboBook(n, VENUE_COUNT);
+    this.depth = new DepthBook(n, VENUE_COUNT);
+    this.candles = new CandleRoller(symbols);
+    this.luld = new LuldBands(n);
+    this.lastTicks = new Float64Array(n);
+    this.dayVolume = new Float64Array(n);
+    this.haltedUntilMs = new Float64Array(n);
+    this.#dayStartMs = new Float64Array(n);
+    this.#updatedMs = new Float64Array(n);
+    const prefix = options.subjectPrefix ?? '';
+    const names = Array.from({ length: n }, (_, id) => symbols.name(id));
+    this.#subjects = {
+      quote: names.map((s) => `${prefix}md.quote.${s}`), trade: names.map((s) => `${prefix}md.trade.${s}`),
+      book: names.map((s) => `${prefix}md.book.${s}`), halt: names.map((s) => `${prefix}md.halt.${s}`),
+    };
+    this.#bookMinIntervalMs = options.bookMinIntervalMs ?? BOOK_MIN_INTERVAL_MS;
+    this.#bookTouched = new Uint8Array(n);
+    this.#bookQueue = new Int32Array(n);
+    this.#bookPublishedMs = new Float64Array(n).fill(-Infinity);
+    this.#bookLevels = new Array<string | undefined>(n).fill(undefined);
+    this.#bookSnapshot = new Array<string | undefined>(n).fill(undefined);
+    this.#quoteDirty = new Uint8Array(n);
+    this.#bookDirty = new Uint8Array(n);
+    this.#snapshotQueued = new Uint8Array(n);
+    this.#snapshotQueue = new Int32Array(n);
+  }
+
+  /** The latest feed timestamp seen: the ingest's notion of now. */
+  get feedNowMs(): number {
+    return this.#feedNowMs;
+  }
+
+  onQuote(symbolId: number, venueId: number, level: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number, tsMs: number): void {
+    if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
+    this.stats.quotes += 1;
+    this.depth.update(symbolId, venueId, level, bidTicks, askTicks, bidSize, askSize);
+    if (this.#bookTouched[symbolId] === 0) {
+      this.#bookTouched[symbolId] = 1;
+      this.#bookQueue[this.#bookQueueLength] = symbolId;
+      this.#bookQueueLength += 1;
+    }
+    if (level !== 0) return;
+    if (!this.nbbo.update(symbolId, venueId, bidTicks, askTicks, bidSize, askSize)) return;
+    this.stats.nbboChanges += 1;
+    this.#updatedMs[symbolId] = tsMs;
+    this.#markQuoteDirty(symbolId);
+    this.bus.publish(this.#subjects.quote[symbolId]!, encoder.encode(this.#quoteJson(symbolId)));
+  }
+
+  onTrade(symbolId: number, venueId: number, priceTicks: number, size: number, tsMs: number): void {
+    if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
+    this.stats.trades += 1;
+    const dayStartMs = Math.floor(tsMs / DAY_MS) * DAY_MS;
+    if (dayStartMs !== this.#dayStartMs[symbolId]) {
+      this.#dayStartMs[symbolId] = dayStartMs;
+      this.dayVolume[symbolId] = 0;
+    }
+    this.dayVolume[symbolId]! += size;
+    this.lastTicks[symbolId] = priceTicks;
+    this.#updatedMs[symbolId] = tsMs;
+    this.#markQuoteDirty(symbolId);
+    this.candles.onTrade(symbolId, priceTicks, size, tsMs);
+    const symbol = this.symbols.name(symbolId);
+    this.bus.publish(this.#subjects.trade[symbolId]!, encoder.encode(tradeJson(symbol, VENUES[venueId] ?? 'UNKNOWN', priceTicks, size, tsMs)));
+    if (this.haltedUntilMs[symbolId]! > tsMs) return;
+    if (this.luld.onTrade(symbolId, priceTicks, tsMs)) this.#halt(symbolId, tsMs + LULD_HALT_MS, 'LULD', tsMs);
+  }
+
+  onHalt(symbolId: number, haltedUntilMs: number, tsMs: number): void {
+    if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
+    this.luld.reset(symbolId);
+    this.#halt(symbolId, haltedUntilMs, 'FEED', tsMs);
+  }
+
+  /** Publishes the books of symbols whose depth changed and whose rate limit has passed at the feed's now. */
+  publishDueBooks(): number {
+    const nowMs = this.#feedNowMs;
+    let published = 0;
+    let kept = 0;
+    for (let i = 0; i < this.#bookQueueLength; i += 1) {
+      const s = this.#bookQueue[i]!;
+      if (nowMs - this.#bookPublishedMs[s]! < this.#bookMinIntervalMs) {
+        this.#bookQueue[kept] = s;
+        kept += 1;
+        continue;
+      }
+      this.#bookTouched[s] = 0;
+      this.depth.aggregate(s, this.#levels);
+      const levels = bookLevelsJson(this.#levels);
+      if (levels === this.#bookLevels[s]) continue;
+      this.#bookLevels[s] = levels;
+      this.#bookPublishedMs[s] = nowMs;
+      const json = bookJson(this.symbols.name(s), levels, nowMs);
+      this.#bookSnapshot[s] = json;
+      this.#bookDirty[s] = 1;
+      this.#enqueueSnapshot(s);
+      this.bus.publish(this.#subjects.book[s]!, encoder.encode(json));
+      published += 1;
+    }
+    this.#bookQueueLength = kept;
+    this.stats.booksPublished += published;
+    return published;
+  }
+
+  /** Latest quote and book of every symbol that changed since the previous drain, plus new halts. */
+  drainSnapshots(): SnapshotEntry[] {
+    const out = this.#pendingHalts;
+    this.#pendingHalts = [];
+    for (let i = 0; i < this.#snapshotQueueLength; i += 1) {
+      const s = this.#snapshotQueue[i]!;
+      const symbol = this.symbols.name(s);
+      if (this.#quoteDirty[s] === 1) out.push({ kind: 'quote', symbol, json: this.#quoteJson(s) });
+      const book = this.#bookSnapshot[s];
+      if (this.#bookDirty[s] === 1 && book !== undefined) out.push({ kind: 'book', symbol, json: book });
+      this.#quoteDirty[s] = 0;
+      this.#bookDirty[s] = 0;
+      this.#snapshotQueued[s] = 0;
+    }
+    this.#snapshotQueueLength = 0;
+    return out;
+  }
+
+  drainCandles(): CandleDelta[] {
+    const deltas = this.candles.drain();
+    this.stats.candleDeltasDropped = this.candles.droppedDeltas;
+    return deltas;
+  }
+
+  #quoteJson(s: number): string {
+    const n = this.nbbo;
+    return quoteJson(this.symbols.name(s), n.bestBid[s]!, n.bestAsk[s]!, n.bestBidSize[s]!, n.bestAskSize[s]!, this.lastTicks[s]!, this.dayVolume[s]!, this.#updatedMs[s]!);
+  }
+
+  #markQuoteDirty(s: number): void {
+    this.#quoteDirty[s] = 1;
+    this.#enqueueSnapshot(s);
+  }
+
+  #enqueueSnapshot(s: number): void {
+    if (this.#snapshotQueued[s] === 1) return;
+    this.#snapshotQueued[s] = 1;
+    this.#snapshotQueue[this.#snapshotQueueLength] = s;
+    this.#snapshotQueueLength += 1;
+  }
+
+  #halt(s: number, haltedUntilMs: number, reason: 'LULD' | 'FEED', tsMs: number): void {
+    if (haltedUntilMs <= tsMs) return;
+    this.haltedUntilMs[s] = Math.max(this.haltedUntilMs[s]!, haltedUntilMs);
+    this.stats.halts += 1;
+    const symbol = this.symbols.name(s);
+    if (this.#pendingHalts.length < HALTS_PENDING_MAX) {
+      this.#pendingHalts.push({ kind: 'halt', symbol, haltedUntilMs: this.haltedUntilMs[s]!, ttlMs: this.haltedUntilMs[s]! - tsMs });
+    } else this.stats.haltsDropped += 1;
+    this.bus.publish(this.#subjects.halt[s]!, encoder.encode(haltJson(symbol, this.haltedUntilMs[s]!, reason, tsMs)));
+  }
+}
