@@ -94,6 +94,32 @@ export const buildOpenApiDocument = () => ({
         responses: { '200': ok('The asset', ref('Asset')), ...errors('UNKNOWN_SYMBOL_PATH') },
       },
     },
+    '/v1/market/quotes': {
+      get: {
+        operationId: 'getQuotes', summary: 'Last NBBO quote of each symbol',
+        parameters: [{ name: 'symbols', in: 'query', required: true, description: 'Comma-separated, at most 100', schema: { type: 'string', examples: ['AAPL,MSFT'] } }],
+        responses: { '200': ok('Quotes', { type: 'object', required: ['quotes'], properties: { quotes: { type: 'array', items: ref('Quote') } } }), ...errors('VALIDATION_FAILED', 'UNKNOWN_SYMBOL', 'SERVICE_UNAVAILABLE') },
+      },
+    },
+    '/v1/market/candles/{symbol}': {
+      get: {
+        operationId: 'getCandles', summary: 'OHLCV candles of one symbol',
+        parameters: [
+          { $ref: '#/components/parameters/Symbol' },
+          { name: 'interval', in: 'query', required: false, schema: { enum: ['1m', '5m', '1h', '1d'], default: '1m' } },
+          { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+          { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        ],
+        responses: { '200': ok('Candles, oldest first, at most 1,000', { type: 'object', properties: { candles: { type: 'array', items: ref('Candle') } } }), ...errors('VALIDATION_FAILED', 'UNKNOWN_SYMBOL_PATH', 'SERVICE_UNAVAILABLE') },
+      },
+    },
+    '/v1/market/book/{symbol}': {
+      get: {
+        operationId: 'getBook', summary: 'Top 5 bid and ask levels across venues',
+        parameters: [{ $ref: '#/components/parameters/Symbol' }],
+        responses: { '200': ok('Level 2 book', ref('Book')), ...errors('UNKNOWN_SYMBOL_PATH', 'NOT_FOUND', 'SERVICE_UNAVAILABLE') },
+      },
+    },
     '/healthz': {
       get: {
         operationId: 'health', summary: 'Liveness and readiness',

@@ -88,7 +88,6 @@ export const components = {
         quantity: { $ref: '#/components/schemas/Quantity' },
         limit_price: { $ref: '#/components/schemas/Price' },
         stop_price: { $ref: '#/components/schemas/Price' },
-        time_in_force: { enum: ['day', 'gtc', 'ioc', 'fok'] },
       },
     },
     OrderAccepted: {
@@ -116,6 +115,29 @@ export const components = {
         filled_quantity: { $ref: '#/components/schemas/Quantity' }, avg_fill_price: { $ref: '#/components/schemas/Price' },
         limit_price: { $ref: '#/components/schemas/Price' }, stop_price: { $ref: '#/components/schemas/Price' },
         time_in_force: { enum: ['day', 'gtc', 'ioc', 'fok'] }, etag: { type: 'string' },
+      },
+    },
+    Quote: {
+      type: 'object', required: ['symbol', 'bid', 'ask', 'last', 'volume', 'ts'],
+      properties: {
+        symbol: { type: 'string' }, bid: { oneOf: [{ $ref: '#/components/schemas/Price' }, { type: 'null' }] }, ask: { oneOf: [{ $ref: '#/components/schemas/Price' }, { type: 'null' }] },
+        bid_size: { type: 'integer' }, ask_size: { type: 'integer' }, last: { oneOf: [{ $ref: '#/components/schemas/Price' }, { type: 'null' }] },
+        volume: { type: 'integer' }, ts: { type: 'string', format: 'date-time' },
+      },
+    },
+    Candle: {
+      type: 'object',
+      properties: {
+        start: { type: 'string', format: 'date-time' }, open: { $ref: '#/components/schemas/Price' }, high: { $ref: '#/components/schemas/Price' },
+        low: { $ref: '#/components/schemas/Price' }, close: { $ref: '#/components/schemas/Price' }, volume: { type: 'integer' },
+      },
+    },
+    Book: {
+      type: 'object',
+      properties: {
+        symbol: { type: 'string' },
+        bids: { type: 'array', maxItems: 5, items: { type: 'object', properties: { price: { $ref: '#/components/schemas/Price' }, size: { type: 'integer' } } } },
+        asks: { type: 'array', maxItems: 5, items: { type: 'object', properties: { price: { $ref: '#/components/schemas/Price' }, size: { type: 'integer' } } } },
       },
     },
     Asset: {

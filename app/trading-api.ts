@@ -1,0 +1,56 @@
+import type { Router } from 'express';
+import { openAccountWith } from '../commands/accounts/open-account';
+import { createOrdersRouter } from '../commands/orders/router';
+import { createTransfersRouter } from '../commands/transfers/router';
+import { createUsersRouter } from '../commands/users/router';
+import { findAsset } from '../infrastructure/assets/catalog';
+import type { EventStore } from '../infrastructure/event-store/port';
+import type { ReadinessCheck } from '../infrastructure/http/health';
+import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
+import type { IdempotencyStore } from '../infrastructure/idempotency/store';
+import type { Logger } from '../infrastructure/logging';
+import type { CandleStore } from '../infrastructure/market/candle';
+import type { MarketDataReader } from '../infrastructure/market/port';
+import type { Metrics } from '../infrastructure/metrics';
+import { createAssetsRouter } from '../read-api/assets/router';
+import { buildOpenApiDocument } from '../read-api/openapi/document';
+import { createMarketRouter } from '../streaming/market-rest/market-router';
+
+export type TradingApiDeps = {
+  readonly store: EventStore;
+  readonly idempotencyStore: IdempotencyStore;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Market data for pre-trade checks and the market REST routes; trading works without it. */
+  readonly market?: { readonly reader: MarketDataReader; readonly candles: CandleStore };
+  readonly nowMs?: () => number;
+  readonly readiness?: ReadinessCheck;
+  readonly resources?: ReadonlyArray<{ readonly name: string; close(): Promise<void> }>;
+  readonly jsonBodyBytesMax?: number;
+  readonly shutdownGraceMs?: number;
+};
+
+/** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
+export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
+  const common = { store: deps.store, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) };
+  const routers: Router[] = [
+    createUsersRouter({ ...common, openAccount: openAccountWith(deps.store, deps.metrics) }),
+    createTransfersRouter(common),
+    createOrdersRouter({ ...common, ...(deps.market ? { market: deps.market.reader } : {}) }),
+    createAssetsRouter(),
+  ];
+  if (deps.market) {
+    routers.push(createMarketRouter({
+      reader: deps.market.reader, candles: deps.market.candles, isKnownSymbol: (symbol) => findAsset(symbol) !== undefined,
+      ...(deps.nowMs ? { nowMs: deps.nowMs } : {}),
+    }));
+  }
+  return createHttpApp({
+    logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), metrics: deps.metrics,
+    ...(deps.readiness ? { readiness: deps.readiness } : {}),
+    ...(deps.resources ? { resources: deps.resources } : {}),
+    ...(deps.jsonBodyBytesMax ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),
+    ...(deps.shutdownGraceMs ? { shutdownGraceMs: deps.shutdownGraceMs } : {}),
+  });
+};

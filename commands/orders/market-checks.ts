@@ -1,0 +1,59 @@
+import * as E from 'fp-ts/Either';
+import type { Asset } from '../../infrastructure/assets/catalog';
+import type { ApiError } from '../../infrastructure/http/errors';
+import type { Logger } from '../../infrastructure/logging';
+import type { MarketDataReader } from '../../infrastructure/market/port';
+import { checkPriceReasonable, referencePriceDecimal } from '../../infrastructure/market/price-reasonability';
+import type { Quote } from '../../infrastructure/market/quote';
+
+/**
+ * Market data is the AP plane: an order never waits long for it. Past this bound the check runs
+ * as if there were no quote (the asset's reference price, no halt known), and says so in the log.
+ */
+export const MARKET_LOOKUP_TIMEOUT_MS = 50;
+
+type MarketFacts = { readonly quote: Quote | undefined; readonly haltedUntilMs: number | undefined };
+
+const withTimeout = <T>(promise: Promise<T>, timeoutMs: number): Promise<T | undefined> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    promise.then((value) => { clearTimeout(timer); resolve(value); }, () => { clearTimeout(timer); resolve(undefined); });
+  });
+
+const marketFacts = async (market: MarketDataReader | undefined, symbol: string, nowMs: number, log: Logger): Promise<MarketFacts> => {
+  if (!market) return { quote: undefined, haltedUntilMs: undefined };
+  const facts = await withTimeout(Promise.all([market.lastQuote(symbol), market.haltedUntilMs(symbol, nowMs)]), MARKET_LOOKUP_TIMEOUT_MS);
+  if (facts === undefined) {
+    log.warn({ symbol }, 'market data unavailable for pre-trade checks; using the reference price');
+    return { quote: undefined, haltedUntilMs: undefined };
+  }
+  return { quote: facts[0], haltedUntilMs: facts[1] };
+};
+
+export type PreTradeInput = {
+  readonly asset: Asset;
+  readonly side: 'buy' | 'sell';
+  readonly limitPrice: string | undefined;
+  readonly stopPrice: string | undefined;
+  readonly nowMs: number;
+};
+
+/**
+ * The pre-trade checks that need market data: tradability (not halted) and price reasonability
+ * against the NBBO. Answers the reference price the decider reserves and limits with: the side of
+ * the NBBO the order meets, else the asset's reference price.
+ */
+export const marketPreTradeChecks = async (
+  market: MarketDataReader | undefined, input: PreTradeInput, log: Logger,
+): Promise<E.Either<ApiError, { readonly referencePrice: string }>> => {
+  const { quote, haltedUntilMs } = await marketFacts(market, input.asset.symbol, input.nowMs, log);
+  if (haltedUntilMs !== undefined) {
+    return E.left({ code: 'SYMBOL_HALTED', message: `${input.asset.symbol} is halted until ${new Date(haltedUntilMs).toISOString()}`, field: 'symbol' });
+  }
+  for (const [field, price] of [['limit_price', input.limitPrice], ['stop_price', input.stopPrice]] as const) {
+    if (price === undefined) continue;
+    const check = checkPriceReasonable(input.side, price, quote);
+    if (E.isLeft(check)) return E.left({ code: 'PRICE_UNREASONABLE', message: check.left.detail, field });
+  }
+  return E.right({ referencePrice: referencePriceDecimal(input.side, quote) ?? input.asset.reference_price });
+};

@@ -1,0 +1,155 @@
+import { Router, type Request, type Response } from 'express';
+import * as E from 'fp-ts/Either';
+import { DomainErrorCode, isSamePlacement, orderView, type AccountCommand, type PlaceOrderData } from '../../domain/account';
+import { findAsset, isWellFormedSymbol } from '../../infrastructure/assets/catalog';
+import { requireBearer } from '../../infrastructure/auth/bearer';
+import type { EventStore } from '../../infrastructure/event-store/port';
+import { accountIdOf, correlationIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
+import { sendError, type ApiError } from '../../infrastructure/http/errors';
+import { decodeBody } from '../../infrastructure/http/validation';
+import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
+import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
+import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
+import type { Logger } from '../../infrastructure/logging';
+import type { MarketDataReader } from '../../infrastructure/market/port';
+import type { Metrics } from '../../infrastructure/metrics';
+import { executeAccountCommand, loadAccount, type AccountOutcome } from '../accounts/account-stream';
+import '../error-statuses';
+import { PlaceOrderBody, ReplaceOrderBody } from './bodies';
+import { marketPreTradeChecks } from './market-checks';
+import { etagHeader, orderJson, versionFromIfMatch } from './order-json';
+
+export type OrdersRouterDeps = {
+  readonly store: EventStore;
+  readonly idempotencyStore: IdempotencyStore;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  readonly market?: MarketDataReader;
+  readonly metrics?: Metrics;
+  readonly nowMs?: () => number;
+};
+
+const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const orderNotFound = (orderId: string): ApiError => ({ code: DomainErrorCode.OrderNotFound, message: `no order ${orderId} in this account` });
+
+/**
+ * `POST /v1/orders`, `PATCH` and `DELETE /v1/orders/{id}`, and `GET /v1/orders/{id}` read from the write
+ * model (the account stream), so a client reads its own writes at once. Every order lives in its owner's
+ * account stream: another user's order id is simply not found there (404, never 403, so ids leak nothing).
+ */
+export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
+  const nowMs = deps.nowMs ?? (() => Date.now());
+  const router = Router();
+  const auth = requireBearer(deps.jwtSecret);
+  const idempotent = accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+
+  const run = (res: Response, command: AccountCommand, eventIdSource: string) => {
+    const accountId = accountIdOf(res);
+    return executeAccountCommand(deps.store, accountId, command, {
+      eventIdSource,
+      metadata: { actor: `user:${accountId}`, correlationId: correlationIdOf(res), idempotencyKey: idempotencyKeyOf(res) },
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
+  };
+
+  const answerOrder = (res: Response, status: number, outcome: AccountOutcome, orderId: string, shape: (view: NonNullable<ReturnType<typeof orderView>>) => object) => {
+    const view = orderView(outcome.state, orderId);
+    if (view === null) { sendError(res, orderNotFound(orderId)); return; }
+    res.setHeader('ETag', etagHeader(view.etag));
+    res.status(status).json({ ...shape(view), position: outcome.position.toString() });
+  };
+
+  router.post('/v1/orders', auth, idempotent, async (req: Request, res: Response) => {
+    const body = decodeBody(PlaceOrderBody, req.body);
+    if (E.isLeft(body)) { sendError(res, body.left); return; }
+    const order = body.right;
+    const asset = isWellFormedSymbol(order.symbol) ? findAsset(order.symbol) : undefined;
+    if (asset === undefined) { sendError(res, { code: 'UNKNOWN_SYMBOL', message: `${order.symbol} is not a tradable symbol`, field: 'symbol' }); return; }
+    const atMs = nowMs();
+    const market = await marketPreTradeChecks(deps.market, {
+      asset, side: order.side, limitPrice: order.limit_price, stopPrice: order.stop_price, nowMs: atMs,
+    }, loggerOf(res));
+    if (E.isLeft(market)) { sendError(res, market.left); return; }
+
+    const accountId = accountIdOf(res);
+    const orderId = idFromIdempotencyKey(accountId, idempotencyKeyOf(res), 'order');
+    const data: PlaceOrderData = {
+      orderId, symbol: asset.symbol, side: order.side, type: order.type,
+      ...(order.quantity !== undefined ? { quantity: order.quantity } : {}),
+      ...(order.notional !== undefined ? { notional: order.notional } : {}),
+      ...(order.limit_price !== undefined ? { limitPrice: order.limit_price } : {}),
+      ...(order.stop_price !== undefined ? { stopPrice: order.stop_price } : {}),
+      timeInForce: order.time_in_force ?? 'day', extendedHours: order.extended_hours ?? false,
+      referencePrice: market.right.referencePrice, atMs,
+    };
+    const placed = await run(res, { type: 'PlaceOrder', data }, orderId);
+    const accepted = (view: NonNullable<ReturnType<typeof orderView>>) => ({ order_id: view.orderId, status: view.status, reserved_amount: view.reservedAmount, etag: view.etag });
+    if (E.isRight(placed)) { answerOrder(res, 201, placed.right, orderId, accepted); return; }
+    if (placed.left.code !== DomainErrorCode.DuplicateOrder) { sendError(res, placed.left); return; }
+    // The event-store backstop: the idempotency record is gone (Redis flushed or expired) but the
+    // order id derived from the key is already in the stream. Same order: answer with it. Other terms: the key was reused.
+    const state = await loadAccount(deps.store, accountId);
+    if (!isSamePlacement(state, data)) {
+      sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already placed a different order' });
+      return;
+    }
+    answerOrder(res, 201, { events: [], state, position: await deps.store.headPosition() }, orderId, accepted);
+  });
+
+  router.get('/v1/orders/:id', auth, async (req: Request, res: Response) => {
+    const orderId = String(req.params.id);
+    const view = ORDER_ID_PATTERN.test(orderId) ? orderView(await loadAccount(deps.store, accountIdOf(res)), orderId) : null;
+    if (view === null) { sendError(res, orderNotFound(orderId)); return; }
+    res.setHeader('ETag', etagHeader(view.etag));
+    res.json(orderJson(view));
+  });
+
+  router.patch('/v1/orders/:id', auth, idempotent, async (req: Request, res: Response) => {
+    const orderId = String(req.params.id);
+    if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
+    const ifMatch = req.get('If-Match');
+    const expectedVersion = versionFromIfMatch(ifMatch);
+    if (expectedVersion === undefined) {
+      sendError(res, { code: 'IF_MATCH_REQUIRED', message: 'send the order\'s ETag in If-Match (e.g. If-Match: "v1")', field: 'If-Match' });
+      return;
+    }
+    const body = decodeBody(ReplaceOrderBody, req.body);
+    if (E.isLeft(body)) { sendError(res, body.left); return; }
+    const changes = body.right;
+    if (changes.quantity === undefined && changes.limit_price === undefined && changes.stop_price === undefined) {
+      sendError(res, { code: 'VALIDATION_FAILED', message: 'body: name at least one of quantity, limit_price, stop_price' });
+      return;
+    }
+    const atMs = nowMs();
+    const current = orderView(await loadAccount(deps.store, accountIdOf(res)), orderId);
+    if (current === null) { sendError(res, orderNotFound(orderId)); return; }
+    const asset = findAsset(current.symbol);
+    if (asset !== undefined) {
+      const market = await marketPreTradeChecks(deps.market, { asset, side: current.side, limitPrice: changes.limit_price, stopPrice: changes.stop_price, nowMs: atMs }, loggerOf(res));
+      if (E.isLeft(market) && market.left.code === 'PRICE_UNREASONABLE') { sendError(res, market.left); return; }
+    }
+    const replaced = await run(res, {
+      type: 'RequestOrderReplace',
+      data: {
+        orderId, expectedVersion, atMs,
+        ...(changes.quantity !== undefined ? { quantity: changes.quantity } : {}),
+        ...(changes.limit_price !== undefined ? { limitPrice: changes.limit_price } : {}),
+        ...(changes.stop_price !== undefined ? { stopPrice: changes.stop_price } : {}),
+      },
+    }, idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `replace/${orderId}`));
+    if (E.isLeft(replaced)) { sendError(res, replaced.left); return; }
+    answerOrder(res, 200, replaced.right, orderId, (view) => ({ order_id: view.orderId, status: view.status, etag: view.etag }));
+  });
+
+  router.delete('/v1/orders/:id', auth, idempotent, async (req: Request, res: Response) => {
+    const orderId = String(req.params.id);
+    if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
+    const cancelled = await run(res, { type: 'RequestOrderCancel', data: { orderId, atMs: nowMs() } },
+      idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `cancel/${orderId}`));
+    if (E.isLeft(cancelled)) { sendError(res, cancelled.left); return; }
+    answerOrder(res, 200, cancelled.right, orderId, (view) => ({ order_id: view.orderId, status: view.status }));
+  });
+
+  return router;
+};
