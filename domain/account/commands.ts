@@ -1,0 +1,53 @@
+import type { OrderSide, OrderType, TimeInForce } from '../order/state-machine';
+
+/** Commands carry their time (`atMs`) and caller-chosen ids; decimals arrive as strings. */
+export type AccountCommand =
+  | { type: 'OpenAccount'; data: { accountId: string; email: string; atMs: number } }
+  | { type: 'RequestDeposit'; data: { transferId: string; amount: string; atMs: number } }
+  | { type: 'SettleDeposit'; data: { transferId: string; atMs: number } }
+  | { type: 'ReturnDeposit'; data: { transferId: string; reason: string; atMs: number } }
+  | { type: 'RequestWithdrawal'; data: { transferId: string; amount: string; atMs: number } }
+  | { type: 'PlaceOrder'; data: PlaceOrderData }
+  | { type: 'RequestOrderReplace'; data: RequestOrderReplaceData }
+  | { type: 'ConfirmOrderReplace'; data: { orderId: string; atMs: number } }
+  | { type: 'RejectOrderReplace'; data: { orderId: string; reason: string; atMs: number } }
+  | { type: 'RequestOrderCancel'; data: { orderId: string; atMs: number } }
+  | { type: 'ConfirmOrderCancel'; data: { orderId: string; atMs: number } }
+  | { type: 'AcknowledgeOrder'; data: { orderId: string; venue: string; atMs: number } }
+  | { type: 'RejectOrder'; data: { orderId: string; reason: string; atMs: number } }
+  | { type: 'ExpireOrder'; data: { orderId: string; atMs: number } }
+  | { type: 'ApplyFill'; data: ApplyFillData }
+  | { type: 'SettleTrades'; data: { upToMs: number; atMs: number } };
+
+export type PlaceOrderData = {
+  orderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  /** Exactly one of quantity (shares, up to 6 dp) and notional (cash, 2 dp). */
+  quantity?: string;
+  notional?: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  timeInForce: TimeInForce;
+  extendedHours: boolean;
+  /** Last price known to the command layer; reserves and limits are computed from it. */
+  referencePrice: string;
+  atMs: number;
+};
+
+export type RequestOrderReplaceData = {
+  orderId: string;
+  /** The version the client saw (If-Match "v3" → 3). */
+  expectedVersion: number;
+  limitPrice?: string;
+  stopPrice?: string;
+  /** New total quantity of the order (must exceed what is already filled). */
+  quantity?: string;
+  atMs: number;
+};
+
+export type ApplyFillData = { orderId: string; execId: string; quantity: string; price: string; venue: string; atMs: number };
+
+export type AccountCommandType = AccountCommand['type'];
+export type CommandOf<T extends AccountCommandType> = Extract<AccountCommand, { type: T }>;

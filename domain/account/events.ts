@@ -1,0 +1,156 @@
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+import type { OrderSide, OrderType, TimeInForce } from '../order/state-machine';
+
+/**
+ * Events of the stream `account-<accountId>`. On the wire an event is `{ type, data }` with
+ * `data.schemaVersion`; one codec per stored schemaVersion. When a version 2 appears, keep the
+ * v1 codec and add an upcaster in `decodeAccountEvent`.
+ */
+
+const patterned = (name: string, pattern: RegExp): t.Type<string, string, unknown> =>
+  new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && pattern.test(u),
+    (u, c) => (typeof u === 'string' && pattern.test(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  );
+
+export const CashCodec = patterned('Cash', /^\d+\.\d{2}$/);
+export const SignedCashCodec = patterned('SignedCash', /^-?\d+\.\d{2}$/);
+export const QuantityCodec = patterned('Quantity', /^\d+\.\d{6}$/);
+export const PriceCodec = patterned('Price', /^\d+\.\d{2,4}$/);
+const TimeMs = t.number;
+const V1 = t.literal(1);
+const Side = t.keyof({ buy: null, sell: null }, 'OrderSide');
+const OrderTypeCodec = t.keyof({ market: null, limit: null, stop: null, stop_limit: null }, 'OrderType');
+const Tif = t.keyof({ day: null, gtc: null, ioc: null, fok: null }, 'TimeInForce');
+// The codecs must name exactly the state machine's values: a drift is a compile error here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _sidesMatch: Same<t.TypeOf<typeof Side>, OrderSide> = true;
+const _typesMatch: Same<t.TypeOf<typeof OrderTypeCodec>, OrderType> = true;
+const _tifsMatch: Same<t.TypeOf<typeof Tif>, TimeInForce> = true;
+const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+
+const event = <T extends string, P extends t.Props>(type: T, props: P) =>
+  t.strict({ type: t.literal(type), data: t.strict({ schemaVersion: V1, ...props }) }, type);
+
+export const AccountOpenedV1 = event('AccountOpened', { accountId: t.string, email: t.string, atMs: TimeMs });
+
+export const DepositInitiatedV1 = event('DepositInitiated', {
+  transferId: t.string,
+  amount: CashCodec,
+  instantCredit: CashCodec, // part of the amount usable for buys before ACH settles
+  atMs: TimeMs,
+});
+export const DepositSettledV1 = event('DepositSettled', {
+  transferId: t.string,
+  amount: CashCodec,
+  instantCreditReleased: CashCodec,
+  restrictionLifted: t.boolean,
+  atMs: TimeMs,
+});
+export const DepositReturnedV1 = event('DepositReturned', {
+  transferId: t.string,
+  amount: CashCodec,
+  reason: t.string,
+  instantCreditReversed: CashCodec, // pending deposit: the credit granted is taken back
+  settledCashDebited: CashCodec, // already-settled deposit: the cash is taken back
+  accountRestricted: t.boolean,
+  atMs: TimeMs,
+});
+export const FundsWithdrawnV1 = event('FundsWithdrawn', { transferId: t.string, amount: CashCodec, atMs: TimeMs });
+
+export const OrderPlacedV1 = event('OrderPlaced', {
+  orderId: t.string,
+  symbol: t.string,
+  side: Side,
+  orderType: OrderTypeCodec,
+  quantity: QuantityCodec, // a notional order's quantity is the notional converted at the reference price
+  notional: nullable(CashCodec),
+  limitPrice: nullable(PriceCodec),
+  stopPrice: nullable(PriceCodec),
+  timeInForce: Tif,
+  extendedHours: t.boolean,
+  referencePrice: PriceCodec,
+  orderValue: CashCodec, // counted by the rolling notional rate limit
+  reservedCash: CashCodec,
+  reservedShares: QuantityCodec,
+  atMs: TimeMs,
+});
+export const OrderSubmittedV1 = event('OrderSubmitted', { orderId: t.string, venue: t.string, atMs: TimeMs });
+const releasing = { releasedCash: CashCodec, releasedShares: QuantityCodec };
+export const OrderRejectedV1 = event('OrderRejected', { orderId: t.string, reason: t.string, ...releasing, atMs: TimeMs });
+export const OrderExpiredV1 = event('OrderExpired', { orderId: t.string, ...releasing, atMs: TimeMs });
+export const OrderCancelRequestedV1 = event('OrderCancelRequested', { orderId: t.string, atMs: TimeMs });
+export const OrderCancelledV1 = event('OrderCancelled', { orderId: t.string, ...releasing, atMs: TimeMs });
+export const OrderReplaceRequestedV1 = event('OrderReplaceRequested', {
+  orderId: t.string,
+  quantity: QuantityCodec,
+  limitPrice: nullable(PriceCodec),
+  stopPrice: nullable(PriceCodec),
+  heldCash: CashCodec, // extra reserve held now for a costlier replacement
+  heldShares: QuantityCodec,
+  atMs: TimeMs,
+});
+export const OrderReplacedV1 = event('OrderReplaced', {
+  orderId: t.string,
+  quantity: QuantityCodec,
+  limitPrice: nullable(PriceCodec),
+  stopPrice: nullable(PriceCodec),
+  reservedCash: CashCodec, // the reserve in force from now on (replaces reserve + hold)
+  reservedShares: QuantityCodec,
+  atMs: TimeMs,
+});
+export const OrderReplaceRejectedV1 = event('OrderReplaceRejected', { orderId: t.string, reason: t.string, ...releasing, atMs: TimeMs });
+export const TaxLotConsumedCodec = t.strict({ lotId: t.string, quantity: QuantityCodec, costBasis: CashCodec });
+export const OrderFilledV1 = event('OrderFilled', {
+  orderId: t.string,
+  execId: t.string,
+  symbol: t.string,
+  side: Side,
+  quantity: QuantityCodec,
+  price: PriceCodec,
+  venue: t.string,
+  cash: CashCodec, // buy: cost debited; sell: proceeds credited as unsettled
+  releasedCash: CashCodec, // reserve (and any replace hold) released
+  releasedShares: QuantityCodec,
+  filledQuantity: QuantityCodec, // cumulative, after this fill
+  completesOrder: t.boolean,
+  lotsConsumed: t.array(TaxLotConsumedCodec), // sells, FIFO
+  realizedPnl: SignedCashCodec,
+  settlesAtMs: nullable(TimeMs),
+  atMs: TimeMs,
+});
+export const TradesSettledV1 = event('TradesSettled', { upToMs: TimeMs, execIds: t.array(t.string), amount: CashCodec, atMs: TimeMs });
+
+export const AccountEventCodec = t.union([
+  AccountOpenedV1,
+  DepositInitiatedV1,
+  DepositSettledV1,
+  DepositReturnedV1,
+  FundsWithdrawnV1,
+  OrderPlacedV1,
+  OrderSubmittedV1,
+  OrderRejectedV1,
+  OrderExpiredV1,
+  OrderCancelRequestedV1,
+  OrderCancelledV1,
+  OrderReplaceRequestedV1,
+  OrderReplacedV1,
+  OrderReplaceRejectedV1,
+  OrderFilledV1,
+  TradesSettledV1,
+]);
+export type AccountEvent = t.TypeOf<typeof AccountEventCodec>;
+export type AccountEventType = AccountEvent['type'];
+export type EventOf<T extends AccountEventType> = Extract<AccountEvent, { type: T }>;
+export type EventDataOf<T extends AccountEventType> = EventOf<T>['data'];
+
+/** Validate a stored event. The place where an upcaster for an older schemaVersion goes. */
+export const decodeAccountEvent = (type: string, data: unknown): E.Either<t.Errors, AccountEvent> =>
+  AccountEventCodec.decode({ type, data });
+
+/** Build an event with its schemaVersion: decide uses this so no event is born unversioned. */
+export const accountEvent = <T extends AccountEventType>(type: T, data: Omit<EventDataOf<T>, 'schemaVersion'>): EventOf<T> =>
+  ({ type, data: { schemaVersion: 1, ...data } }) as unknown as EventOf<T>;

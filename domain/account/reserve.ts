@@ -1,0 +1,40 @@
+import type Big from 'big.js';
+import { big, notionalValue, reserveCash, reserveCashWithCollar, ZERO } from '../money';
+import type { OrderSide, OrderType } from '../order/state-machine';
+import { MARKET_BUY_COLLAR_RATIO } from './limits';
+
+export type OrderTerms = {
+  readonly side: OrderSide;
+  readonly orderType: OrderType;
+  readonly quantity: string;
+  readonly notional: string | null;
+  readonly limitPrice: string | null;
+  readonly stopPrice: string | null;
+  readonly referencePrice: string;
+};
+
+export type Reserve = { readonly cash: Big; readonly shares: Big };
+
+/**
+ * What an order keeps aside for `openQuantity` shares still to fill.
+ * Buys reserve cash, rounded UP to the cent: limit and stop-limit at the limit price; market at
+ * the reference price plus the collar; stop at the stop price plus the collar; a notional buy
+ * (never filled yet) exactly its notional. Sells reserve the shares themselves.
+ */
+export const reserveFor = (terms: OrderTerms, openQuantity: Big): Reserve => {
+  if (terms.side === 'sell') return { cash: ZERO, shares: openQuantity };
+  if (terms.notional !== null && big(openQuantity).eq(terms.quantity)) return { cash: big(terms.notional), shares: ZERO };
+  switch (terms.orderType) {
+    case 'limit':
+    case 'stop_limit':
+      return { cash: reserveCash(terms.limitPrice ?? terms.referencePrice, openQuantity), shares: ZERO };
+    case 'market':
+      return { cash: reserveCashWithCollar(terms.referencePrice, MARKET_BUY_COLLAR_RATIO, openQuantity), shares: ZERO };
+    case 'stop':
+      return { cash: reserveCashWithCollar(terms.stopPrice ?? terms.referencePrice, MARKET_BUY_COLLAR_RATIO, openQuantity), shares: ZERO };
+  }
+};
+
+/** The order's value for the rate and position limits: the notional, or quantity at the price it names. */
+export const orderValueOf = (terms: OrderTerms): Big =>
+  terms.notional !== null ? big(terms.notional) : notionalValue(terms.limitPrice ?? terms.stopPrice ?? terms.referencePrice, terms.quantity);

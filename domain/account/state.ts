@@ -1,0 +1,96 @@
+import type { OrderSide, OrderStatus, OrderType, TimeInForce } from '../order/state-machine';
+
+/**
+ * The account stream's state. Plain JSON only (decimal strings, ms numbers, arrays, records)
+ * so it can be snapshotted with JSON.stringify and read back unchanged.
+ */
+
+export type PendingReplace = {
+  readonly quantity: string;
+  readonly limitPrice: string | null;
+  readonly stopPrice: string | null;
+  readonly heldCash: string;
+  readonly heldShares: string;
+};
+
+export type OrderRecord = {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly orderType: OrderType;
+  readonly quantity: string;
+  readonly notional: string | null;
+  readonly limitPrice: string | null;
+  readonly stopPrice: string | null;
+  readonly timeInForce: TimeInForce;
+  readonly extendedHours: boolean;
+  readonly referencePrice: string;
+  readonly status: OrderStatus;
+  /** Bumped by every event of this order; the ETag is `v<version>`. */
+  readonly version: number;
+  readonly filledQuantity: string;
+  /** Sum of price × quantity over fills, exact (10 dp at most), for the average fill price. */
+  readonly filledValue: string;
+  /** What remains reserved for the unfilled part, not counting a replace hold. */
+  readonly reservedCash: string;
+  readonly reservedShares: string;
+  readonly pendingReplace: PendingReplace | null;
+  readonly placedAtMs: number;
+  readonly updatedAtMs: number;
+};
+
+export type Deposit = {
+  readonly transferId: string;
+  readonly amount: string;
+  readonly instantCredit: string;
+  readonly status: 'pending' | 'settled' | 'returned';
+  readonly initiatedAtMs: number;
+};
+
+export type TaxLot = {
+  readonly lotId: string;
+  readonly quantity: string;
+  readonly costBasis: string;
+  readonly acquiredAtMs: number;
+};
+
+export type Position = {
+  readonly symbol: string;
+  readonly quantity: string;
+  /** FIFO: oldest first. */
+  readonly lots: readonly TaxLot[];
+  readonly realizedPnl: string;
+};
+
+export type UnsettledProceeds = {
+  readonly execId: string;
+  readonly amount: string;
+  readonly settlesAtMs: number;
+};
+
+export type RecentOrder = { readonly atMs: number; readonly orderValue: string };
+
+export type OpenAccountState = {
+  readonly status: 'open';
+  readonly accountId: string;
+  readonly email: string;
+  readonly openedAtMs: number;
+  /** May go below zero while instant credit or unsettled proceeds fund buys; they settle into it. */
+  readonly settledCash: string;
+  readonly unsettled: readonly UnsettledProceeds[];
+  readonly deposits: Readonly<Record<string, Deposit>>;
+  readonly withdrawals: Readonly<Record<string, string>>;
+  /** Regulatory holds (PDT, GFV); nothing places one yet, the formula already subtracts it. */
+  readonly holdsCash: string;
+  readonly restricted: boolean;
+  readonly orders: Readonly<Record<string, OrderRecord>>;
+  readonly positions: Readonly<Record<string, Position>>;
+  /** Every ExecID applied, to its order: a fill is applied exactly once. */
+  readonly appliedExecIds: Readonly<Record<string, string>>;
+  /** Orders placed in the last rate window, oldest first; at most RATE_ORDERS_PER_WINDOW_MAX. */
+  readonly recentOrders: readonly RecentOrder[];
+};
+
+export type AccountState = { readonly status: 'none' } | OpenAccountState;
+
+export const initialState: AccountState = { status: 'none' };

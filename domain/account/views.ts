@@ -1,0 +1,89 @@
+import * as E from 'fp-ts/Either';
+import { averagePrice, big, cashString, priceString, quantityString } from '../money';
+import { etagOf, type OrderSide, type OrderStatus, type OrderType, type TimeInForce } from '../order/state-machine';
+import { orderReservedCash, orderReservedShares } from './buying-power';
+import type { PlaceOrderData } from './commands';
+import { validatePlaceOrder } from './order-validation';
+import type { AccountState } from './state';
+
+export type OrderView = {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly status: OrderStatus;
+  readonly quantity: string;
+  readonly notional: string | null;
+  readonly limitPrice: string | null;
+  readonly stopPrice: string | null;
+  readonly timeInForce: TimeInForce;
+  readonly extendedHours: boolean;
+  readonly filledQuantity: string;
+  /** Null until the first fill; half-even to 4 dp. */
+  readonly avgFillPrice: string | null;
+  /** Cash reserved for a buy (replace hold included), '0.00' for a sell. */
+  readonly reservedAmount: string;
+  readonly reservedQuantity: string;
+  readonly version: number;
+  /** `v<version>`, for ETag / If-Match. */
+  readonly etag: string;
+  readonly pendingReplace: { readonly quantity: string; readonly limitPrice: string | null; readonly stopPrice: string | null } | null;
+  readonly placedAtMs: number;
+  readonly updatedAtMs: number;
+};
+
+export const orderView = (state: AccountState, orderId: string): OrderView | null => {
+  if (state.status !== 'open') return null;
+  const order = state.orders[orderId];
+  if (order === undefined) return null;
+  const filled = big(order.filledQuantity);
+  return {
+    orderId: order.orderId,
+    symbol: order.symbol,
+    side: order.side,
+    type: order.orderType,
+    status: order.status,
+    quantity: order.quantity,
+    notional: order.notional,
+    limitPrice: order.limitPrice,
+    stopPrice: order.stopPrice,
+    timeInForce: order.timeInForce,
+    extendedHours: order.extendedHours,
+    filledQuantity: order.filledQuantity,
+    avgFillPrice: filled.gt(0) ? priceString(averagePrice(order.filledValue, filled)) : null,
+    reservedAmount: cashString(orderReservedCash(order)),
+    reservedQuantity: quantityString(orderReservedShares(order)),
+    version: order.version,
+    etag: etagOf(order.version),
+    pendingReplace:
+      order.pendingReplace === null
+        ? null
+        : { quantity: order.pendingReplace.quantity, limitPrice: order.pendingReplace.limitPrice, stopPrice: order.pendingReplace.stopPrice },
+    placedAtMs: order.placedAtMs,
+    updatedAtMs: order.updatedAtMs,
+  };
+};
+
+/**
+ * Whether a PlaceOrder repeats the order already stored under its orderId with the same terms:
+ * the command layer answers such a replay with the existing order instead of DUPLICATE_ORDER.
+ */
+export const isSamePlacement = (state: AccountState, data: PlaceOrderData): boolean => {
+  if (state.status !== 'open') return false;
+  const order = state.orders[data.orderId];
+  if (order === undefined) return false;
+  const validated = validatePlaceOrder(data);
+  if (E.isLeft(validated)) return false;
+  const v = validated.right;
+  return (
+    v.symbol === order.symbol &&
+    v.side === order.side &&
+    v.orderType === order.orderType &&
+    v.notional === order.notional &&
+    (v.notional !== null || v.quantity === order.quantity) &&
+    v.limitPrice === order.limitPrice &&
+    v.stopPrice === order.stopPrice &&
+    v.timeInForce === order.timeInForce &&
+    v.extendedHours === order.extendedHours
+  );
+};

@@ -1,0 +1,53 @@
+/** The order lifecycle as data: any move not listed here is refused with INVALID_TRANSITION. */
+
+export const ORDER_STATUSES = [
+  'pending_new',
+  'submitted',
+  'partially_filled',
+  'filled',
+  'rejected',
+  'pending_cancel',
+  'cancelled',
+  'expired',
+  'pending_replace',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_SIDES = ['buy', 'sell'] as const;
+export type OrderSide = (typeof ORDER_SIDES)[number];
+export const ORDER_TYPES = ['market', 'limit', 'stop', 'stop_limit'] as const;
+export type OrderType = (typeof ORDER_TYPES)[number];
+export const TIMES_IN_FORCE = ['day', 'gtc', 'ioc', 'fok'] as const;
+export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
+
+/**
+ * Fills may outrun the venue's acknowledgement (an ExecutionReport with a fill implies the
+ * order was accepted), so pending_new may move straight to a fill state. A partial fill while
+ * a cancel or a replace is in flight keeps the pending status (self-transition); a fill that
+ * completes the order ends it whatever was in flight (filled before the cancel arrived).
+ * A replace confirmation or rejection returns to submitted or partially_filled.
+ */
+export const ORDER_TRANSITIONS: { readonly [from in OrderStatus]: readonly OrderStatus[] } = {
+  pending_new: ['submitted', 'partially_filled', 'filled', 'rejected', 'pending_cancel', 'expired'],
+  submitted: ['partially_filled', 'filled', 'rejected', 'pending_cancel', 'pending_replace', 'expired'],
+  partially_filled: ['partially_filled', 'filled', 'pending_cancel', 'pending_replace', 'expired'],
+  pending_cancel: ['pending_cancel', 'cancelled', 'filled', 'expired'],
+  pending_replace: ['pending_replace', 'submitted', 'partially_filled', 'filled', 'expired'],
+  filled: [],
+  rejected: [],
+  cancelled: [],
+  expired: [],
+};
+
+export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => ORDER_TRANSITIONS[from].includes(to);
+
+export const isTerminal = (status: OrderStatus): boolean => ORDER_TRANSITIONS[status].length === 0;
+
+/** ETag of an order: the version counter, bumped by every event the client can see. */
+export const etagOf = (version: number): string => `v${version}`;
+
+/** The version an If-Match names ("v3", quoted or weak forms included), or null when it names none. */
+export const versionFromEtag = (etag: string): number | null => {
+  const match = /^(?:W\/)?"?v([1-9]\d{0,8})"?$/.exec(etag.trim());
+  return match === null ? null : Number(match[1]);
+};
