@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { createAccounts } from '../commands/accounts/account-stream';
 import { openAccountWith } from '../commands/accounts/open-account';
 import { createOrdersRouter } from '../commands/orders/router';
 import { createTransfersRouter } from '../commands/transfers/router';
@@ -25,6 +26,8 @@ export type TradingApiDeps = {
   /** Market data for pre-trade checks and the market REST routes; trading works without it. */
   readonly market?: { readonly reader: MarketDataReader; readonly candles: CandleStore };
   readonly nowMs?: () => number;
+  /** How long a completed request's response is replayed for its Idempotency-Key. */
+  readonly idempotencyTtlMs?: number;
   readonly readiness?: ReadinessCheck;
   readonly resources?: ReadonlyArray<{ readonly name: string; close(): Promise<void> }>;
   readonly jsonBodyBytesMax?: number;
@@ -33,9 +36,10 @@ export type TradingApiDeps = {
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
-  const common = { store: deps.store, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) };
+  const accounts = createAccounts(deps.store, { metrics: deps.metrics });
+  const common = { store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
-    createUsersRouter({ ...common, openAccount: openAccountWith(deps.store, deps.metrics) }),
+    createUsersRouter({ ...common, openAccount: openAccountWith(accounts) }),
     createTransfersRouter(common),
     createOrdersRouter({ ...common, ...(deps.market ? { market: deps.market.reader } : {}) }),
     createAssetsRouter(),

@@ -4,6 +4,7 @@ import { createInMemoryEventStore } from '../infrastructure/event-store/in-memor
 import type { Decider, EventCodec } from './decider';
 import { ConcurrencyRetriesExhausted, COMMAND_ATTEMPTS_MAX, handleCommand } from './command-handler';
 import { loadStream, SNAPSHOT_EVERY_EVENTS, snapshotStreamOf } from './stream-loader';
+import { StreamStateCache } from './state-cache';
 
 // A tally that refuses to go above a cap: small enough to read, rich enough to conflict and reject.
 type Cmd = { type: 'Add'; amount: number };
@@ -70,5 +71,32 @@ describe('handleCommand', () => {
     expect(loaded.revision).toBe(BigInt(count - 1));
     // A snapshot of another state shape is ignored, not trusted.
     expect((await loadStream(store, 'tally-1', tally, codec, 2)).eventsSinceSnapshot).toBe(count);
+  });
+
+  it('decides on the current state even when another process wrote behind the cache', async () => {
+    const store = createInMemoryEventStore();
+    const cache = new StreamStateCache<unknown>();
+    const cached = { ...options('k1'), cache };
+    await handleCommand(store, tally, codec, { type: 'Add', amount: 10 }, cached);
+    // Another API node, with its own cache, writes to the same stream.
+    await handleCommand(store, tally, codec, { type: 'Add', amount: CAP - 15 }, options('k2'));
+    const refused = await handleCommand(store, tally, codec, { type: 'Add', amount: 6 }, { ...options('k3'), cache });
+    expect(refused).toEqual(E.left({ code: 'OVER_CAP' }));
+    const accepted = await handleCommand(store, tally, codec, { type: 'Add', amount: 5 }, { ...options('k4'), cache });
+    expect(accepted).toEqual(E.right(expect.objectContaining({ state: { total: CAP } })));
+    expect(cache.get('tally-1')).toEqual(expect.objectContaining({ state: { total: CAP }, revision: 2n }));
+  });
+});
+
+describe('StreamStateCache', () => {
+  it('drops the least recently used stream past its bound and never goes back in revision', () => {
+    const cache = new StreamStateCache<string>(2);
+    cache.set('a', { state: 'a1', revision: 1n, eventsSinceSnapshot: 1 });
+    cache.set('b', { state: 'b1', revision: 1n, eventsSinceSnapshot: 1 });
+    cache.get('a');
+    cache.set('c', { state: 'c1', revision: 1n, eventsSinceSnapshot: 1 });
+    expect([cache.get('a')?.state, cache.get('b'), cache.get('c')?.state]).toEqual(['a1', undefined, 'c1']);
+    cache.set('a', { state: 'a0', revision: 0n, eventsSinceSnapshot: 0 });
+    expect(cache.get('a')?.state).toBe('a1');
   });
 });

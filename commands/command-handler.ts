@@ -3,6 +3,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { invariant } from '../domain/invariant';
 import type { EventMetadata, EventStore } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
+import type { StreamStateCache } from './state-cache';
 import { loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot } from './stream-loader';
 
 export const COMMAND_ATTEMPTS_MAX = 5; // read-decide-append rounds per command
@@ -37,6 +38,8 @@ export type HandleOptions = {
   readonly metadata: EventMetadata;
   readonly stateVersion: number;
   readonly hooks?: CommandHooks;
+  /** This process's last known state of recently used streams (see state-cache.ts). */
+  readonly cache?: StreamStateCache<unknown>;
 };
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -49,8 +52,9 @@ export const handleCommand = async <C, S, Ev, R>(
   store: EventStore, decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, command: C, options: HandleOptions,
 ): Promise<E.Either<R | ConcurrencyExhausted, CommandOutcome<S, Ev>>> => {
   const { streamId, eventIdSource, metadata, stateVersion, hooks } = options;
+  const cache = options.cache as StreamStateCache<S> | undefined;
   for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
-    const loaded = await loadStream(store, streamId, decider, codec, stateVersion);
+    const loaded = await loadStream(store, streamId, decider, codec, stateVersion, cache);
     const decision = decider.decide(command, loaded.state);
     if (E.isLeft(decision)) return decision;
     const events = decision.right;
@@ -65,9 +69,12 @@ export const handleCommand = async <C, S, Ev, R>(
     hooks?.onAppendMs?.(performance.now() - startedAtMs);
     if (outcome.kind === 'Appended') {
       const state = events.reduce(decider.evolve, loaded.state);
-      if (loaded.eventsSinceSnapshot + events.length >= SNAPSHOT_EVERY_EVENTS) {
+      let eventsSinceSnapshot = loaded.eventsSinceSnapshot + events.length;
+      if (eventsSinceSnapshot >= SNAPSHOT_EVERY_EVENTS) {
         await writeSnapshot(store, streamId, stateVersion, outcome.nextRevision, state, deterministicEventId(streamId, `snapshot/${outcome.nextRevision}`, 0));
+        eventsSinceSnapshot = 0;
       }
+      cache?.set(streamId, { state, revision: outcome.nextRevision, eventsSinceSnapshot });
       return E.right({ events, state, position: outcome.position });
     }
     invariant(outcome.kind === 'RevisionConflict', 'append returned an unknown outcome');

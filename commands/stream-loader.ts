@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { invariant } from '../domain/invariant';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
+import type { StreamStateCache } from './state-cache';
 
 /** A state snapshot is written after every this many events, so a load reads one snapshot plus a short tail. */
 export const SNAPSHOT_EVERY_EVENTS = 200;
@@ -26,16 +27,22 @@ const isSnapshotData = (data: unknown): data is SnapshotData =>
  */
 export const loadStream = async <C, S, Ev, R>(
   store: EventStore, streamId: string, decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, stateVersion: number,
+  cache?: StreamStateCache<S>,
 ): Promise<LoadedStream<S>> => {
   let state = decider.initialState;
   let revision: bigint | 'no_stream' = 'no_stream';
-  for await (const snapshot of store.readStream(snapshotStreamOf(streamId), { direction: 'backwards', maxCount: 1 })) {
-    if (isSnapshotData(snapshot.data) && snapshot.data.stateVersion === stateVersion) {
-      state = snapshot.data.state as S;
-      revision = BigInt(snapshot.data.revision);
+  let eventsSinceSnapshot = 0;
+  const cached = cache?.get(streamId);
+  if (cached !== undefined) {
+    ({ state, revision, eventsSinceSnapshot } = cached);
+  } else {
+    for await (const snapshot of store.readStream(snapshotStreamOf(streamId), { direction: 'backwards', maxCount: 1 })) {
+      if (isSnapshotData(snapshot.data) && snapshot.data.stateVersion === stateVersion) {
+        state = snapshot.data.state as S;
+        revision = BigInt(snapshot.data.revision);
+      }
     }
   }
-  let eventsSinceSnapshot = 0;
   const fromRevision = revision === 'no_stream' ? 0n : revision + 1n;
   for await (const recorded of store.readStream(streamId, { fromRevision })) {
     const decoded = codec.decode(recorded.type, recorded.data);
@@ -44,6 +51,7 @@ export const loadStream = async <C, S, Ev, R>(
     revision = recorded.revision;
     eventsSinceSnapshot += 1;
   }
+  if (cache !== undefined && revision !== 'no_stream') cache.set(streamId, { state, revision, eventsSinceSnapshot });
   return { state, revision, eventsSinceSnapshot };
 };
 

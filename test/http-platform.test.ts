@@ -13,7 +13,9 @@ import { assertRoutesMatchOpenApi, listRoutes } from '../read-api/openapi/route-
 import { call, JWT_SECRET, signUp, startHarness, type Harness, type Reply } from './http-platform-harness';
 
 /** Routes the lead mounts on the full app; documented now, registered later. */
-const LEAD_ROUTES = ['POST /v1/transfers', 'POST /v1/orders', 'GET /v1/orders/{id}', 'PATCH /v1/orders/{id}', 'DELETE /v1/orders/{id}'];
+/** Mounted by the full trading API (test/trading-api.test.ts checks that one against the whole document). */
+const LEAD_ROUTES = ['POST /v1/transfers', 'POST /v1/orders', 'GET /v1/orders/{id}', 'PATCH /v1/orders/{id}', 'DELETE /v1/orders/{id}',
+  'GET /v1/market/quotes', 'GET /v1/market/candles/{symbol}', 'GET /v1/market/book/{symbol}'];
 
 let h: Harness;
 let ready = true;

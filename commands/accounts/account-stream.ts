@@ -4,6 +4,7 @@ import type { EventMetadata, EventStore } from '../../infrastructure/event-store
 import type { Metrics } from '../../infrastructure/metrics';
 import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '../command-handler';
 import type { Decider, EventCodec } from '../decider';
+import { StreamStateCache } from '../state-cache';
 import { loadStream } from '../stream-loader';
 
 /** Bump when AccountState's shape changes: older snapshots are then ignored and the stream is folded from the start. */
@@ -22,26 +23,36 @@ export type AccountCommandContext = {
   /** What makes this command's event ids deterministic: the idempotency-derived id, an ExecID, a job run. */
   readonly eventIdSource: string;
   readonly metadata: EventMetadata;
-  readonly metrics?: Metrics;
 };
 
 export type AccountOutcome = CommandOutcome<AccountState, AccountEvent>;
 
-/** One command against the account stream `account-<accountId>`: the whole consistency boundary of trading. */
-export const executeAccountCommand = (
-  store: EventStore, accountId: string, command: AccountCommand, context: AccountCommandContext,
-): Promise<E.Either<DomainError | ConcurrencyExhausted, AccountOutcome>> =>
-  handleCommand(store, accountDecider, accountCodec, command, {
-    streamId: accountStreamOf(accountId),
-    eventIdSource: context.eventIdSource,
-    metadata: context.metadata,
-    stateVersion: ACCOUNT_STATE_VERSION,
-    hooks: {
-      onConflictRetry: () => context.metrics?.conflictRetries.inc({ command: command.type }),
-      onAppendMs: (durationMs) => context.metrics?.appendLatency.observe({ outcome: 'appended' }, durationMs / 1000),
-    },
-  });
+/** The account streams `account-<accountId>`: the whole consistency boundary of trading. */
+export type Accounts = {
+  execute(accountId: string, command: AccountCommand, context: AccountCommandContext): Promise<E.Either<DomainError | ConcurrencyExhausted, AccountOutcome>>;
+  /** The account as the write model holds it now. */
+  load(accountId: string): Promise<AccountState>;
+};
 
-/** The account as the write model holds it now (snapshot plus tail). */
-export const loadAccount = async (store: EventStore, accountId: string): Promise<AccountState> =>
-  (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION)).state;
+/** One per process: it owns the cache of recently used account states. */
+export const createAccounts = (store: EventStore, options: { readonly metrics?: Metrics; readonly cache?: StreamStateCache<AccountState> } = {}): Accounts => {
+  const cache = options.cache ?? new StreamStateCache<AccountState>();
+  return {
+    execute: (accountId, command, context) => handleCommand(store, accountDecider, accountCodec, command, {
+      streamId: accountStreamOf(accountId),
+      eventIdSource: context.eventIdSource,
+      metadata: context.metadata,
+      stateVersion: ACCOUNT_STATE_VERSION,
+      cache: cache as StreamStateCache<unknown>,
+      hooks: {
+        onConflictRetry: () => options.metrics?.conflictRetries.inc({ command: command.type }),
+        onAppendMs: (durationMs) => options.metrics?.appendLatency.observe({ outcome: 'appended' }, durationMs / 1000),
+      },
+    }),
+    load: async (accountId) => (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache)).state,
+  };
+};
+
+/** Without a cache: for scripts and jobs that touch an account once. */
+export const executeAccountCommand = (store: EventStore, accountId: string, command: AccountCommand, context: AccountCommandContext) =>
+  createAccounts(store, { cache: new StreamStateCache<AccountState>(1) }).execute(accountId, command, context);

@@ -13,7 +13,7 @@ import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import type { Metrics } from '../../infrastructure/metrics';
-import { executeAccountCommand, loadAccount, type AccountOutcome } from '../accounts/account-stream';
+import type { Accounts, AccountOutcome } from '../accounts/account-stream';
 import '../error-statuses';
 import { PlaceOrderBody, ReplaceOrderBody } from './bodies';
 import { marketPreTradeChecks } from './market-checks';
@@ -21,12 +21,14 @@ import { etagHeader, orderJson, versionFromIfMatch } from './order-json';
 
 export type OrdersRouterDeps = {
   readonly store: EventStore;
+  readonly accounts: Accounts;
   readonly idempotencyStore: IdempotencyStore;
   readonly jwtSecret: string;
   readonly logger: Logger;
   readonly market?: MarketDataReader;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
+  readonly idempotencyTtlMs?: number;
 };
 
 const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -42,14 +44,13 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
   const nowMs = deps.nowMs ?? (() => Date.now());
   const router = Router();
   const auth = requireBearer(deps.jwtSecret);
-  const idempotent = accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  const idempotent = accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) });
 
   const run = (res: Response, command: AccountCommand, eventIdSource: string) => {
     const accountId = accountIdOf(res);
-    return executeAccountCommand(deps.store, accountId, command, {
+    return deps.accounts.execute(accountId, command, {
       eventIdSource,
       metadata: { actor: `user:${accountId}`, correlationId: correlationIdOf(res), idempotencyKey: idempotencyKeyOf(res) },
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
   };
 
@@ -89,7 +90,7 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
     if (placed.left.code !== DomainErrorCode.DuplicateOrder) { sendError(res, placed.left); return; }
     // The event-store backstop: the idempotency record is gone (Redis flushed or expired) but the
     // order id derived from the key is already in the stream. Same order: answer with it. Other terms: the key was reused.
-    const state = await loadAccount(deps.store, accountId);
+    const state = await deps.accounts.load(accountId);
     if (!isSamePlacement(state, data)) {
       sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already placed a different order' });
       return;
@@ -99,7 +100,7 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
 
   router.get('/v1/orders/:id', auth, async (req: Request, res: Response) => {
     const orderId = String(req.params.id);
-    const view = ORDER_ID_PATTERN.test(orderId) ? orderView(await loadAccount(deps.store, accountIdOf(res)), orderId) : null;
+    const view = ORDER_ID_PATTERN.test(orderId) ? orderView(await deps.accounts.load(accountIdOf(res)), orderId) : null;
     if (view === null) { sendError(res, orderNotFound(orderId)); return; }
     res.setHeader('ETag', etagHeader(view.etag));
     res.json(orderJson(view));
@@ -122,7 +123,7 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
       return;
     }
     const atMs = nowMs();
-    const current = orderView(await loadAccount(deps.store, accountIdOf(res)), orderId);
+    const current = orderView(await deps.accounts.load(accountIdOf(res)), orderId);
     if (current === null) { sendError(res, orderNotFound(orderId)); return; }
     const asset = findAsset(current.symbol);
     if (asset !== undefined) {

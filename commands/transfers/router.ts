@@ -13,7 +13,7 @@ import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-i
 import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
-import { executeAccountCommand, loadAccount } from '../accounts/account-stream';
+import type { Accounts } from '../accounts/account-stream';
 import '../error-statuses';
 
 export const TransferBody = closedObject('TransferRequest', {
@@ -23,11 +23,13 @@ export const TransferBody = closedObject('TransferRequest', {
 
 export type TransfersRouterDeps = {
   readonly store: EventStore;
+  readonly accounts: Accounts;
   readonly idempotencyStore: IdempotencyStore;
   readonly jwtSecret: string;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
+  readonly idempotencyTtlMs?: number;
 };
 
 /** The wire shape of a transfer, read back from the account state (the same answer for a replay). */
@@ -50,7 +52,7 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const router = Router();
 
   router.post('/v1/transfers', requireBearer(deps.jwtSecret),
-    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
+    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);
       if (E.isLeft(body)) { sendError(res, body.left); return; }
@@ -58,17 +60,16 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
       const transferId = idFromIdempotencyKey(accountId, idempotencyKeyOf(res), 'transfer');
       const { direction, amount } = body.right;
       const atMs = nowMs();
-      const result = await executeAccountCommand(deps.store, accountId,
+      const result = await deps.accounts.execute(accountId,
         direction === 'deposit'
           ? { type: 'RequestDeposit', data: { transferId, amount, atMs } }
           : { type: 'RequestWithdrawal', data: { transferId, amount, atMs } },
         {
           eventIdSource: transferId,
           metadata: { actor: `user:${accountId}`, correlationId: correlationIdOf(res), idempotencyKey: idempotencyKeyOf(res) },
-          ...(deps.metrics ? { metrics: deps.metrics } : {}),
         });
       if (E.isLeft(result) && result.left.code !== DomainErrorCode.DuplicateTransfer) { sendError(res, result.left); return; }
-      const state = E.isRight(result) ? result.right.state : await loadAccount(deps.store, accountId);
+      const state = E.isRight(result) ? result.right.state : await deps.accounts.load(accountId);
       const position = E.isRight(result) ? result.right.position : await deps.store.headPosition();
       const transfer = transferJson(state, transferId);
       if (transfer === undefined || transfer.direction !== direction || !big(transfer.amount).eq(amount)) {
