@@ -86,6 +86,21 @@ describe('handleCommand', () => {
     expect(accepted).toEqual(E.right(expect.objectContaining({ state: { total: CAP } })));
     expect(cache.get('tally-1')).toEqual(expect.objectContaining({ state: { total: CAP }, revision: 2n }));
   });
+
+  it('accepts on the cached state without reading the stream, and appends nothing when the cache is stale', async () => {
+    const store = createInMemoryEventStore();
+    const cache = new StreamStateCache<unknown>();
+    await handleCommand(store, tally, codec, { type: 'Add', amount: 1 }, { ...options('k1'), cache });
+    const reads: string[] = [];
+    const counted = { ...store, readStream: (...args: Parameters<typeof store.readStream>) => { reads.push(args[0]); return store.readStream(...args); } };
+    await handleCommand(counted, tally, codec, { type: 'Add', amount: 2 }, { ...options('k2'), cache });
+    expect(reads).toEqual([]);
+    // Someone else writes; our cached decision's append conflicts and the retry reads the stream.
+    await handleCommand(store, tally, codec, { type: 'Add', amount: 4 }, options('k3'));
+    const result = await handleCommand(counted, tally, codec, { type: 'Add', amount: 8 }, { ...options('k4'), cache });
+    expect(result).toEqual(E.right(expect.objectContaining({ state: { total: 15 } })));
+    expect(reads.length).toBeGreaterThan(0);
+  });
 });
 
 describe('StreamStateCache', () => {

@@ -53,9 +53,17 @@ export const handleCommand = async <C, S, Ev, R>(
 ): Promise<E.Either<R | ConcurrencyExhausted, CommandOutcome<S, Ev>>> => {
   const { streamId, eventIdSource, metadata, stateVersion, hooks } = options;
   const cache = options.cache as StreamStateCache<S> | undefined;
+  // The first round may decide on this process's cached state without reading: an append at the cached
+  // revision succeeds only if nothing was written since, so acceptance needs no read. A refusal might
+  // come from a stale state, so it is decided again on a fresh read before it is returned.
+  const decideOn = async (fromCache: boolean) => {
+    const cached = fromCache ? cache?.get(streamId) : undefined;
+    const loaded = cached ?? await loadStream(store, streamId, decider, codec, stateVersion, cache);
+    return { loaded, cached: cached !== undefined, decision: decider.decide(command, loaded.state) };
+  };
   for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
-    const loaded = await loadStream(store, streamId, decider, codec, stateVersion, cache);
-    const decision = decider.decide(command, loaded.state);
+    const first = await decideOn(attempt === 1);
+    const { loaded, decision } = E.isLeft(first.decision) && first.cached ? await decideOn(false) : first;
     if (E.isLeft(decision)) return decision;
     const events = decision.right;
     if (events.length === 0) return E.right({ events, state: loaded.state, position: await store.headPosition() });
