@@ -9,18 +9,22 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
   const all: RecordedEvent[] = [];
   const streams = new Map<string, RecordedEvent[]>();
   const waiters = new Set<() => void>();
+  const byId = new Map<string, RecordedEvent>();
 
   const appendToStream = async (streamId: string, events: readonly EventData[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
     const stream = streams.get(streamId) ?? [];
     const actual = stream.length === 0 ? 'no_stream' : BigInt(stream.length - 1);
     const { expectedRevision } = options;
-    const startRevision = expectedRevision === 'any' ? BigInt(stream.length) : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
-    // A retry of events already written at exactly this place is a success that writes nothing.
-    const first = events[0];
-    const already = first ? stream[Number(startRevision)] : undefined;
-    if (first && already && already.id === first.id && events.every((e, i) => stream[Number(startRevision) + i]?.id === e.id)) {
-      const last = stream[Number(startRevision) + events.length - 1]!;
-      return { kind: 'Appended', nextRevision: last.revision, position: last.position };
+    // An id stored before is either a retry of events already written at exactly this place
+    // (a success that writes nothing) or a conflict; never a second copy.
+    const stored = events.map((event) => byId.get(event.id));
+    if (stored.some((recorded) => recorded !== undefined)) {
+      const first = stored[0];
+      const startRevision = expectedRevision === 'any' ? first?.revision ?? -1n : expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n;
+      const samePlace = stored.every((recorded, i) => recorded?.streamId === streamId && recorded.revision === startRevision + BigInt(i));
+      const last = stored[stored.length - 1];
+      if (samePlace && last) return { kind: 'Appended', nextRevision: last.revision, position: last.position };
+      return { kind: 'RevisionConflict', streamId, expected: expectedRevision, actual };
     }
     if (expectedRevision !== 'any' && expectedRevision !== (actual === 'no_stream' ? 'no_stream' : actual)) {
       return { kind: 'RevisionConflict', streamId, expected: expectedRevision, actual };
@@ -31,6 +35,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
         type: event.type, data: structuredClone(event.data), metadata: event.metadata ?? {}, createdAtMs: nowMs(),
       };
       stream.push(recorded);
+      byId.set(recorded.id, recorded);
       all.push(recorded);
     }
     streams.set(streamId, stream);

@@ -1,0 +1,136 @@
+import {
+  BACKWARDS, END, EventStoreDBClient, FORWARDS, START, StreamNotFoundError, WrongExpectedVersionError,
+  eventTypeFilter, excludeSystemEvents, jsonEvent, streamNameFilter,
+  type AllStreamRecordedEvent, type Filter, type JSONType, type Position,
+} from '@eventstore/db-client';
+import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+
+/** Events per read request when paging $all or a stream. */
+export const ESDB_READ_PAGE_SIZE = 512;
+/** Records read backwards past system events while looking for the head; beyond that we report 0n. */
+export const ESDB_HEAD_SCAN_MAX = 10_000;
+
+type EsdbRecorded = { id: string; streamId: string; revision: bigint; type: string; data: unknown; metadata: unknown; created: Date; position?: Position };
+
+const isSystem = (recorded: { streamId: string; type: string }) => recorded.streamId.startsWith('$') || recorded.type.startsWith('$');
+
+const matches = (recorded: { streamId: string; type: string }, filter: AllFilter | undefined): boolean =>
+  !isSystem(recorded) &&
+  (!filter?.eventTypes || filter.eventTypes.includes(recorded.type)) &&
+  (!filter?.streamPrefixes || filter.streamPrefixes.some((prefix) => recorded.streamId.startsWith(prefix)));
+
+const toRecorded = (event: EsdbRecorded, commitPosition: bigint | undefined): RecordedEvent => ({
+  id: event.id, streamId: event.streamId, revision: event.revision,
+  // EventStoreDB's commit position: not dense, strictly increasing in $all order.
+  position: event.position?.commit ?? commitPosition ?? -1n,
+  type: event.type, data: event.data, metadata: (event.metadata ?? {}) as EventMetadata, createdAtMs: event.created.getTime(),
+});
+
+/** A commit position as EventStoreDB wants it; for its own events prepare equals commit. */
+const asPosition = (position: bigint): Position => ({ commit: position, prepare: position });
+
+/** The server narrows with one filter; `matches` applies the rest of ours on the client. */
+const serverFilter = (filter: AllFilter | undefined): Filter =>
+  filter?.eventTypes ? eventTypeFilter({ prefixes: [...filter.eventTypes] })
+    : filter?.streamPrefixes ? streamNameFilter({ prefixes: [...filter.streamPrefixes] })
+      : excludeSystemEvents();
+
+/** The production store. Same port, same contract as the PostgreSQL adapter (runs when EVENTSTORE_URL is set). */
+export const createEventStoreDbEventStore = (options: { readonly connectionString: string }): EventStore => {
+  const client = EventStoreDBClient.connectionString(options.connectionString);
+
+  const appendToStream = async (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
+    const expected = appendOptions.expectedRevision;
+    try {
+      const result = await client.appendToStream(
+        streamId,
+        events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data as JSONType, metadata: (event.metadata ?? {}) as JSONType })),
+        { expectedRevision: expected },
+      );
+      return { kind: 'Appended', nextRevision: result.nextExpectedRevision, position: result.position?.commit ?? -1n };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        const actual = error.actualVersion;
+        return { kind: 'RevisionConflict', streamId, expected, actual: typeof actual === 'bigint' ? actual : 'no_stream' };
+      }
+      throw error;
+    }
+  };
+
+  async function* readStream(streamId: string, readOptions: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    let next = readOptions.fromRevision ?? 0n;
+    let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const pageSize = Math.min(ESDB_READ_PAGE_SIZE, remaining);
+      let count = 0;
+      try {
+        for await (const resolved of client.readStream(streamId, { fromRevision: next, maxCount: pageSize, direction: FORWARDS })) {
+          if (!resolved.event) continue;
+          count += 1;
+          next = resolved.event.revision + 1n;
+          yield toRecorded(resolved.event as EsdbRecorded, resolved.commitPosition);
+        }
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return;
+        throw error;
+      }
+      remaining -= count;
+      if (count < pageSize) return;
+    }
+  }
+
+  async function* readAll(readOptions: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let from = readOptions.fromPosition ?? 0n;
+    let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      let scanned = 0;
+      // EventStoreDB reads $all inclusively from a position; the port's fromPosition is exclusive.
+      for await (const resolved of client.readAll({ fromPosition: from === 0n ? START : asPosition(from), maxCount: ESDB_READ_PAGE_SIZE, direction: FORWARDS })) {
+        scanned += 1;
+        const event = resolved.event as AllStreamRecordedEvent | undefined;
+        if (!event || event.position.commit <= from) continue;
+        from = event.position.commit;
+        if (!matches(event, readOptions.filter)) continue;
+        yield toRecorded(event as EsdbRecorded, resolved.commitPosition);
+        remaining -= 1;
+        if (remaining <= 0) return;
+      }
+      if (scanned < ESDB_READ_PAGE_SIZE) return;
+    }
+  }
+
+  async function* subscribeToAll(subscribeOptions: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
+    const { fromPosition, filter, signal } = subscribeOptions;
+    const subscription = client.subscribeToAll({
+      fromPosition: fromPosition === undefined || fromPosition === 0n ? START : asPosition(fromPosition),
+      filter: serverFilter(filter),
+    });
+    const stop = () => { void subscription.unsubscribe(); };
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const resolved of subscription) {
+        const event = resolved.event as AllStreamRecordedEvent | undefined;
+        if (!event || !matches(event, filter)) continue;
+        if (fromPosition !== undefined && event.position.commit <= fromPosition) continue;
+        yield toRecorded(event as EsdbRecorded, resolved.commitPosition);
+        if (signal?.aborted) return;
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await subscription.unsubscribe();
+    }
+  }
+
+  const headPosition = async (): Promise<bigint> => {
+    let scanned = 0;
+    for await (const resolved of client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: ESDB_HEAD_SCAN_MAX })) {
+      scanned += 1;
+      const event = resolved.event as AllStreamRecordedEvent | undefined;
+      if (event && !isSystem(event)) return event.position.commit;
+      if (scanned >= ESDB_HEAD_SCAN_MAX) break;
+    }
+    return 0n;
+  };
+
+  return { appendToStream, readStream, readAll, subscribeToAll, headPosition, close: () => client.dispose() };
+};

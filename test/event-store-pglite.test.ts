@@ -1,0 +1,5 @@
+import { registerEventStoreContract } from '../infrastructure/event-store/contract';
+import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
+
+// On a worker thread: jest's sandbox cannot load PGlite in-process without --experimental-vm-modules.
+registerEventStoreContract('PGlite (PostgreSQL in WASM, worker thread)', () => createPgliteEventStore({ onWorkerThread: true }), { eventIdsUniqueAcrossStreams: true });

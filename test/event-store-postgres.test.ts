@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { registerEventStoreContract } from '../infrastructure/event-store/contract';
+import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
+import { runAppendBatch } from '../infrastructure/event-store/postgres/append-sql';
+import { collect, type EventStore, type RecordedEvent } from '../infrastructure/event-store/port';
+import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
+import type { SqlClient } from '../infrastructure/pg/sql-client';
+
+let database: TestDatabase;
+let pool: Pool;
+
+beforeAll(async () => {
+  database = await createTestDatabase('event_store');
+  pool = new Pool({ connectionString: database.url, max: 8 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await database?.drop();
+});
+
+registerEventStoreContract('PostgreSQL server (pg Pool)', () => createPostgresEventStore({ pool }), { eventIdsUniqueAcrossStreams: true });
+
+const asSqlClient = (client: Client): SqlClient => ({
+  query: async <R>(statement: { text: string }, params: readonly unknown[] = []) => ({ rows: (await client.query(statement.text, [...params])).rows as R[] }),
+});
+
+describe('PostgreSQL server: a transaction that commits late', () => {
+  let store: EventStore;
+  const clients: Client[] = [];
+  // readAll waits this long for the open slow transaction before answering without it.
+  beforeAll(async () => { store = await createPostgresEventStore({ pool, settleWaitMsMax: 50 }); });
+  afterAll(async () => {
+    await store?.close();
+    for (const client of clients) await client.end();
+  });
+
+  it('holds the subscriber at the slow transaction, then delivers both exactly once, in position order', async () => {
+    const prefix = `late${randomUUID().slice(0, 8)}_`;
+    const start = await store.headPosition();
+    const connect = async () => {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      clients.push(client);
+      return client;
+    };
+    const [slow, fast] = [await connect(), await connect()];
+    const controller = new AbortController();
+    const seen: RecordedEvent[] = [];
+    const subscriber = (async () => {
+      for await (const recorded of store.subscribeToAll({ fromPosition: start, filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
+        seen.push(recorded);
+        if (seen.length === 3) controller.abort();
+      }
+    })();
+
+    // The slow transaction takes its (lower) position first and commits last.
+    await slow.query('BEGIN');
+    await runAppendBatch(asSqlClient(slow), [{ streamId: `${prefix}slow`, events: [{ id: randomUUID(), type: 'Slow', data: {} }], expectedRevision: 'no_stream' }]);
+    await fast.query('BEGIN');
+    await runAppendBatch(asSqlClient(fast), [{ streamId: `${prefix}fast`, events: [{ id: randomUUID(), type: 'Fast', data: {} }], expectedRevision: 'no_stream' }]);
+    await fast.query('COMMIT');
+    const fastRow = await pool.query<{ position: string }>('SELECT position::text FROM es_events WHERE stream_id = $1', [`${prefix}fast`]);
+    const fastPosition = BigInt(fastRow.rows[0]!.position);
+
+    // Committed, yet not visible to $all readers while an older transaction is in flight.
+    const pollsMax = 3;
+    for (let poll = 0; poll < pollsMax; poll += 1) {
+      const visible = await collect(store.readAll({ fromPosition: start, filter: { streamPrefixes: [prefix] } }));
+      expect(visible).toEqual([]);
+      expect(await store.headPosition()).toBeLessThan(fastPosition);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(seen).toEqual([]);
+
+    await slow.query('COMMIT');
+    await store.appendToStream(`${prefix}after`, [{ id: randomUUID(), type: 'After', data: {} }], { expectedRevision: 'no_stream' });
+    await subscriber;
+
+    expect(seen.map((e) => e.type)).toEqual(['Slow', 'Fast', 'After']);
+    expect(seen[0]!.position).toBeLessThan(seen[1]!.position);
+    expect(seen[1]!.position).toBe(fastPosition);
+    const all = await collect(store.readAll({ fromPosition: start, filter: { streamPrefixes: [prefix] } }));
+    expect(all.map((e) => e.id)).toEqual(seen.map((e) => e.id));
+  });
+});
+
+describe('PostgreSQL server: subscribers of another process', () => {
+  it('wake on NOTIFY, long before their poll interval', async () => {
+    // The subscriber's store would poll only once an hour: only the NOTIFY can deliver in time.
+    const writer = await createPostgresEventStore({ pool });
+    const reader = await createPostgresEventStore({ pool, pollIntervalMs: 3_600_000 });
+    try {
+      const prefix = `notify${randomUUID().slice(0, 8)}_`;
+      const start = await reader.headPosition();
+      const controller = new AbortController();
+      const received = (async () => {
+        for await (const recorded of reader.subscribeToAll({ fromPosition: start, filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
+          controller.abort();
+          return recorded;
+        }
+        return undefined;
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the subscriber finish its catch-up read and sleep
+      const result = await writer.appendToStream(`${prefix}a`, [{ id: randomUUID(), type: 'Woken', data: {} }], { expectedRevision: 'no_stream' });
+      expect(result.kind).toBe('Appended');
+      expect((await received)?.type).toBe('Woken');
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  }, 10_000);
+});
