@@ -53,4 +53,28 @@ describe('feed simulator', () => {
     expect(halt.halted_until_ms).toBe(halt.ts_ms + 300_000);
     expect(events.filter((e) => e.symbol === halt.symbol && e.ts_ms > halt.ts_ms)).toEqual([]);
   });
+
+  it('never leaves the market crossed: across venues the best bid stays below the best ask', () => {
+    const bids = new Float64Array(universe.length * VENUE_COUNT);
+    const asks = new Float64Array(universe.length * VENUE_COUNT).fill(Number.POSITIVE_INFINITY);
+    let crossed = 0;
+    const sink: FeedSink = {
+      onQuote: (s, v, level, bid, ask) => {
+        if (level !== 0) return;
+        bids[s * VENUE_COUNT + v] = bid;
+        asks[s * VENUE_COUNT + v] = ask;
+      },
+      onTrade: () => undefined,
+      onHalt: () => undefined,
+    };
+    const sim = createFeedSimulator({ symbols: universe, seed: 3, eventsPerSecond: 1_000, startMs: START_MS, prng: createPrng(3), haltProbability: 0 });
+    for (let step = 0; step < 20_000; step += 1) {
+      sim.emit(sink, 1);
+      for (let s = 0; s < universe.length; s += 1) {
+        const slots = Array.from({ length: VENUE_COUNT }, (_, v) => s * VENUE_COUNT + v);
+        if (Math.max(...slots.map((i) => bids[i]!)) >= Math.min(...slots.map((i) => asks[i]!))) crossed += 1;
+      }
+    }
+    expect(crossed).toBe(0);
+  });
 });

@@ -66,13 +66,23 @@ export const createFeedSimulator = (options: SimulatorOptions): FeedSimulator =>
     const base = Math.floor(mid[s]! / inc) * inc;
     // Venues differ in how close they quote (venue v stays v/2 increments back on average), so a re-quote often
     // lands behind the inside and leaves the NBBO alone, as most real quote updates do.
-    const back = (v >> 1) + prng.int(0, 1);
-    const bid = Math.max(inc, base - back * inc);
-    const ask = Math.max(bid + inc, base + (1 + back) * inc);
-    const slot = s * venues + v;
-    venueBid[slot] = bid;
-    venueAsk[slot] = ask;
-    sink.onQuote(s, v, 0, bid, ask, ROUND_LOT_SHARES * prng.int(1, 10), ROUND_LOT_SHARES * prng.int(1, 10), tsMs);
+    const requote = (venue: number): void => {
+      const back = (venue >> 1) + prng.int(0, 1);
+      const bid = Math.max(inc, base - back * inc);
+      const ask = Math.max(bid + inc, base + (1 + back) * inc);
+      const slot = s * venues + venue;
+      venueBid[slot] = bid;
+      venueAsk[slot] = ask;
+      sink.onQuote(s, venue, 0, bid, ask, ROUND_LOT_SHARES * prng.int(1, 10), ROUND_LOT_SHARES * prng.int(1, 10), tsMs);
+    };
+    requote(v);
+    // Every fresh quote has bid <= base < base + inc <= ask. A venue whose old quote the moved price
+    // leaves outside that re-quotes too, as market makers would: left in place it would lock or cross
+    // the NBBO (bid at or above ask) until that venue spoke again.
+    for (let w = 0; w < venues; w += 1) {
+      const slot = s * venues + w;
+      if (w !== v && venueBid[slot]! > 0 && (venueBid[slot]! > base || venueAsk[slot]! < base + inc)) requote(w);
+    }
   };
 
   const quoteDepth = (sink: FeedSink, s: number, v: number, tsMs: number): void => {

@@ -4,6 +4,8 @@ import type { MarketSnapshotWriter } from '../../infrastructure/market/port';
 import type { MarketIngest } from './market-ingest';
 
 /** Redis snapshots and due books go out this often: the latest state wins, so a slower write just coalesces more. */
+/** Progress goes to the log every this many candle flushes (about half a minute), not every second. */
+export const PROGRESS_LOG_EVERY_FLUSHES = 30;
 export const SNAPSHOT_FLUSH_MS = 100;
 export const CANDLE_FLUSH_MS = 1_000;
 
@@ -48,9 +50,11 @@ export const startIngestService = (deps: {
     return candlesInFlight;
   };
   const snapshotTimer = setInterval(() => void flushSnapshots(), deps.snapshotFlushMs ?? SNAPSHOT_FLUSH_MS);
+  let candleFlushes = 0;
   const candleTimer = setInterval(() => {
     void flushCandles();
-    logger.info({ stats: ingest.stats, feedNowMs: ingest.feedNowMs }, 'ingest progress');
+    candleFlushes += 1;
+    if (candleFlushes % PROGRESS_LOG_EVERY_FLUSHES === 0) logger.info({ stats: ingest.stats, feedNowMs: ingest.feedNowMs }, 'ingest progress');
   }, deps.candleFlushMs ?? CANDLE_FLUSH_MS);
 
   const flush = async (): Promise<void> => {
