@@ -106,7 +106,6 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
 };
 
 // Replies are read loosely on purpose: each assertion checks the shape it cares about.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Reply = { status: number; body: any; headers: Headers };
 
 export const call = async (h: Harness, method: string, path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply> => {
