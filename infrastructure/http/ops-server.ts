@@ -1,0 +1,35 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/**
+ * `/healthz` and `/metrics` for a process that serves no API of its own (ingest, the order-update
+ * publisher): every process can be probed and scraped the same way.
+ */
+export const startOpsServer = async (options: {
+  readonly port: number;
+  readonly host?: string;
+  readonly registry: Registry;
+  readonly healthy: () => boolean;
+}): Promise<{ readonly port: number; close(): Promise<void> }> => {
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      const ok = options.healthy();
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+      return;
+    }
+    if (req.url === '/metrics') {
+      options.registry.metrics().then(
+        (text) => res.writeHead(200, { 'Content-Type': options.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no such route' } }));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+};

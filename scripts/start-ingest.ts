@@ -1,0 +1,46 @@
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import { connectNatsBus } from '../infrastructure/bus/nats';
+import { loadConfig } from '../infrastructure/config';
+import { startOpsServer } from '../infrastructure/http/ops-server';
+import { createLogger } from '../infrastructure/logging';
+import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/market/candle-store-pg';
+import { createRedisMarketData } from '../infrastructure/market/redis';
+import { metrics } from '../infrastructure/metrics';
+import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
+import { stopOnSignals } from './process-lifecycle';
+
+/**
+ * Distributed mode's market data ingest: the simulated venues' feed through NBBO, L2, candles and LULD
+ * halts, published on NATS (`md.*`), last quotes and halts in Redis, candles in PostgreSQL.
+ * `FEED_EVENTS_PER_SECOND` sets the feed rate. It never touches the event store: quotes flow while trading is down.
+ */
+const main = async () => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'ingest' });
+  if (config.natsUrl === undefined || config.redisUrl === undefined || config.databaseUrl === undefined) {
+    throw new Error('ingest needs NATS_URL, REDIS_URL and DATABASE_URL');
+  }
+  const bus = await connectNatsBus({ servers: config.natsUrl, name: `ingest-${process.pid}` });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  await ensureCandleSchema(pool);
+  const feed = startSimulatedMarketData({
+    bus, snapshots: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool), logger,
+    ...(process.env.FEED_EVENTS_PER_SECOND ? { eventsPerSecond: Number(process.env.FEED_EVENTS_PER_SECOND) } : {}),
+  });
+  const ops = await startOpsServer({ port: config.port, registry: metrics.registry, healthy: () => true });
+  logger.info({ port: ops.port }, 'ingest running');
+  stopOnSignals(logger, async () => {
+    await feed.stop();
+    await ops.close();
+    await bus.close();
+    redis.disconnect();
+    await pool.end();
+  });
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
