@@ -1,0 +1,34 @@
+import pino from 'pino';
+import { connectNatsBus } from '../infrastructure/bus/nats';
+import { createStreamingNode } from '../streaming/node/streaming-node';
+import { send, type ParentCommand } from './fanout-shared';
+
+/** The bench's streaming node process: a real node on the real NATS, answering the parent over IPC. */
+export const NODE_LIFETIME_MS_MAX = 10 * 60_000;
+
+const main = async (): Promise<void> => {
+  const bus = await connectNatsBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', subjectPrefix: process.env.FANOUT_PREFIX ?? '', name: 'bench-fanout-node' });
+  const node = createStreamingNode({
+    bus, jwtSecret: process.env.FANOUT_SECRET ?? '', logger: pino({ name: 'bench-fanout-node', level: 'warn' }),
+    conflationWindowMs: Number(process.env.FANOUT_WINDOW_MS ?? 50), admissionsPerSecond: Number(process.env.FANOUT_ADMISSIONS_PER_S ?? 5_000),
+  });
+  const port = await node.listen(0, '127.0.0.1');
+  const stop = async () => {
+    await node.close();
+    await bus.close();
+    process.exit(0);
+  };
+  setTimeout(() => void stop(), NODE_LIFETIME_MS_MAX).unref();
+  process.on('disconnect', () => void stop());
+  process.on('message', (command: ParentCommand) => {
+    if (command.type === 'stop') void stop();
+    if (command.type === 'memory') {
+      global.gc?.();
+      const usage = process.cpuUsage();
+      send({ type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000, stats: { ...node.stats() } });
+    }
+  });
+  send({ type: 'listening', port });
+};
+
+void main();

@@ -1,0 +1,42 @@
+/** Shared by the fan-out bench's processes (bench/fanout.ts starts them). */
+
+/** Latency histogram: fixed buckets of LATENCY_BUCKET_MS up to LATENCY_BUCKETS_MAX, the last bucket holds everything slower. */
+export const LATENCY_BUCKET_MS = 0.5;
+export const LATENCY_BUCKETS_MAX = 4_000;
+
+export const newHistogram = (): number[] => new Array<number>(LATENCY_BUCKETS_MAX).fill(0);
+
+export const recordLatency = (histogram: number[], latencyMs: number): void => {
+  const bucket = Math.min(LATENCY_BUCKETS_MAX - 1, Math.max(0, Math.floor(latencyMs / LATENCY_BUCKET_MS)));
+  histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+};
+
+export const percentileMs = (histogram: readonly number[], fraction: number): number => {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  if (total === 0) return Number.NaN;
+  let seen = 0;
+  for (let i = 0; i < histogram.length; i += 1) {
+    seen += histogram[i] ?? 0;
+    if (seen >= total * fraction) return (i + 1) * LATENCY_BUCKET_MS;
+  }
+  return histogram.length * LATENCY_BUCKET_MS;
+};
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+export const symbolName = (index: number): string => `S${String(index).padStart(4, '0')}`;
+
+export type ChildReport =
+  | { type: 'listening'; port: number }
+  | { type: 'memory'; rssBytes: number; heapBytes: number; cpuMs: number; stats: Record<string, number> }
+  | { type: 'connected'; connected: number; refused: number }
+  | { type: 'ready'; connected: number; failed: number }
+  | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number }
+  | { type: 'published'; published: number };
+
+export type ParentCommand = { type: 'memory' } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };
+
+export const send = (report: ChildReport): void => {
+  process.send?.(report);
+};

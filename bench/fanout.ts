@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pino from 'pino';
+import { newHistogram, percentileMs, type ChildReport, type ParentCommand } from './fanout-shared';
+
+/**
+ * Fan-out benchmark: one streaming node, FANOUT_PROCS client processes holding
+ * FANOUT_CLIENTS Socket.IO clients, one publisher driving quotes over the real NATS.
+ * `npx tsx bench/fanout.ts`; every knob is an environment variable below.
+ */
+const config = {
+  clients: Number(process.env.FANOUT_CLIENTS ?? 10_000),
+  procs: Number(process.env.FANOUT_PROCS ?? 4),
+  symbols: Number(process.env.FANOUT_SYMBOLS ?? 1_000),
+  watch: Number(process.env.FANOUT_WATCH ?? 20),
+  ratePerSecond: Number(process.env.FANOUT_RATE ?? 10_000),
+  windowMs: Number(process.env.FANOUT_WINDOW_MS ?? 50),
+  warmupS: Number(process.env.FANOUT_WARMUP_S ?? 3),
+  measureS: Number(process.env.FANOUT_MEASURE_S ?? 15),
+  admissionsPerSecond: Number(process.env.FANOUT_ADMISSIONS_PER_S ?? 5_000),
+};
+export const CONNECT_PHASE_MS_MAX = 180_000;
+export const REPORT_INTERVAL_MS = 1_000;
+
+const logger = pino({ name: 'bench-fanout' });
+const children: ChildProcess[] = [];
+const env = { ...process.env, FANOUT_PREFIX: `bench.${randomBytes(4).toString('hex')}.`, FANOUT_SECRET: randomBytes(16).toString('hex'),
+  FANOUT_SYMBOLS: String(config.symbols), FANOUT_WATCH: String(config.watch), FANOUT_RATE: String(config.ratePerSecond),
+  FANOUT_WINDOW_MS: String(config.windowMs), FANOUT_ADMISSIONS_PER_S: String(config.admissionsPerSecond) };
+
+/** Children raise their descriptor limit first: each client and the node hold one socket per connection. */
+const start = (script: string, extraEnv: Record<string, string>, nodeFlags = ''): ChildProcess => {
+  const file = path.join(__dirname, script);
+  const child = spawn('bash', ['-c', `ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec node ${nodeFlags} --import tsx "${file}"`], {
+    env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return child;
+};
+const next = <T extends ChildReport['type']>(child: ChildProcess, type: T): Promise<Extract<ChildReport, { type: T }>> =>
+  new Promise((resolve) => {
+    const listener = (report: ChildReport) => {
+      if (report.type !== type) return;
+      child.off('message', listener);
+      resolve(report as Extract<ChildReport, { type: T }>);
+    };
+    child.on('message', listener);
+  });
+const tell = (child: ChildProcess, command: ParentCommand) => child.connected && child.send(command);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const stopAll = () => {
+  for (const child of children) tell(child, { type: 'stop' });
+  setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 3_000).unref();
+};
+
+const main = async (): Promise<void> => {
+  setTimeout(() => {
+    logger.error('bench exceeded its time budget');
+    stopAll();
+    process.exit(1);
+  }, CONNECT_PHASE_MS_MAX + (config.warmupS + config.measureS + 30) * 1000).unref();
+  logger.info(config, 'starting');
+
+  const node = start('fanout-node.ts', {}, `--expose-gc ${process.env.FANOUT_NODE_FLAGS ?? ''}`);
+  const { port } = await next(node, 'listening');
+  tell(node, { type: 'memory' });
+  const baseline = await next(node, 'memory');
+
+  const perProc = Math.ceil(config.clients / config.procs);
+  const clientProcs = Array.from({ length: config.procs }, (_, i) =>
+    start('fanout-clients.ts', { FANOUT_PORT: String(port), FANOUT_PROC_CLIENTS: String(Math.min(perProc, config.clients - i * perProc)), FANOUT_PROC_INDEX: String(i) }));
+  const progress = new Map<ChildProcess, number>();
+  for (const child of clientProcs) child.on('message', (r: ChildReport) => r.type === 'connected' && progress.set(child, r.connected));
+  const progressTimer = setInterval(() => logger.info({ connected: [...progress.values()].reduce((a, b) => a + b, 0) }, 'connecting'), REPORT_INTERVAL_MS);
+  const connectStartedMs = Date.now();
+  const ready = await Promise.all(clientProcs.map((child) => next(child, 'ready')));
+  clearInterval(progressTimer);
+  const connected = ready.reduce((a, r) => a + r.connected, 0);
+  const connectSeconds = (Date.now() - connectStartedMs) / 1000;
+  await sleep(1_000); // Let the last subscriptions land.
+  tell(node, { type: 'memory' });
+  const loaded = await next(node, 'memory');
+  logger.info({ connected, failed: ready.reduce((a, r) => a + r.failed, 0), connectSeconds, busSubscriptions: loaded.stats.busSubscriptions }, 'clients connected and subscribed');
+
+  start('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + 2) });
+  await sleep(config.warmupS * 1000);
+  for (const child of clientProcs) tell(child, { type: 'measure' });
+  tell(node, { type: 'memory' });
+  const nodeAtStart = await next(node, 'memory');
+
+  const histogram = newHistogram();
+  let delivered = 0;
+  let clientCpuMs = 0;
+  for (let second = 1; second <= config.measureS; second += 1) {
+    await sleep(REPORT_INTERVAL_MS);
+    const reports = await Promise.all(clientProcs.map((child) => {
+      const reply = next(child, 'report');
+      tell(child, { type: 'report' });
+      return reply;
+    }));
+    const deliveredNow = reports.reduce((a, r) => a + r.delivered, 0);
+    delivered += deliveredNow;
+    const windowHistogram = newHistogram();
+    for (const report of reports) report.histogram.forEach((count, i) => { histogram[i]! += count; windowHistogram[i]! += count; });
+    clientCpuMs = reports.reduce((a, r) => a + r.cpuMs, 0);
+    logger.info({ second, deliveredPerS: deliveredNow, framesPerS: reports.reduce((a, r) => a + r.frames, 0), p50Ms: percentileMs(windowHistogram, 0.5), p99Ms: percentileMs(windowHistogram, 0.99) }, 'progress');
+  }
+  tell(node, { type: 'memory' });
+  const nodeAtEnd = await next(node, 'memory');
+  const seconds = config.measureS;
+  const summary = {
+    clients: connected, connectSeconds,
+    deliveredPerS: Math.round(delivered / seconds),
+    framesPerS: Math.round((nodeAtEnd.stats.framesWritten! - nodeAtStart.stats.framesWritten!) / seconds),
+    droppedPerS: Math.round((nodeAtEnd.stats.messagesDropped! - nodeAtStart.stats.messagesDropped!) / seconds),
+    p50Ms: percentileMs(histogram, 0.5), p99Ms: percentileMs(histogram, 0.99), p999Ms: percentileMs(histogram, 0.999),
+    nodeCpuPercent: Math.round(((nodeAtEnd.cpuMs - nodeAtStart.cpuMs) / (seconds * 1000)) * 100),
+    clientProcsCpuPercent: Math.round((clientCpuMs / (seconds * 1000)) * 100),
+    rssPerConnectionKb: Math.round((loaded.rssBytes - baseline.rssBytes) / connected / 1024 * 10) / 10,
+    heapPerConnectionKb: Math.round((loaded.heapBytes - baseline.heapBytes) / connected / 1024 * 10) / 10,
+    nodeRssMb: Math.round(nodeAtEnd.rssBytes / 1024 / 1024),
+  };
+  logger.info(summary, 'fan-out result');
+  console.log(JSON.stringify(summary));
+  stopAll();
+  await sleep(500);
+  process.exit(0);
+};
+
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(1);
+});
+main().catch((error: unknown) => {
+  logger.error({ err: error }, 'bench failed');
+  stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import * as E from 'fp-ts/Either';
+import type { Logger } from 'pino';
+import { Server as SocketIoServer } from 'socket.io';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Bus } from '../../infrastructure/bus/port';
+import { verifyAccessToken } from '../../infrastructure/auth/jwt';
+import { ADMISSIONS_PER_SECOND_MAX, createAdmissionControl } from './admission';
+import { CONFLATION_WINDOW_MS, createFanOut, type ClientSink, type Connection } from './fanout';
+import { createNodeMetrics } from './metrics';
+import { ACCOUNT_ID_PATTERN, ordersSubject, parseClientRequest, ProtocolErrorCode, subjectsFor, type ClientRequest } from './protocol';
+import { createSocketIoSink, createWsSink, WS_BUFFERED_BYTES_MAX } from './sinks';
+
+export const WS_PATH = '/v1/market/stream';
+export const HEARTBEAT_INTERVAL_MS = 30_000;
+/** Graceful deploys spread the reconnects of a drained node over this long (seed: random 0..30 s). */
+export const DRAIN_RECONNECT_DELAY_MS_MAX = 30_000;
+/** After the reconnect notice, clients get this long to leave before the node closes them. */
+export const DRAIN_CLOSE_AFTER_MS = 1_000;
+/** Client → server messages are small JSON requests. */
+export const CLIENT_MESSAGE_BYTES_MAX = 16 * 1024;
+
+// Codes leave the process: never rename or reuse one.
+export const RefusalCode = { AuthRequired: 'AUTH_REQUIRED', AuthInvalid: 'AUTH_INVALID', AdmissionRefused: 'ADMISSION_REFUSED', Draining: 'DRAINING' } as const;
+type Refusal = { readonly code: (typeof RefusalCode)[keyof typeof RefusalCode]; readonly retryAfterMs?: number };
+
+export type StreamingNodeOptions = {
+  readonly bus: Bus;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  readonly conflationWindowMs?: number;
+  readonly admissionsPerSecond?: number;
+  readonly wsBufferedBytesMax?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly nowMs?: () => number;
+  readonly random?: () => number;
+};
+
+const tokenFromUpgrade = (request: IncomingMessage): string | undefined => {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length);
+  return new URL(request.url ?? '/', 'http://node').searchParams.get('token') ?? undefined;
+};
+
+const refuseUpgrade = (socket: Duplex, status: number, refusal: Refusal): void => {
+  const body = JSON.stringify({ code: refusal.code, retry_after_ms: refusal.retryAfterMs });
+  const retryAfter = refusal.retryAfterMs === undefined ? '' : `Retry-After: ${Math.ceil(refusal.retryAfterMs / 1000)}\r\n`;
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Type: application/json\r\n${retryAfter}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+};
+
+export const createStreamingNode = (options: StreamingNodeOptions) => {
+  const { bus, jwtSecret, logger } = options;
+  const nowMs = options.nowMs ?? Date.now;
+  const random = options.random ?? Math.random;
+  const fanOut = createFanOut(bus);
+  const metrics = createNodeMetrics(fanOut.stats);
+  const admission = createAdmissionControl(options.admissionsPerSecond ?? ADMISSIONS_PER_SECOND_MAX, nowMs);
+  let draining = false;
+
+  /** Admission first: a storm must not make the node spend CPU verifying signatures it will refuse anyway. */
+  const admit = (token: unknown): E.Either<Refusal, string> => {
+    if (draining) return E.left({ code: RefusalCode.Draining, retryAfterMs: DRAIN_RECONNECT_DELAY_MS_MAX });
+    const admitted = admission.tryAdmit();
+    if (!admitted.admitted) return E.left({ code: RefusalCode.AdmissionRefused, retryAfterMs: admitted.retryAfterMs });
+    if (typeof token !== 'string' || token.length === 0) return E.left({ code: RefusalCode.AuthRequired });
+    const claims = verifyAccessToken(token, jwtSecret);
+    if (!claims || !ACCOUNT_ID_PATTERN.test(claims.accountId)) return E.left({ code: RefusalCode.AuthInvalid });
+    return E.right(claims.accountId);
+  };
+  const refused = (refusal: Refusal): void => {
+    metrics.refused.inc({ reason: refusal.code });
+  };
+
+  const handleRequest = async (connection: Connection, raw: unknown): Promise<void> => {
+    const parsed = parseClientRequest(raw);
+    if (E.isLeft(parsed)) {
+      connection.sink.writeControl(JSON.stringify({ action: 'error', ...parsed.left }));
+      return;
+    }
+    const request: ClientRequest = parsed.right;
+    const subjects = request.channel === 'orders' ? [ordersSubject(connection.accountId)] : request.symbols.flatMap((s) => subjectsFor(request.channel as Exclude<typeof request.channel, 'orders'>, s));
+    if (request.action === 'unsubscribe') {
+      fanOut.unwatch(connection, subjects);
+      connection.sink.writeControl(JSON.stringify({ action: 'unsubscribed', channel: request.channel, symbols: request.symbols }));
+      return;
+    }
+    const opened = fanOut.watch(connection, subjects);
+    if (opened === undefined) {
+      connection.sink.writeControl(JSON.stringify({ action: 'error', code: ProtocolErrorCode.SubscriptionLimit, detail: request.channel }));
+      return;
+    }
+    // The acknowledgement promises delivery from now on, so the bus must have the new interest first.
+    if (opened > 0) await bus.flush();
+    connection.sink.writeControl(JSON.stringify({ action: 'subscribed', channel: request.channel, symbols: request.symbols }));
+  };
+
+  const onClientText = (connection: Connection, text: string): void => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    handleRequest(connection, raw).catch((error: unknown) => logger.error({ err: error }, 'subscribe failed'));
+  };
+
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/healthz') {
+      response.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', connections: fanOut.stats().connections }));
+      return;
+    }
+    if (request.url === '/metrics') {
+      metrics.registry.metrics().then((text) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(text);
+      }, (error: unknown) => {
+        logger.error({ err: error }, 'metrics failed');
+        response.writeHead(500).end();
+      });
+      return;
+    }
+    response.writeHead(404).end();
+  });
+
+  // A shutdown must not wait on clients that stopped reading: it destroys their TCP sockets.
+  const tcpSockets = new Set<Duplex>();
+  server.on('connection', (socket) => {
+    tcpSockets.add(socket);
+    socket.on('close', () => tcpSockets.delete(socket));
+  });
+
+  const io = new SocketIoServer(server, {
+    // WebSocket only: no long-polling sessions to pin behind the L4 balancer, and one backpressure signal.
+    transports: ['websocket'],
+    serveClient: false,
+    perMessageDeflate: false,
+    maxHttpBufferSize: CLIENT_MESSAGE_BYTES_MAX,
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+  });
+  io.use((socket, next) => {
+    const outcome = admit((socket.handshake.auth as Record<string, unknown> | undefined)?.token);
+    if (E.isRight(outcome)) {
+      socket.data.accountId = outcome.right;
+      next();
+      return;
+    }
+    refused(outcome.left);
+    next(Object.assign(new Error(outcome.left.code), { data: { code: outcome.left.code, retry_after_ms: outcome.left.retryAfterMs } }));
+  });
+  io.on('connection', (socket) => {
+    const connection = fanOut.attach(socket.data.accountId as string, createSocketIoSink(socket));
+    socket.on('message', (raw: unknown) => {
+      handleRequest(connection, raw).catch((error: unknown) => logger.error({ err: error }, 'subscribe failed'));
+    });
+    socket.on('disconnect', () => fanOut.detach(connection));
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: CLIENT_MESSAGE_BYTES_MAX, perMessageDeflate: false });
+  const wsBufferedBytesMax = options.wsBufferedBytesMax ?? WS_BUFFERED_BYTES_MAX;
+  server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://node').pathname !== WS_PATH) return; // Socket.IO's own listener takes its path.
+    const outcome = admit(tokenFromUpgrade(request));
+    if (E.isLeft(outcome)) {
+      refused(outcome.left);
+      refuseUpgrade(socket, outcome.left.code === RefusalCode.AuthRequired || outcome.left.code === RefusalCode.AuthInvalid ? 401 : 503, outcome.left);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      const connection = fanOut.attach(outcome.right, createWsSink(ws, wsBufferedBytesMax));
+      ws.on('message', (data, isBinary) => onClientText(connection, isBinary ? '' : data.toString()));
+      ws.on('close', () => fanOut.detach(connection));
+      ws.on('error', () => ws.terminate());
+    });
+  });
+
+  const windowTimer = setInterval(() => fanOut.flush(), options.conflationWindowMs ?? CONFLATION_WINDOW_MS);
+  const heartbeatTimer = setInterval(
+    () => fanOut.broadcastControl(JSON.stringify({ channel: 'heartbeat', ts: new Date(nowMs()).toISOString() })),
+    options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+  );
+
+  const closeAll = async (graceful: boolean): Promise<void> => {
+    // 1001 "going away" after whatever is queued (the drain notice); a shutdown does not wait for the close handshake.
+    for (const socket of wss.clients) if (graceful) socket.close(1001); else socket.terminate();
+    io.disconnectSockets(true);
+    if (!graceful) for (const socket of tcpSockets) socket.destroy();
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    wss.close();
+  };
+
+  return {
+    server,
+    fanOut,
+    metrics,
+    stats: fanOut.stats,
+    /** Ends the current conflation window now (the timer calls it every window; tests call it to make windows explicit). */
+    flushWindow: () => fanOut.flush(),
+    async listen(port = 0, host = '127.0.0.1'): Promise<number> {
+      await new Promise<void>((resolve) => server.listen(port, host, resolve));
+      return (server.address() as AddressInfo).port;
+    },
+    /**
+     * Graceful deploy: refuse new connections, tell every client when to come back
+     * (a random delay each, so the reconnects spread instead of storming the next
+     * node), then close them.
+     */
+    async drain(): Promise<void> {
+      draining = true;
+      for (const connection of fanOut.connections()) {
+        connection.sink.writeControl(JSON.stringify({ action: 'reconnect', delay_ms: Math.floor(random() * DRAIN_RECONNECT_DELAY_MS_MAX) }));
+      }
+      logger.info({ connections: fanOut.stats().connections }, 'draining');
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_CLOSE_AFTER_MS).unref());
+      await closeAll(true);
+    },
+    async close(): Promise<void> {
+      clearInterval(windowTimer);
+      clearInterval(heartbeatTimer);
+      await closeAll(false);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
+
+export type StreamingNode = ReturnType<typeof createStreamingNode>;
+export type { ClientSink };
