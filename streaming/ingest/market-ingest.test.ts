@@ -107,4 +107,23 @@ describe('market ingest', () => {
     expect((bus.json('md.halt.MSFT') as Halt[])[0]).toMatchObject({ reason: 'FEED', halted_until_ms: T0 + 60_000 });
     expect(ingest.haltedUntilMs[1]).toBe(T0 + 60_000);
   });
+
+  it('publishes each traded symbol\'s live candles of every interval in one md.candle message per drain', () => {
+    const { bus, ingest } = setup();
+    const T = Date.UTC(2026, 10, 25, 15, 0, 0);
+    ingest.onTrade(0, 0, 1_874_300, 50, T + 1_000);
+    ingest.onTrade(0, 1, 1_875_000, 20, T + 2_000);
+    ingest.drainCandles();
+    ingest.onTrade(0, 2, 1_873_000, 30, T + 3_000);
+    ingest.drainCandles();
+    ingest.onTrade(0, 0, 1_876_000, 10, T + 61_000); // the next minute: a new 1m candle, the same 5m one
+    ingest.drainCandles();
+    const messages = bus.json('md.candle.') as { symbol: string; candles: Record<string, { t: string; open: string; high: string; low: string; close: string; volume: number }> }[];
+    expect(messages).toHaveLength(3);
+    expect(bus.messages.filter((m) => m.subject.startsWith('md.candle.')).every((m) => m.subject === 'md.candle.AAPL')).toBe(true);
+    expect(messages[1]!.candles['1m']).toEqual({ t: new Date(T).toISOString(), open: '187.43', high: '187.50', low: '187.30', close: '187.30', volume: 100, trades: 3 });
+    expect(messages[2]!.candles['1m']).toMatchObject({ t: new Date(T + 60_000).toISOString(), open: '187.60', close: '187.60', volume: 10 });
+    expect(messages[2]!.candles['5m']).toMatchObject({ open: '187.43', high: '187.60', low: '187.30', close: '187.60', volume: 110 });
+    expect(Object.keys(messages[2]!.candles).sort()).toEqual(['1d', '1h', '1m', '5m']);
+  });
 });

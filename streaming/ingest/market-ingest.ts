@@ -1,5 +1,6 @@
 import type { Bus } from '../../infrastructure/bus/port';
-import type { CandleDelta } from '../../infrastructure/market/candle';
+import { mergeCandleDelta, type CandleDelta, type CandleInterval, type CandleTicks } from '../../infrastructure/market/candle';
+import { candleJson } from '../../infrastructure/market/candle-json';
 import type { SnapshotEntry } from '../../infrastructure/market/port';
 import type { SymbolTable } from '../../infrastructure/market/symbol-table';
 import { VENUE_COUNT, VENUES } from '../../infrastructure/market/venues';
@@ -45,6 +46,9 @@ export class MarketIngest implements FeedSink {
   readonly #dayStartMs: Float64Array;
   readonly #updatedMs: Float64Array;
   readonly #subjects: { quote: string[]; trade: string[]; book: string[]; halt: string[] };
+  readonly #subjectPrefix: string;
+  /** The current candle of each interval per symbol that has traded: bounded by the symbol table. */
+  readonly #liveCandles = new Map<string, Partial<Record<CandleInterval, CandleTicks>>>();
   readonly #bookMinIntervalMs: number;
   // Symbols whose depth changed since their last book, waiting for their rate limit.
   readonly #bookTouched: Uint8Array;
@@ -76,6 +80,7 @@ export class MarketIngest implements FeedSink {
     this.#dayStartMs = new Float64Array(n);
     this.#updatedMs = new Float64Array(n);
     const prefix = options.subjectPrefix ?? '';
+    this.#subjectPrefix = prefix;
     const names = Array.from({ length: n }, (_, id) => symbols.name(id));
     this.#subjects = {
       quote: names.map((s) => `${prefix}md.quote.${s}`), trade: names.map((s) => `${prefix}md.trade.${s}`),
@@ -188,9 +193,27 @@ export class MarketIngest implements FeedSink {
     return out;
   }
 
+  /**
+   * The candle deltas since the last drain, for the store; and, on `md.candle.<SYM>`, each touched symbol's
+   * live candles of every interval in one message (one message per symbol, so per-symbol conflation keeps them all).
+   */
   drainCandles(): CandleDelta[] {
     const deltas = this.candles.drain();
     this.stats.candleDeltasDropped = this.candles.droppedDeltas;
+    const touched = new Set<string>();
+    for (const delta of deltas) {
+      const live = this.#liveCandles.get(delta.symbol) ?? {};
+      const current = live[delta.interval];
+      if (current !== undefined && current.bucketStartMs > delta.bucketStartMs) continue; // a closed bucket's late delta
+      live[delta.interval] = mergeCandleDelta(current?.bucketStartMs === delta.bucketStartMs ? current : undefined, delta);
+      this.#liveCandles.set(delta.symbol, live);
+      touched.add(delta.symbol);
+    }
+    for (const symbol of touched) {
+      const live = this.#liveCandles.get(symbol)!;
+      const candles = Object.fromEntries(Object.entries(live).map(([interval, candle]) => [interval, candleJson(candle)]));
+      this.bus.publish(`${this.#subjectPrefix}md.candle.${symbol}`, encoder.encode(JSON.stringify({ symbol, candles })));
+    }
     return deltas;
   }
 

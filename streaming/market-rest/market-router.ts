@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { CANDLE_INTERVAL_MS, isCandleInterval, type CandleTicks } from '../../infrastructure/market/candle';
+import { CANDLE_INTERVAL_MS, isCandleInterval } from '../../infrastructure/market/candle';
+import { candleJson } from '../../infrastructure/market/candle-json';
 import type { CandleStore } from '../../infrastructure/market/candle';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import { isWellFormedSymbol } from '../../infrastructure/market/symbol-table';
-import { ticksToDecimal } from '../../infrastructure/market/ticks';
 import { apiError, sendError, sendNotFound } from '../../infrastructure/http/errors';
 
 export const QUOTE_SYMBOLS_MAX = 100;
@@ -22,11 +22,6 @@ const parseInstantMs = (value: unknown): number | undefined => {
   return Number.isNaN(ms) ? undefined : ms;
 };
 
-const candleJson = (c: CandleTicks) => ({
-  t: new Date(c.bucketStartMs).toISOString(),
-  open: ticksToDecimal(c.openTicks), high: ticksToDecimal(c.highTicks), low: ticksToDecimal(c.lowTicks), close: ticksToDecimal(c.closeTicks),
-  volume: c.volume, trades: c.tradeCount,
-});
 
 /** Market data reads are AP: when Redis or PostgreSQL is down the answer is a clear 503, never a hang or a 500. */
 const guarded = (handler: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response): Promise<void> => {
