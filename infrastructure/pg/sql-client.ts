@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { withTransaction } from './with-transaction';
 
 /**
  * The tiny seam that lets one SQL adapter run on a `pg` Pool (server) and on PGlite (in-process
@@ -31,20 +32,7 @@ const pgClient = (client: Pool | PoolClient): SqlClient => ({
 /** A `pg` Pool behind the seam. `close()` ends the pool only when `ownsPool`. */
 export const sqlDatabaseFromPool = (pool: Pool, ownsPool: boolean): SqlDatabase => ({
   ...pgClient(pool),
-  transaction: async (work) => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(pgClient(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  },
+  transaction: (work) => withTransaction(pool, (client) => work(pgClient(client))),
   close: async () => { if (ownsPool) await pool.end(); },
 });
 
