@@ -103,6 +103,47 @@ describe('handleCommand', () => {
   });
 });
 
+describe('retries decided on an older state', () => {
+  // A ledger whose events carry the command's time, as real ones do: a retry differs from the original.
+  type TimedCmd = { type: 'Add'; amount: number; atMs: number };
+  type TimedEv = { type: 'Added'; data: { amount: number; atMs: number } };
+  type TimedSt = { total: number; lastAtMs: number };
+  const timed: Decider<TimedCmd, TimedSt, TimedEv, never> = {
+    initialState: { total: 0, lastAtMs: 0 },
+    evolve: (state, event) => ({ total: state.total + event.data.amount, lastAtMs: event.data.atMs }),
+    decide: (command) => E.right([{ type: 'Added', data: { amount: command.amount, atMs: command.atMs } }]),
+  };
+  const timedCodec: EventCodec<TimedEv> = {
+    encode: (event) => ({ type: event.type, data: event.data }),
+    decode: (_type, data) => E.right({ type: 'Added', data: data as TimedEv['data'] }),
+  };
+  const run = (store: ReturnType<typeof createInMemoryEventStore>, cache: StreamStateCache<unknown>, source: string, amount: number, atMs: number) =>
+    handleCommand(store, timed, timedCodec, { type: 'Add', amount, atMs }, { streamId: 's', eventIdSource: source, metadata: {}, stateVersion: 1, cache });
+  const fresh = async (store: ReturnType<typeof createInMemoryEventStore>) => (await loadStream(store, 's', timed, timedCodec, 1)).state;
+
+  it('never answers with events other than those stored, when a stale process retries with other content', async () => {
+    const store = createInMemoryEventStore();
+    const [cacheA, cacheB] = [new StreamStateCache<unknown>(), new StreamStateCache<unknown>()];
+    await run(store, cacheB, 'k0', 1, 0);
+    await run(store, cacheA, 'k1', 5, 1);
+    const retried = await run(store, cacheB, 'k1', 5, 2); // the same request again, later, on B's stale cache
+    expect(E.isRight(retried) && retried.right.state).toEqual(await fresh(store));
+    expect(cacheB.get('s')?.state).toEqual(await fresh(store));
+    expect(new Set((await collect(store.readAll())).map((e) => e.id)).size).toBe(3);
+  });
+
+  it('takes an exact repeat of a decision already stored as written, and answers with the stored state', async () => {
+    const store = createInMemoryEventStore();
+    const [cacheA, cacheB] = [new StreamStateCache<unknown>(), new StreamStateCache<unknown>()];
+    await run(store, cacheB, 'k0', 1, 0);
+    await run(store, cacheA, 'k1', 5, 1);
+    const repeated = await run(store, cacheB, 'k1', 5, 1);
+    expect(E.isRight(repeated) && repeated.right.state).toEqual({ total: 6, lastAtMs: 1 });
+    expect(await fresh(store)).toEqual({ total: 6, lastAtMs: 1 });
+    expect(await store.headPosition()).toBe(2n);
+  });
+});
+
 describe('StreamStateCache', () => {
   it('drops the least recently used stream past its bound and never goes back in revision', () => {
     const cache = new StreamStateCache<string>(2);

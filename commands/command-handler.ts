@@ -25,7 +25,9 @@ export type CommandOutcome<State, Event> = {
 
 export type CommandHooks = {
   readonly onConflictRetry?: (streamId: string, attempt: number) => void;
-  readonly onAppendMs?: (durationMs: number) => void;
+  readonly onAppend?: (durationMs: number, outcome: 'appended' | 'conflict') => void;
+  /** A snapshot that could not be written: the command stands, the next load folds a longer tail. */
+  readonly onSnapshotFailed?: (streamId: string, error: unknown) => void;
 };
 
 export type HandleOptions = {
@@ -44,8 +46,15 @@ export type HandleOptions = {
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export const deterministicEventId = (streamId: string, eventIdSource: string, index: number): string =>
-  uuidv5(`${streamId}/${eventIdSource}/${index}`, EVENT_ID_NAMESPACE);
+/**
+ * An event's id names what caused it (stream, command's id source, index) AND what it says. A repeat of
+ * the very same decision gets the same ids, which the store takes as already written; a retry decided on
+ * an older state (another process wrote meanwhile, a cache was stale) says something else, gets other
+ * ids, and so conflicts and is decided again on the stream as it is, instead of being "appended" as a
+ * no-op while the caller goes on believing its own, different events.
+ */
+export const deterministicEventId = (streamId: string, eventIdSource: string, index: number, content: unknown): string =>
+  uuidv5(`${streamId}/${eventIdSource}/${index}/${JSON.stringify(content)}`, EVENT_ID_NAMESPACE);
 
 /** Read, decide, append at the revision read; a revision conflict is retried a bounded number of times. */
 export const handleCommand = async <C, S, Ev, R>(
@@ -54,8 +63,8 @@ export const handleCommand = async <C, S, Ev, R>(
   const { streamId, eventIdSource, metadata, stateVersion, hooks } = options;
   const cache = options.cache as StreamStateCache<S> | undefined;
   // The first round may decide on this process's cached state without reading: an append at the cached
-  // revision succeeds only if nothing was written since, so acceptance needs no read. A refusal might
-  // come from a stale state, so it is decided again on a fresh read before it is returned.
+  // revision succeeds only if nothing was written since, so acceptance needs no read. A refusal (or a
+  // decision to write nothing) might come from a stale state, so it is decided again on a fresh read.
   const decideOn = async (fromCache: boolean) => {
     const cached = fromCache ? cache?.get(streamId) : undefined;
     const loaded = cached ?? await loadStream(store, streamId, decider, codec, stateVersion, cache);
@@ -63,7 +72,8 @@ export const handleCommand = async <C, S, Ev, R>(
   };
   for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
     const first = await decideOn(attempt === 1);
-    const { loaded, decision } = E.isLeft(first.decision) && first.cached ? await decideOn(false) : first;
+    const doubtful = first.cached && (E.isLeft(first.decision) || first.decision.right.length === 0);
+    const { loaded, decision } = doubtful ? await decideOn(false) : first;
     if (E.isLeft(decision)) return decision;
     const events = decision.right;
     if (events.length === 0) return E.right({ events, state: loaded.state, position: await store.headPosition() });
@@ -71,16 +81,23 @@ export const handleCommand = async <C, S, Ev, R>(
     const startedAtMs = performance.now();
     const outcome = await store.appendToStream(
       streamId,
-      events.map((event, index) => ({ id: deterministicEventId(streamId, eventIdSource, index), ...codec.encode(event), metadata })),
+      events.map((event, index) => {
+        const encoded = codec.encode(event);
+        return { id: deterministicEventId(streamId, eventIdSource, index, encoded), ...encoded, metadata };
+      }),
       { expectedRevision: loaded.revision },
     );
-    hooks?.onAppendMs?.(performance.now() - startedAtMs);
+    hooks?.onAppend?.(performance.now() - startedAtMs, outcome.kind === 'Appended' ? 'appended' : 'conflict');
     if (outcome.kind === 'Appended') {
       const state = events.reduce(decider.evolve, loaded.state);
       let eventsSinceSnapshot = loaded.eventsSinceSnapshot + events.length;
       if (eventsSinceSnapshot >= SNAPSHOT_EVERY_EVENTS) {
-        await writeSnapshot(store, streamId, stateVersion, outcome.nextRevision, state, deterministicEventId(streamId, `snapshot/${outcome.nextRevision}`, 0));
-        eventsSinceSnapshot = 0;
+        try {
+          await writeSnapshot(store, streamId, stateVersion, outcome.nextRevision, state, deterministicEventId(streamId, `snapshot/${outcome.nextRevision}`, 0, stateVersion));
+          eventsSinceSnapshot = 0;
+        } catch (error) {
+          hooks?.onSnapshotFailed?.(streamId, error);
+        }
       }
       cache?.set(streamId, { state, revision: outcome.nextRevision, eventsSinceSnapshot });
       return E.right({ events, state, position: outcome.position });

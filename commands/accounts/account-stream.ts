@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { decide, decodeAccountEvent, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState, type DomainError } from '../../domain/account';
 import type { EventMetadata, EventStore } from '../../infrastructure/event-store/port';
+import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '../command-handler';
 import type { Decider, EventCodec } from '../decider';
@@ -35,7 +36,9 @@ export type Accounts = {
 };
 
 /** One per process: it owns the cache of recently used account states. */
-export const createAccounts = (store: EventStore, options: { readonly metrics?: Metrics; readonly cache?: StreamStateCache<AccountState> } = {}): Accounts => {
+export const createAccounts = (
+  store: EventStore, options: { readonly metrics?: Metrics; readonly logger?: Logger; readonly cache?: StreamStateCache<AccountState> } = {},
+): Accounts => {
   const cache = options.cache ?? new StreamStateCache<AccountState>();
   return {
     execute: (accountId, command, context) => handleCommand(store, accountDecider, accountCodec, command, {
@@ -46,7 +49,8 @@ export const createAccounts = (store: EventStore, options: { readonly metrics?: 
       cache: cache as StreamStateCache<unknown>,
       hooks: {
         onConflictRetry: () => options.metrics?.conflictRetries.inc({ command: command.type }),
-        onAppendMs: (durationMs) => options.metrics?.appendLatency.observe({ outcome: 'appended' }, durationMs / 1000),
+        onAppend: (durationMs, outcome) => options.metrics?.appendLatency.observe({ outcome }, durationMs / 1000),
+        onSnapshotFailed: (streamId, error) => options.logger?.warn({ err: error, streamId }, 'snapshot not written; the command stands'),
       },
     }),
     load: async (accountId) => (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache)).state,
