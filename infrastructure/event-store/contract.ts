@@ -155,6 +155,15 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
         expect((await collect(store.readStream(id, { fromRevision: 1n, maxCount: 2 }))).map((e) => e.revision)).toEqual([1n, 2n]);
       });
 
+      it('readStream backwards starts at the last event (or fromRevision) and walks down', async () => {
+        const id = stream('snapshots');
+        appended(await store.appendToStream(id, [0, 1, 2, 3].map((n) => event('Counted', { n })), { expectedRevision: 'no_stream' }));
+        expect((await collect(store.readStream(id, { direction: 'backwards', maxCount: 1 }))).map((e) => e.revision)).toEqual([3n]);
+        expect((await collect(store.readStream(id, { direction: 'backwards' }))).map((e) => e.revision)).toEqual([3n, 2n, 1n, 0n]);
+        expect((await collect(store.readStream(id, { direction: 'backwards', fromRevision: 2n, maxCount: 2 }))).map((e) => e.revision)).toEqual([2n, 1n]);
+        expect(await collect(store.readStream(stream('missing'), { direction: 'backwards', maxCount: 1 }))).toEqual([]);
+      });
+
       it('readAll is exclusive of fromPosition, honours maxCount and filters by type and stream prefix', async () => {
         const prefix = `reads${randomUUID().slice(0, 8)}_`;
         const start = await store.headPosition();

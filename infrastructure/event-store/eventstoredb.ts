@@ -58,16 +58,17 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
   };
 
   async function* readStream(streamId: string, readOptions: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    let next = readOptions.fromRevision ?? 0n;
+    const backwards = readOptions.direction === 'backwards';
+    let next: bigint | typeof END | undefined = readOptions.fromRevision ?? (backwards ? END : 0n);
     let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
-    while (remaining > 0) {
+    while (remaining > 0 && next !== undefined) {
       const pageSize = Math.min(ESDB_READ_PAGE_SIZE, remaining);
       let count = 0;
       try {
-        for await (const resolved of client.readStream(streamId, { fromRevision: next, maxCount: pageSize, direction: FORWARDS })) {
+        for await (const resolved of client.readStream(streamId, { fromRevision: next, maxCount: pageSize, direction: backwards ? BACKWARDS : FORWARDS })) {
           if (!resolved.event) continue;
           count += 1;
-          next = resolved.event.revision + 1n;
+          next = backwards ? (resolved.event.revision === 0n ? undefined : resolved.event.revision - 1n) : resolved.event.revision + 1n;
           yield toRecorded(resolved.event as EsdbRecorded, resolved.commitPosition);
         }
       } catch (error) {

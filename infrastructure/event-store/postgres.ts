@@ -63,15 +63,17 @@ export const createSqlEventStore = async (
       : groupCommit.submit({ streamId, events, expectedRevision: appendOptions.expectedRevision });
 
   async function* readStream(streamId: string, readOptions: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    let next = readOptions.fromRevision ?? 0n;
+    const direction = readOptions.direction ?? 'forwards';
+    let next = readOptions.fromRevision ?? (direction === 'forwards' ? 0n : undefined);
     let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
-      const page = await readStreamPage(database, streamId, next, Math.min(READ_PAGE_SIZE, remaining));
+      const page = await readStreamPage(database, streamId, next, Math.min(READ_PAGE_SIZE, remaining), direction);
       for (const event of page) yield event;
       remaining -= page.length;
       const last = page[page.length - 1];
       if (!last || page.length < READ_PAGE_SIZE) return;
-      next = last.revision + 1n;
+      if (direction === 'backwards' && last.revision === 0n) return;
+      next = direction === 'forwards' ? last.revision + 1n : last.revision - 1n;
     }
   }
 

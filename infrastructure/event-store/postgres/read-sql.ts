@@ -83,9 +83,25 @@ const READ_STREAM = {
   text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 AND revision >= $2::bigint ORDER BY es_events.revision LIMIT $3`,
 } as const;
 
-/** A stream's own order needs no visibility bound: its revisions are serialized by the stream row lock. */
-export const readStreamPage = async (client: SqlClient, streamId: string, fromRevision: bigint, limit: number): Promise<RecordedEvent[]> =>
-  (await client.query<EventRow>(READ_STREAM, [streamId, fromRevision.toString(), limit])).rows.map(toRecordedEvent);
+const READ_STREAM_BACKWARDS = {
+  name: 'es_read_stream_backwards_v1',
+  text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 AND revision <= $2::bigint ORDER BY es_events.revision DESC LIMIT $3`,
+} as const;
+
+/** Revisions are bigints; this stands for "from the last event" going backwards. */
+const REVISION_MAX = 9_223_372_036_854_775_807n;
+
+/**
+ * A stream's own order needs no visibility bound: its revisions are serialized by the stream row lock.
+ * Backwards starts at `fromRevision` (or the stream's last event) and goes down.
+ */
+export const readStreamPage = async (
+  client: SqlClient, streamId: string, fromRevision: bigint | undefined, limit: number, direction: 'forwards' | 'backwards' = 'forwards',
+): Promise<RecordedEvent[]> =>
+  (direction === 'forwards'
+    ? await client.query<EventRow>(READ_STREAM, [streamId, (fromRevision ?? 0n).toString(), limit])
+    : await client.query<EventRow>(READ_STREAM_BACKWARDS, [streamId, (fromRevision ?? REVISION_MAX).toString(), limit])
+  ).rows.map(toRecordedEvent);
 
 const HEAD = {
   name: 'es_head_v1',
