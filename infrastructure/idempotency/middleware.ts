@@ -88,9 +88,12 @@ export const idempotency = (options: IdempotencyOptions): RequestHandler => asyn
     write.catch((err: unknown) => log.error({ err }, 'idempotency record not written')).finally(() => originalSend(body));
     return res;
   }) as Response['send'];
-  // A response sent without `send` (a bare `end`, a dropped connection) leaves nothing to replay: free the key.
+  // A response finished without `send` (a bare `end`) leaves nothing to replay: free the key. A client
+  // that hangs up while the handler still runs frees nothing: its retry must find the request in flight
+  // (409), not run it a second time beside the first; the handler's answer still completes the record,
+  // and a handler that never answers leaves a marker that expires after IN_FLIGHT_TTL_MS.
   res.on('close', () => {
-    if (settled) return;
+    if (settled || !res.writableFinished) return;
     settled = true;
     options.store.abandon(storeKey, owner).catch((err: unknown) => log.error({ err }, 'idempotency marker not removed'));
   });
