@@ -32,7 +32,7 @@ it('keeps a request in flight when its client hangs up, so the retry cannot run 
     await first;
     const retry = await post();
     expect(retry.status).toBe(409);
-    expect((await retry.json()).error.code).toBe('IDEMPOTENCY_REQUEST_IN_FLIGHT');
+    expect(((await retry.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_REQUEST_IN_FLIGHT');
     release();
     let replay = await post();
     // The first run's answer completes the record just after the gate opens; poll (bounded) for it.
