@@ -189,6 +189,56 @@ describe('exactly one order per idempotency key', () => {
   });
 });
 
+describe('the event-store backstop answers a retry as its first attempt did', () => {
+  const flushAndRetry = async (request: () => Promise<Awaited<ReturnType<TradingHarness['request']>>>) => {
+    await h.flushIdempotency();
+    return request();
+  };
+
+  it('returns the placed order on a retry even when the symbol has since halted or the order was modified', async () => {
+    const user = await h.fundedAccount('10000.00');
+    const key = randomUUID();
+    const body = limitBuy({ symbol: 'AMD', quantity: '2' });
+    const first = await h.request('POST', '/v1/orders', { token: user.token, key, body });
+    expect(first.status).toBe(201);
+    await h.market.writeBatch([{ kind: 'halt', symbol: 'AMD', haltedUntilMs: h.clock.nowMs + 300_000, ttlMs: 300_000 }]);
+    const duringHalt = await flushAndRetry(() => h.request('POST', '/v1/orders', { token: user.token, key, body }));
+    expect(duringHalt.status).toBe(201);
+    expect(duringHalt.body.order_id).toBe(first.body.order_id);
+
+    await h.system(user.accountId, { type: 'AcknowledgeOrder', data: { orderId: first.body.order_id, venue: 'XNAS', atMs: h.clock.nowMs } });
+    const patched = await h.request('PATCH', `/v1/orders/${first.body.order_id}`, { token: user.token, key: randomUUID(), body: { limit_price: '149.00' }, headers: { 'If-Match': '"v2"' } });
+    expect(patched.status).toBe(200);
+    const afterReplace = await flushAndRetry(() => h.request('POST', '/v1/orders', { token: user.token, key, body }));
+    expect(afterReplace.status).toBe(201);
+    expect(afterReplace.body.order_id).toBe(first.body.order_id);
+    expect(await placedOrders(user.accountId)).toHaveLength(1);
+  });
+
+  it('answers a retried modify and a retried cancel with the order, not with a stale-etag or transition error', async () => {
+    const user = await h.fundedAccount('10000.00');
+    const order = (await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: limitBuy({ quantity: '3' }) })).body;
+    await h.system(user.accountId, { type: 'AcknowledgeOrder', data: { orderId: order.order_id, venue: 'XNAS', atMs: h.clock.nowMs } });
+    const patchKey = randomUUID();
+    const patch = () => h.request('PATCH', `/v1/orders/${order.order_id}`, { token: user.token, key: patchKey, body: { limit_price: '148.00' }, headers: { 'If-Match': '"v2"' } });
+    expect((await patch()).status).toBe(200);
+    const patchRetry = await flushAndRetry(patch);
+    expect(patchRetry.status).toBe(200);
+    expect(patchRetry.body).toMatchObject({ order_id: order.order_id, status: 'pending_replace' });
+
+    await h.system(user.accountId, { type: 'ConfirmOrderReplace', data: { orderId: order.order_id, atMs: h.clock.nowMs } });
+    const cancelKey = randomUUID();
+    const cancel = () => h.request('DELETE', `/v1/orders/${order.order_id}`, { token: user.token, key: cancelKey });
+    expect((await cancel()).status).toBe(200);
+    const cancelRetry = await flushAndRetry(cancel);
+    expect(cancelRetry.status).toBe(200);
+    expect(cancelRetry.body).toMatchObject({ order_id: order.order_id, status: 'pending_cancel' });
+    // A different key is a different request: that one is refused.
+    const other = await h.request('DELETE', `/v1/orders/${order.order_id}`, { token: user.token, key: randomUUID() });
+    expect(other.status).toBe(409);
+  });
+});
+
 describe('modifying and cancelling', () => {
   const place = async (token: string) => (await h.request('POST', '/v1/orders', { token, key: randomUUID(), body: limitBuy({ quantity: '5' }) })).body;
 

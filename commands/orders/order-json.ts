@@ -25,10 +25,4 @@ export const orderJson = (view: OrderView) => ({
   updated_at: new Date(view.updatedAtMs).toISOString(),
 });
 
-/** `"v3"`, `v3` and `W/"v3"` all name version 3; anything else names none. */
-export const versionFromIfMatch = (header: string | undefined): number | undefined => {
-  const match = header === undefined ? null : /^(?:W\/)?"?v(\d{1,9})"?$/.exec(header.trim());
-  return match ? Number(match[1]) : undefined;
-};
-
 export const etagHeader = (etag: string): string => `"${etag}"`;

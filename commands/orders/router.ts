@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import * as E from 'fp-ts/Either';
-import { DomainErrorCode, isSamePlacement, orderView, type AccountCommand, type PlaceOrderData } from '../../domain/account';
+import { versionFromEtag } from '../../domain/order/state-machine';
+import { DomainErrorCode, matchesPlacement, orderView, type AccountCommand, type PlaceOrderData } from '../../domain/account';
 import { findAsset, isWellFormedSymbol } from '../../infrastructure/assets/catalog';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import type { EventStore } from '../../infrastructure/event-store/port';
@@ -14,10 +15,11 @@ import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import type { Metrics } from '../../infrastructure/metrics';
 import type { Accounts, AccountOutcome } from '../accounts/account-stream';
+import { eventOfRequest } from '../accounts/request-backstop';
 import '../error-statuses';
 import { PlaceOrderBody, ReplaceOrderBody } from './bodies';
 import { marketPreTradeChecks } from './market-checks';
-import { etagHeader, orderJson, versionFromIfMatch } from './order-json';
+import { etagHeader, orderJson } from './order-json';
 
 export type OrdersRouterDeps = {
   readonly store: EventStore;
@@ -61,6 +63,11 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
     res.status(status).json({ ...shape(view), position: outcome.position.toString() });
   };
 
+  /** Whether a refusal only says this request's own first attempt already took effect. */
+  const alreadyDone = async (res: Response, orderId: string, type: 'OrderReplaceRequested' | 'OrderCancelRequested', code: string): Promise<boolean> =>
+    (code === DomainErrorCode.VersionMismatch || code === DomainErrorCode.InvalidTransition) &&
+    (await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId)) !== undefined;
+
   router.post('/v1/orders', auth, idempotent, async (req: Request, res: Response) => {
     const body = decodeBody(PlaceOrderBody, req.body);
     if (E.isLeft(body)) { sendError(res, body.left); return; }
@@ -68,34 +75,42 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
     const asset = isWellFormedSymbol(order.symbol) ? findAsset(order.symbol) : undefined;
     if (asset === undefined) { sendError(res, { code: 'UNKNOWN_SYMBOL', message: `${order.symbol} is not a tradable symbol`, field: 'symbol' }); return; }
     const atMs = nowMs();
-    const market = await marketPreTradeChecks(deps.market, {
-      asset, side: order.side, limitPrice: order.limit_price, stopPrice: order.stop_price, nowMs: atMs,
-    }, loggerOf(res));
-    if (E.isLeft(market)) { sendError(res, market.left); return; }
-
     const accountId = accountIdOf(res);
     const orderId = idFromIdempotencyKey(accountId, idempotencyKeyOf(res), 'order');
-    const data: PlaceOrderData = {
+    const accepted = (view: NonNullable<ReturnType<typeof orderView>>) => ({ order_id: view.orderId, status: view.status, reserved_amount: view.reservedAmount, etag: view.etag });
+    const data = (referencePrice: string): PlaceOrderData => ({
       orderId, symbol: asset.symbol, side: order.side, type: order.type,
       ...(order.quantity !== undefined ? { quantity: order.quantity } : {}),
       ...(order.notional !== undefined ? { notional: order.notional } : {}),
       ...(order.limit_price !== undefined ? { limitPrice: order.limit_price } : {}),
       ...(order.stop_price !== undefined ? { stopPrice: order.stop_price } : {}),
       timeInForce: order.time_in_force ?? 'day', extendedHours: order.extended_hours ?? false,
-      referencePrice: market.right.referencePrice, atMs,
+      referencePrice, atMs,
+    });
+    // The event-store backstop: the idempotency record is gone (Redis flushed or expired) but this key's
+    // order is already in the stream. The same terms as placed: answer with the order as it is now, whatever
+    // the market does meanwhile. Other terms: the key was reused.
+    const answerExisting = async (requested: PlaceOrderData): Promise<boolean> => {
+      const placed = await eventOfRequest(deps.store, accountId, idempotencyKeyOf(res), (event) => event.type === 'OrderPlaced' && event.data.orderId === orderId);
+      if (placed === undefined || placed.type !== 'OrderPlaced') return false;
+      if (!matchesPlacement(placed.data, requested)) {
+        sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already placed a different order' });
+        return true;
+      }
+      answerOrder(res, 201, { events: [], state: await deps.accounts.load(accountId), position: await deps.store.headPosition() }, orderId, accepted);
+      return true;
     };
-    const placed = await run(res, { type: 'PlaceOrder', data }, orderId);
-    const accepted = (view: NonNullable<ReturnType<typeof orderView>>) => ({ order_id: view.orderId, status: view.status, reserved_amount: view.reservedAmount, etag: view.etag });
-    if (E.isRight(placed)) { answerOrder(res, 201, placed.right, orderId, accepted); return; }
-    if (placed.left.code !== DomainErrorCode.DuplicateOrder) { sendError(res, placed.left); return; }
-    // The event-store backstop: the idempotency record is gone (Redis flushed or expired) but the
-    // order id derived from the key is already in the stream. Same order: answer with it. Other terms: the key was reused.
-    const state = await deps.accounts.load(accountId);
-    if (!isSamePlacement(state, data)) {
-      sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already placed a different order' });
+
+    const market = await marketPreTradeChecks(deps.market, {
+      asset, side: order.side, limitPrice: order.limit_price, stopPrice: order.stop_price, nowMs: atMs,
+    }, loggerOf(res));
+    if (E.isLeft(market)) {
+      if (!(await answerExisting(data(asset.reference_price)))) sendError(res, market.left);
       return;
     }
-    answerOrder(res, 201, { events: [], state, position: await deps.store.headPosition() }, orderId, accepted);
+    const placed = await run(res, { type: 'PlaceOrder', data: data(market.right.referencePrice) }, orderId);
+    if (E.isRight(placed)) { answerOrder(res, 201, placed.right, orderId, accepted); return; }
+    if (placed.left.code !== DomainErrorCode.DuplicateOrder || !(await answerExisting(data(market.right.referencePrice)))) sendError(res, placed.left);
   });
 
   router.get('/v1/orders/:id', auth, async (req: Request, res: Response) => {
@@ -110,8 +125,8 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
     const orderId = String(req.params.id);
     if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
     const ifMatch = req.get('If-Match');
-    const expectedVersion = versionFromIfMatch(ifMatch);
-    if (expectedVersion === undefined) {
+    const expectedVersion = ifMatch === undefined ? null : versionFromEtag(ifMatch);
+    if (expectedVersion === null) {
       sendError(res, { code: 'IF_MATCH_REQUIRED', message: 'send the order\'s ETag in If-Match (e.g. If-Match: "v1")', field: 'If-Match' });
       return;
     }
@@ -139,8 +154,14 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
         ...(changes.stop_price !== undefined ? { stopPrice: changes.stop_price } : {}),
       },
     }, idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `replace/${orderId}`));
-    if (E.isLeft(replaced)) { sendError(res, replaced.left); return; }
-    answerOrder(res, 200, replaced.right, orderId, (view) => ({ order_id: view.orderId, status: view.status, etag: view.etag }));
+    const replacing = (view: NonNullable<ReturnType<typeof orderView>>) => ({ order_id: view.orderId, status: view.status, etag: view.etag });
+    if (E.isRight(replaced)) { answerOrder(res, 200, replaced.right, orderId, replacing); return; }
+    // A retry whose first attempt went through (its idempotency record lost) now meets its own change.
+    if (await alreadyDone(res, orderId, 'OrderReplaceRequested', replaced.left.code)) {
+      answerOrder(res, 200, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: await deps.store.headPosition() }, orderId, replacing);
+      return;
+    }
+    sendError(res, replaced.left);
   });
 
   router.delete('/v1/orders/:id', auth, idempotent, async (req: Request, res: Response) => {
@@ -148,8 +169,13 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
     if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
     const cancelled = await run(res, { type: 'RequestOrderCancel', data: { orderId, atMs: nowMs() } },
       idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `cancel/${orderId}`));
-    if (E.isLeft(cancelled)) { sendError(res, cancelled.left); return; }
-    answerOrder(res, 200, cancelled.right, orderId, (view) => ({ order_id: view.orderId, status: view.status }));
+    const cancelling = (view: NonNullable<ReturnType<typeof orderView>>) => ({ order_id: view.orderId, status: view.status });
+    if (E.isRight(cancelled)) { answerOrder(res, 200, cancelled.right, orderId, cancelling); return; }
+    if (await alreadyDone(res, orderId, 'OrderCancelRequested', cancelled.left.code)) {
+      answerOrder(res, 200, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: await deps.store.headPosition() }, orderId, cancelling);
+      return;
+    }
+    sendError(res, cancelled.left);
   });
 
   return router;

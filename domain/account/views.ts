@@ -4,7 +4,7 @@ import { etagOf, type OrderSide, type OrderStatus, type OrderType, type TimeInFo
 import { orderReservedCash, orderReservedShares } from './buying-power';
 import type { PlaceOrderData } from './commands';
 import { validatePlaceOrder } from './order-validation';
-import type { AccountState } from './state';
+import type { AccountState, OrderRecord } from './state';
 
 export type OrderView = {
   readonly orderId: string;
@@ -64,26 +64,34 @@ export const orderView = (state: AccountState, orderId: string): OrderView | nul
   };
 };
 
-/**
- * Whether a PlaceOrder repeats the order already stored under its orderId with the same terms:
- * the command layer answers such a replay with the existing order instead of DUPLICATE_ORDER.
- */
-export const isSamePlacement = (state: AccountState, data: PlaceOrderData): boolean => {
-  if (state.status !== 'open') return false;
-  const order = state.orders[data.orderId];
-  if (order === undefined) return false;
+/** The terms an order was placed with: the OrderPlaced event's fields (an OrderRecord has them too, until a replace). */
+export type PlacementTerms = Pick<OrderRecord, 'symbol' | 'side' | 'orderType' | 'quantity' | 'notional' | 'limitPrice' | 'stopPrice' | 'timeInForce' | 'extendedHours'>;
+
+/** Whether a PlaceOrder asks for exactly these terms (decimals compared after normalisation). */
+export const matchesPlacement = (placed: PlacementTerms, data: PlaceOrderData): boolean => {
   const validated = validatePlaceOrder(data);
   if (E.isLeft(validated)) return false;
   const v = validated.right;
   return (
-    v.symbol === order.symbol &&
-    v.side === order.side &&
-    v.orderType === order.orderType &&
-    v.notional === order.notional &&
-    (v.notional !== null || v.quantity === order.quantity) &&
-    v.limitPrice === order.limitPrice &&
-    v.stopPrice === order.stopPrice &&
-    v.timeInForce === order.timeInForce &&
-    v.extendedHours === order.extendedHours
+    v.symbol === placed.symbol &&
+    v.side === placed.side &&
+    v.orderType === placed.orderType &&
+    v.notional === placed.notional &&
+    (v.notional !== null || v.quantity === placed.quantity) &&
+    v.limitPrice === placed.limitPrice &&
+    v.stopPrice === placed.stopPrice &&
+    v.timeInForce === placed.timeInForce &&
+    v.extendedHours === placed.extendedHours
   );
+};
+
+/**
+ * Whether a PlaceOrder repeats the order already stored under its orderId with the same terms:
+ * the command layer answers such a replay with the existing order instead of DUPLICATE_ORDER.
+ * Compares with the order's current terms; after a replace, compare with its OrderPlaced event instead.
+ */
+export const isSamePlacement = (state: AccountState, data: PlaceOrderData): boolean => {
+  if (state.status !== 'open') return false;
+  const order = state.orders[data.orderId];
+  return order !== undefined && matchesPlacement(order, data);
 };
