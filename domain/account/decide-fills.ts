@@ -10,7 +10,7 @@ import { SETTLEMENT_DELAY_MS } from './limits';
 import { decimalField, isValidId } from './order-validation';
 import { statusAfterFill } from './order-status';
 import { consumeLotsFifo } from './positions';
-import type { OpenAccountState } from './state';
+import { entry, type OpenAccountState } from './state';
 
 type Decision = E.Either<DomainError, AccountEvent[]>;
 
@@ -28,7 +28,7 @@ type Decision = E.Either<DomainError, AccountEvent[]>;
  * An ExecID already applied decides nothing: exactly once.
  */
 export const decideApplyFill = ({ data }: CommandOf<'ApplyFill'>, state: OpenAccountState): Decision => {
-  if (state.appliedExecIds[data.execId] !== undefined) return E.right([]);
+  if (entry(state.appliedExecIds, data.execId) !== undefined) return E.right([]);
   if (!isValidId(data.execId)) return fail(DomainErrorCode.InvalidFill, 'execId is required', 'execId');
   return pipe(
     E.Do,
@@ -71,7 +71,7 @@ export const decideApplyFill = ({ data }: CommandOf<'ApplyFill'>, state: OpenAcc
               }),
             ];
           }
-          const lotsConsumed = consumeLotsFifo(state.positions[order.symbol]?.lots ?? [], quantity);
+          const lotsConsumed = consumeLotsFifo(entry(state.positions, order.symbol)?.lots ?? [], quantity);
           const realizedPnl = cash.minus(sumBig(lotsConsumed.map((l) => l.costBasis)));
           return [
             accountEvent('OrderFilled', {

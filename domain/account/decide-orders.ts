@@ -10,12 +10,12 @@ import { POSITION_LIMIT_CASH, RATE_NOTIONAL_PER_WINDOW_CASH, RATE_ORDERS_PER_WIN
 import { validatePlaceOrder, type ValidatedOrder } from './order-validation';
 import { heldShares, unreservedShares } from './positions';
 import { orderValueOf, reserveFor } from './reserve';
-import type { OpenAccountState, OrderRecord } from './state';
+import { entry, type OpenAccountState, type OrderRecord } from './state';
 
 type Decision = E.Either<DomainError, AccountEvent[]>;
 
 export const findOrder = (state: OpenAccountState, orderId: string): E.Either<DomainError, OrderRecord> => {
-  const order = state.orders[orderId];
+  const order = entry(state.orders, orderId);
   return order === undefined ? fail(DomainErrorCode.OrderNotFound, `no order ${orderId}`, 'orderId') : E.right(order);
 };
 
@@ -59,7 +59,7 @@ const checkRisk = (order: ValidatedOrder, state: OpenAccountState): E.Either<Dom
 
 /** A repeat of an existing orderId is DUPLICATE_ORDER; `orderView(state, orderId)` gives the order to answer a replay with. */
 export const decidePlaceOrder = ({ data }: CommandOf<'PlaceOrder'>, state: OpenAccountState): Decision => {
-  if (state.orders[data.orderId] !== undefined) return fail(DomainErrorCode.DuplicateOrder, `order ${data.orderId} already exists`, 'orderId');
+  if (entry(state.orders, data.orderId) !== undefined) return fail(DomainErrorCode.DuplicateOrder, `order ${data.orderId} already exists`, 'orderId');
   return pipe(
     validatePlaceOrder(data),
     E.bindTo('order'),

@@ -7,7 +7,7 @@ import { DomainErrorCode, fail, type DomainError } from './errors';
 import { accountEvent, type AccountEvent } from './events';
 import { DEPOSIT_AMOUNT_MAX_CASH, INSTANT_DEPOSIT_LIMIT_CASH } from './limits';
 import { decimalField, isValidId } from './order-validation';
-import type { AccountState, OpenAccountState } from './state';
+import { entry, type AccountState, type OpenAccountState } from './state';
 
 type Decision = E.Either<DomainError, AccountEvent[]>;
 
@@ -19,7 +19,7 @@ export const decideOpenAccount = ({ data }: CommandOf<'OpenAccount'>, state: Acc
 };
 
 const isKnownTransfer = (state: OpenAccountState, transferId: string): boolean =>
-  state.deposits[transferId] !== undefined || state.withdrawals[transferId] !== undefined;
+  entry(state.deposits, transferId) !== undefined || entry(state.withdrawals, transferId) !== undefined;
 
 const amountField = (raw: string) => decimalField(raw, CASH_RULE, 'amount', DomainErrorCode.InvalidAmount);
 
@@ -41,7 +41,7 @@ export const decideRequestDeposit = ({ data }: CommandOf<'RequestDeposit'>, stat
 };
 
 export const decideSettleDeposit = ({ data }: CommandOf<'SettleDeposit'>, state: OpenAccountState): Decision => {
-  const deposit = state.deposits[data.transferId];
+  const deposit = entry(state.deposits, data.transferId);
   if (deposit === undefined) return fail(DomainErrorCode.TransferNotFound, `no deposit ${data.transferId}`, 'transferId');
   if (deposit.status !== 'pending') return fail(DomainErrorCode.TransferNotPending, `deposit ${data.transferId} is ${deposit.status}`, 'transferId');
   const buyingPowerAfter = buyingPowerBig(state).minus(deposit.instantCredit).plus(deposit.amount);
@@ -61,7 +61,7 @@ export const decideSettleDeposit = ({ data }: CommandOf<'SettleDeposit'>, state:
  * the cash of a settled one. Buying power below zero afterwards restricts the account.
  */
 export const decideReturnDeposit = ({ data }: CommandOf<'ReturnDeposit'>, state: OpenAccountState): Decision => {
-  const deposit = state.deposits[data.transferId];
+  const deposit = entry(state.deposits, data.transferId);
   if (deposit === undefined) return fail(DomainErrorCode.TransferNotFound, `no deposit ${data.transferId}`, 'transferId');
   if (deposit.status === 'returned') return fail(DomainErrorCode.TransferNotPending, `deposit ${data.transferId} is already returned`, 'transferId');
   const instantCreditReversed = deposit.status === 'pending' ? big(deposit.instantCredit) : ZERO;

@@ -358,3 +358,11 @@ describe('ApplyFill', () => {
     expect(cashBuckets(stateOf(settled))).toMatchObject({ settled: '9750.00', unsettled: '0.00' });
   });
 });
+
+describe('ids that are names on every object', () => {
+  it('applies a fill whose ExecID is toString, and refuses an unknown order named constructor', () => {
+    const past = history(open(), deposit('t1', '10000.00'), settleDeposit('t1'), place('o1'), ack('o1'));
+    expect(eventsOf(given(past).when(fill('o1', 'toString', '1', '100.00'))).map((e) => e.type)).toEqual(['OrderFilled']);
+    expect(errorCode(given(past).when(cancel('constructor')))).toBe('ORDER_NOT_FOUND');
+  });
+});

@@ -6,7 +6,7 @@ import type { AccountEvent, EventDataOf } from './events';
 import { RATE_ORDERS_PER_WINDOW_MAX, RATE_WINDOW_MS } from './limits';
 import { statusAfterFill, workingStatus } from './order-status';
 import { applyConsumption } from './positions';
-import type { AccountState, OpenAccountState, OrderRecord, Position } from './state';
+import { entry, type AccountState, type OpenAccountState, type OrderRecord, type Position } from './state';
 
 /**
  * Folds one recorded fact into the state. Total over histories decide can produce; an
@@ -44,11 +44,11 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
   switch (event.type) {
     case 'DepositInitiated': {
       const { transferId, amount, instantCredit, atMs } = event.data;
-      invariant(state.deposits[transferId] === undefined, `deposit ${transferId} initiated twice`);
+      invariant(entry(state.deposits, transferId) === undefined, `deposit ${transferId} initiated twice`);
       return { ...state, deposits: { ...state.deposits, [transferId]: { transferId, amount, instantCredit, status: 'pending', initiatedAtMs: atMs } } };
     }
     case 'DepositSettled': {
-      const deposit = state.deposits[event.data.transferId];
+      const deposit = entry(state.deposits, event.data.transferId);
       invariant(deposit !== undefined && deposit.status === 'pending', `deposit ${event.data.transferId} settled while not pending`);
       return {
         ...state,
@@ -58,7 +58,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       };
     }
     case 'DepositReturned': {
-      const deposit = state.deposits[event.data.transferId];
+      const deposit = entry(state.deposits, event.data.transferId);
       invariant(deposit !== undefined && deposit.status !== 'returned', `deposit ${event.data.transferId} returned twice`);
       return {
         ...state,
@@ -68,7 +68,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       };
     }
     case 'FundsWithdrawn':
-      invariant(state.withdrawals[event.data.transferId] === undefined, `withdrawal ${event.data.transferId} applied twice`);
+      invariant(entry(state.withdrawals, event.data.transferId) === undefined, `withdrawal ${event.data.transferId} applied twice`);
       return {
         ...state,
         settledCash: minusCash(state.settledCash, event.data.amount),
@@ -131,14 +131,14 @@ const moveTo = (order: OrderRecord, to: OrderStatus): OrderStatus => {
 };
 
 const updateOrder = (state: OpenAccountState, orderId: string, atMs: number, change: (order: OrderRecord) => OrderRecord): OpenAccountState => {
-  const order = state.orders[orderId];
+  const order = entry(state.orders, orderId);
   invariant(order !== undefined, `event for unknown order ${orderId}`);
   const next = change(order);
   return { ...state, orders: { ...state.orders, [orderId]: { ...next, version: order.version + 1, updatedAtMs: atMs } } };
 };
 
 const placeOrder = (state: OpenAccountState, data: EventDataOf<'OrderPlaced'>): OpenAccountState => {
-  invariant(state.orders[data.orderId] === undefined, `order ${data.orderId} placed twice`);
+  invariant(entry(state.orders, data.orderId) === undefined, `order ${data.orderId} placed twice`);
   const order: OrderRecord = {
     orderId: data.orderId,
     symbol: data.symbol,
@@ -178,7 +178,7 @@ const endOrder = (state: OpenAccountState, data: { orderId: string; releasedCash
 const emptyPosition = (symbol: string): Position => ({ symbol, quantity: quantityString(ZERO), lots: [], realizedPnl: '0.00' });
 
 const applyFill = (state: OpenAccountState, data: EventDataOf<'OrderFilled'>): OpenAccountState => {
-  invariant(state.appliedExecIds[data.execId] === undefined, `exec ${data.execId} applied twice`);
+  invariant(entry(state.appliedExecIds, data.execId) === undefined, `exec ${data.execId} applied twice`);
   const withOrder = updateOrder(state, data.orderId, data.atMs, (order) => {
     const filledQuantity = big(order.filledQuantity).plus(data.quantity);
     invariant(filledQuantity.lte(order.quantity), `order ${order.orderId} filled beyond its quantity`);
@@ -201,7 +201,7 @@ const applyFill = (state: OpenAccountState, data: EventDataOf<'OrderFilled'>): O
       reservedShares: quantityString(reservedShares),
     };
   });
-  const position = withOrder.positions[data.symbol] ?? emptyPosition(data.symbol);
+  const position = entry(withOrder.positions, data.symbol) ?? emptyPosition(data.symbol);
   const appliedExecIds = { ...withOrder.appliedExecIds, [data.execId]: data.orderId };
   if (data.side === 'buy') {
     const lot = { lotId: data.execId, quantity: data.quantity, costBasis: data.cash, acquiredAtMs: data.atMs };

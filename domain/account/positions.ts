@@ -1,9 +1,9 @@
 import type Big from 'big.js';
 import { averagePrice, big, cashString, proRataCash, quantityString, sumBig } from '../money';
 import { openOrders, orderReservedShares } from './buying-power';
-import type { AccountState, OpenAccountState, TaxLot } from './state';
+import { entry, type AccountState, type OpenAccountState, type TaxLot } from './state';
 
-export const heldShares = (state: OpenAccountState, symbol: string): Big => big(state.positions[symbol]?.quantity ?? '0');
+export const heldShares = (state: OpenAccountState, symbol: string): Big => big(entry(state.positions, symbol)?.quantity ?? '0');
 
 export const reservedShares = (state: OpenAccountState, symbol: string): Big =>
   sumBig(openOrders(state).filter((o) => o.symbol === symbol && o.side === 'sell').map(orderReservedShares));

@@ -94,3 +94,10 @@ export type OpenAccountState = {
 export type AccountState = { readonly status: 'none' } | OpenAccountState;
 
 export const initialState: AccountState = { status: 'none' };
+
+/**
+ * A record's own entry. Ids come from outside (ExecIDs from venues, order ids): a plain `record[id]`
+ * would find `toString` or `constructor` on the prototype and take an unknown id for a known one.
+ */
+export const entry = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;

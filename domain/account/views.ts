@@ -4,7 +4,7 @@ import { etagOf, type OrderSide, type OrderStatus, type OrderType, type TimeInFo
 import { orderReservedCash, orderReservedShares } from './buying-power';
 import type { PlaceOrderData } from './commands';
 import { validatePlaceOrder } from './order-validation';
-import type { AccountState, OrderRecord } from './state';
+import { entry, type AccountState, type OrderRecord } from './state';
 
 export type OrderView = {
   readonly orderId: string;
@@ -34,7 +34,7 @@ export type OrderView = {
 
 export const orderView = (state: AccountState, orderId: string): OrderView | null => {
   if (state.status !== 'open') return null;
-  const order = state.orders[orderId];
+  const order = entry(state.orders, orderId);
   if (order === undefined) return null;
   const filled = big(order.filledQuantity);
   return {
@@ -92,6 +92,6 @@ export const matchesPlacement = (placed: PlacementTerms, data: PlaceOrderData): 
  */
 export const isSamePlacement = (state: AccountState, data: PlaceOrderData): boolean => {
   if (state.status !== 'open') return false;
-  const order = state.orders[data.orderId];
+  const order = entry(state.orders, data.orderId);
   return order !== undefined && matchesPlacement(order, data);
 };
