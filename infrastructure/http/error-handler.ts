@@ -1,11 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logging';
+import { isDependencyUnavailable } from '../unavailable';
 import { apiError, sendError } from './errors';
 
 /** Unknown route: every mismatch answers the same body shape as any other error. */
 export const notFound: RequestHandler = (req, res) => {
   sendError(res, apiError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
 };
+
+/** Seconds a client is asked to wait after a 503. */
+export const RETRY_AFTER_S = 1;
 
 type BodyParserError = { readonly type?: unknown; readonly status?: unknown };
 
@@ -36,6 +40,12 @@ export const errorHandler = (fallbackLogger: Logger): ErrorRequestHandler => (er
   }
   const log = (res.locals.log as Logger | undefined) ?? fallbackLogger;
   const correlationId = String(res.locals.correlationId ?? 'unknown');
+  if (isDependencyUnavailable(err)) {
+    log.warn({ err, method: req.method, path: req.path }, 'dependency unavailable');
+    res.setHeader('Retry-After', String(RETRY_AFTER_S));
+    sendError(res, apiError('SERVICE_UNAVAILABLE', `a service this request needs is unavailable; retry with the same Idempotency-Key (correlation id ${correlationId})`));
+    return;
+  }
   log.error({ err, method: req.method, path: req.path }, 'unhandled error');
   sendError(res, apiError('INTERNAL', `internal error; quote correlation id ${correlationId}`));
 };

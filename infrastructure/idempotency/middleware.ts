@@ -6,6 +6,7 @@ import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import { requestFingerprint } from './fingerprint';
 import type { IdempotencyStore, StoredResponse } from './store';
+import { DependencyUnavailable } from '../unavailable';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENCY_HEADER_LEGACY = 'X-Idempotency-Key';
@@ -57,7 +58,13 @@ export const idempotency = (options: IdempotencyOptions): RequestHandler => asyn
   const storeKey = `${options.scope(req, res)}:${key}`;
   const fingerprint = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
   const owner = randomUUID();
-  const outcome = await options.store.begin(storeKey, { state: 'in_flight', fingerprint, owner }, IN_FLIGHT_TTL_MS);
+  let outcome: Awaited<ReturnType<IdempotencyStore['begin']>>;
+  try {
+    outcome = await options.store.begin(storeKey, { state: 'in_flight', fingerprint, owner }, IN_FLIGHT_TTL_MS);
+  } catch (error) {
+    // Without the store a duplicate could not be told from a first request: refuse rather than guess.
+    throw new DependencyUnavailable(`idempotency store: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (outcome.kind === 'existing') {
     const { record } = outcome;
     const result = record.fingerprint !== fingerprint ? 'reused' : record.state === 'in_flight' ? 'in_flight' : 'replayed';

@@ -2,6 +2,7 @@ import type { AppendResult } from '../port';
 import type { SqlClient } from '../../pg/sql-client';
 import { type AppendRequest, type AppendRow, decideOutcome, runAppendBatch } from './append-sql';
 import { EVENTS_PER_TRANSACTION_MAX } from './schema';
+import { DependencyUnavailable } from '../../unavailable';
 
 /** Appends per transaction when many are waiting; each is still checked on its own stream. */
 export const APPENDS_PER_BATCH_MAX = 256;
@@ -17,7 +18,7 @@ const RETRYABLE_CODES = new Set(['40P01', '40001']); // deadlock victim, seriali
 
 type Pending = { readonly request: AppendRequest; resolve(result: AppendResult): void; reject(error: unknown): void };
 
-export class AppendQueueFullError extends Error {
+export class AppendQueueFullError extends DependencyUnavailable {
   override readonly name = 'AppendQueueFullError';
 }
 
