@@ -18,10 +18,3 @@ export * as AccountLimits from './limits';
 export { etagOf, versionFromEtag, isTerminal, canTransition, ORDER_TRANSITIONS } from '../order/state-machine';
 export type { OrderStatus, OrderSide, OrderType, TimeInForce } from '../order/state-machine';
 
-import type { AccountState } from './state';
-import type { AccountEvent } from './events';
-import { evolve } from './evolve';
-import { initialState } from './state';
-
-/** Fold a stream (or a snapshot's tail) into state. */
-export const evolveAll = (events: readonly AccountEvent[], from: AccountState = initialState): AccountState => events.reduce(evolve, from);

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { checkPriceReasonable, marketBuyReservePriceDecimal } from './price-reasonability';
+import { checkPriceReasonable, referencePriceDecimal } from './price-reasonability';
 import type { Quote } from './quote';
 
 const quote = (bid: string | null, ask: string | null, last: string | null = null): Quote =>
@@ -28,8 +28,8 @@ describe('price reasonability (10% of the NBBO side the order meets)', () => {
     expect(checkPriceReasonable('buy', '120.00', undefined)).toEqual(E.right('NO_REFERENCE'));
   });
 
-  it('reserves market buys at the ask', () => {
-    expect(marketBuyReservePriceDecimal(quote('99.00', '100.00'))).toBe('100.00');
-    expect(marketBuyReservePriceDecimal(quote('99.00', null))).toBeUndefined();
+  it('takes the ask as a buy\'s reference and the bid as a sell\'s', () => {
+    expect(referencePriceDecimal('buy', quote('99.00', '100.00'))).toBe('100.00');
+    expect(referencePriceDecimal('sell', quote('99.00', '100.00'))).toBe('99.00');
   });
 });

@@ -36,5 +36,3 @@ export const checkPriceReasonable = (
   return E.right('WITHIN_BAND');
 };
 
-/** A market buy reserves at the ask; undefined when there is no ask to reserve at. */
-export const marketBuyReservePriceDecimal = (quote: Quote | undefined): string | undefined => quote?.ask ?? undefined;
