@@ -147,6 +147,17 @@ describe('placing orders', () => {
     expect(later.status).toBe(201);
   });
 
+  it('restricts an account whose ACH deposit bounced after its instant credit was spent (403 ACCOUNT_RESTRICTED)', async () => {
+    const user = await h.signUp();
+    const deposit = await h.request('POST', '/v1/transfers', { token: user.token, key: randomUUID(), body: { direction: 'deposit', amount: '1000.00' } });
+    const spend = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: limitBuy({ quantity: '6', limit_price: '150.00' }) });
+    expect(spend.status).toBe(201);
+    await h.system(user.accountId, { type: 'ReturnDeposit', data: { transferId: deposit.body.transfer_id, reason: 'R01 insufficient funds', atMs: h.clock.nowMs } });
+    const after = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: limitBuy({ quantity: '0.01' }) });
+    expect(after.status).toBe(403);
+    expect(after.body.error.code).toBe('ACCOUNT_RESTRICTED');
+  });
+
   it('refuses a position above $500K in one symbol', async () => {
     const user = await h.fundedAccount('900000.00');
     const big = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: limitBuy({ quantity: '3400', limit_price: '150.00' }) });
