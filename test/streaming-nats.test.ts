@@ -3,6 +3,8 @@ import pino from 'pino';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import type { Bus, BusSubscription } from '../infrastructure/bus/port';
 import { connectNatsBus } from '../infrastructure/bus/nats';
+import { SymbolTable } from '../infrastructure/market/symbol-table';
+import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { createStreamingNode, type StreamingNode } from '../streaming/node/streaming-node';
 import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from '../streaming/node/test-clients';
 
@@ -62,5 +64,33 @@ it('two nodes behind the real NATS each subscribe to and deliver only what their
     for (const client of clients) client.close();
     for (const node of nodes) await node.close();
     for (const bus of buses) await bus.close();
+  }
+});
+
+it('a client subscribed to BRK.B quotes gets the quote MarketIngest publishes over the real NATS, and md.quote.* sees it as one symbol', async () => {
+  const prefix = `test.${randomBytes(4).toString('hex')}.`;
+  const open = (name: string) => connectNatsBus({ servers: NATS_URL, subjectPrefix: prefix, name: `streaming-nats-test-${name}` });
+  const [ingestBus, nodeBus, watcherBus] = await Promise.all([open('ingest'), open('node'), open('watcher')]);
+  const node = createStreamingNode({ bus: nodeBus, jwtSecret: SECRET, logger: pino({ level: 'silent' }), conflationWindowMs: NEVER_MS });
+  const ingest = new MarketIngest(new SymbolTable(['BRK.B', 'BF.B']), ingestBus);
+  const client = expectConnected(await connectWsClient(await node.listen(), { query: signAccessToken({ accountId: 'a1' }, SECRET) })).client;
+  const anyQuote: string[] = [];
+  watcherBus.subscribe('md.quote.*', (message) => anyQuote.push(message.subject));
+  try {
+    expect(await client.request({ action: 'subscribe', channel: 'quotes', symbols: ['BRK.B'] })).toEqual({ action: 'subscribed', channel: 'quotes', symbols: ['BRK.B'] });
+    await watcherBus.flush();
+    ingest.onQuote(0, 1, 0, 4_500_000, 4_500_100, 10, 20, Date.UTC(2026, 10, 25, 15));
+    ingest.onQuote(1, 1, 0, 400_000, 400_100, 10, 20, Date.UTC(2026, 10, 25, 15));
+    await ingestBus.flush();
+    await eventually(() => {
+      node.flushWindow();
+      return client.market.length > 0 && anyQuote.length === 2;
+    }, 'the BRK.B quote');
+    expect(client.market).toEqual([expect.objectContaining({ channel: 'quotes', symbol: 'BRK.B', bid: '450.00', ask: '450.01' })]);
+    expect(anyQuote.sort()).toEqual(['md.quote.BF_B', 'md.quote.BRK_B']);
+  } finally {
+    client.close();
+    await node.close();
+    for (const bus of [ingestBus, nodeBus, watcherBus]) await bus.close();
   }
 });

@@ -210,6 +210,53 @@ describe('streaming node (in-process bus)', () => {
       expect(maxBufferedSeen).toBeLessThanOrEqual(bufferedBytesMax + frameBytesMax);
     });
 
+    it('gives a client that stopped reading, once it reads again, the quiet symbol that ticked meanwhile and every order update', async () => {
+      const bufferedBytesMax = 64 * 1024;
+      await start({ wsBufferedBytesMax: bufferedBytesMax });
+      const slow = expectConnected(await connectWsClient(port, { query: signAccessToken({ accountId: 'slow' }, SECRET) }));
+      clients.push(slow.client);
+      const symbols = Array.from({ length: 20 }, (_, i) => `S${i}`);
+      await slow.client.request({ action: 'subscribe', channel: 'book', symbols });
+      await slow.client.request({ action: 'subscribe', channel: 'quotes', symbols: ['QUIET'] });
+      await slow.client.request({ action: 'subscribe', channel: 'orders' });
+      const tcp = (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      tcp.pause();
+      const serverSide = [...node.fanOut.connections()][0]!;
+      const padding = 'x'.repeat(16 * 1024);
+      const WINDOWS_MAX = 2_000;
+      for (let window = 0; window < WINDOWS_MAX && !serverSide.sink.isBacklogged(); window += 1) {
+        await publishAndFlush(symbols.map((symbol) => [`md.book.${symbol}`, bytes({ symbol, levels: padding, window })]));
+      }
+      expect(serverSide.sink.isBacklogged()).toBe(true);
+      // While it cannot take writes: one quote on a symbol that then goes quiet, and two order updates.
+      await publishAndFlush([['md.quote.QUIET', quote('QUIET', '7.00')]]);
+      bus.publish('orders.slow', bytes({ order_id: 'ord_1', status: 'partially_filled' }));
+      bus.publish('orders.slow', bytes({ order_id: 'ord_1', status: 'filled' }));
+      await bus.flush();
+      for (let window = 0; window < 5; window += 1) {
+        await publishAndFlush(symbols.map((symbol) => [`md.book.${symbol}`, bytes({ symbol, levels: padding, window: `late${window}` })]));
+      }
+      // What the node keeps for it: one message per topic it watches, the order updates, no new frames.
+      expect(serverSide.owed.size).toBeLessThanOrEqual(serverSide.topics.size);
+      expect(serverSide.orderUpdates).toHaveLength(2);
+      expect(node.stats()).toEqual(expect.objectContaining({ connectionsBehind: 1, orderUpdatesDropped: 0 }));
+      expect(serverSide.sink.bufferedBytes()).toBeLessThanOrEqual(bufferedBytesMax + symbols.length * (padding.length + 200));
+      tcp.resume();
+      // No new tick for QUIET: only the windows end, until the node sees the socket writable again.
+      await eventually(() => {
+        node.flushWindow();
+        return slow.client.market.some((m) => m.channel === 'quotes') && slow.client.market.filter((m) => m.channel === 'orders').length === 2;
+      }, 'the missed quote and order updates');
+      expect(slow.client.market.filter((m) => m.channel === 'quotes')).toEqual([{ channel: 'quotes', symbol: 'QUIET', bid: '7.00', ask: '2.00', last: '7.00', volume: 10, ts: 1 }]);
+      expect(slow.client.market.filter((m) => m.channel === 'orders').map((m) => m.status)).toEqual(['partially_filled', 'filled']);
+      // Each book symbol's last message is the newest one published.
+      await eventually(() => {
+        node.flushWindow();
+        return symbols.every((symbol) => slow.client.market.filter((m) => m.symbol === symbol).at(-1)?.window === 'late4');
+      }, 'the newest book of every symbol');
+      expect(node.stats().connectionsBehind).toBe(0);
+    });
+
     it('drops ticks for a Socket.IO client that stops reading, holding at most the one frame in flight', async () => {
       await start();
       const slow = expectConnected(await connectSocketIoClient(port, signAccessToken({ accountId: 'slow' }, SECRET)));

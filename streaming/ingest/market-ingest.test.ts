@@ -38,6 +38,17 @@ describe('market ingest', () => {
     }));
   });
 
+  it('publishes a class-share symbol (BRK.B) on one subject token per kind', () => {
+    const bus = createRecordingBus();
+    const ingest = new MarketIngest(new SymbolTable(['BRK.B']), bus, { bookMinIntervalMs: 0 });
+    ingest.onQuote(0, 1, 0, 4_500_000, 4_500_100, 10, 10, T0);
+    ingest.onTrade(0, 1, 4_500_050, 5, T0 + 1);
+    ingest.publishDueBooks();
+    ingest.drainCandles();
+    expect([...new Set(bus.messages.map((m) => m.subject))].sort()).toEqual(['md.book.BRK_B', 'md.candle.BRK_B', 'md.quote.BRK_B', 'md.trade.BRK_B']);
+    expect(bus.json('md.quote.BRK_B')).toEqual([expect.objectContaining({ symbol: 'BRK.B', bid: '450.00' })]);
+  });
+
   it('shapes quotes and trades for the edge and rolls last and volume into the quote', () => {
     const { bus, ingest } = setup();
     ingest.onQuote(0, 1, 0, 1_874_200, 1_874_400, 300, 200, T0);

@@ -2,6 +2,7 @@ import type { Bus } from '../../infrastructure/bus/port';
 import { mergeCandleDelta, type CandleDelta, type CandleInterval, type CandleTicks } from '../../infrastructure/market/candle';
 import { candleJson } from '../../infrastructure/market/candle-json';
 import type { SnapshotEntry } from '../../infrastructure/market/port';
+import { marketSubject } from '../../infrastructure/market/subjects';
 import type { SymbolTable } from '../../infrastructure/market/symbol-table';
 import { VENUE_COUNT, VENUES } from '../../infrastructure/market/venues';
 import type { FeedSink } from '../feed/feed-sink';
@@ -83,8 +84,8 @@ export class MarketIngest implements FeedSink {
     this.#subjectPrefix = prefix;
     const names = Array.from({ length: n }, (_, id) => symbols.name(id));
     this.#subjects = {
-      quote: names.map((s) => `${prefix}md.quote.${s}`), trade: names.map((s) => `${prefix}md.trade.${s}`),
-      book: names.map((s) => `${prefix}md.book.${s}`), halt: names.map((s) => `${prefix}md.halt.${s}`),
+      quote: names.map((s) => prefix + marketSubject('quote', s)), trade: names.map((s) => prefix + marketSubject('trade', s)),
+      book: names.map((s) => prefix + marketSubject('book', s)), halt: names.map((s) => prefix + marketSubject('halt', s)),
     };
     this.#bookMinIntervalMs = options.bookMinIntervalMs ?? BOOK_MIN_INTERVAL_MS;
     this.#bookTouched = new Uint8Array(n);
@@ -212,7 +213,7 @@ export class MarketIngest implements FeedSink {
     for (const symbol of touched) {
       const live = this.#liveCandles.get(symbol)!;
       const candles = Object.fromEntries(Object.entries(live).map(([interval, candle]) => [interval, candleJson(candle)]));
-      this.bus.publish(`${this.#subjectPrefix}md.candle.${symbol}`, encoder.encode(JSON.stringify({ symbol, candles })));
+      this.bus.publish(this.#subjectPrefix + marketSubject('candle', symbol), encoder.encode(JSON.stringify({ symbol, candles })));
     }
     return deltas;
   }

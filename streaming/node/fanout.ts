@@ -16,13 +16,33 @@ export interface ClientSink {
   bufferedBytes(): number;
 }
 
+/**
+ * A connection's unsent order updates, while its socket cannot take writes, are kept up to this many;
+ * beyond it the oldest goes and is counted. A person's account sees a handful of updates a second,
+ * and a backlogged socket either catches up within a few windows or is closed by its transport.
+ */
+export const ORDER_UPDATES_QUEUED_MAX = 64;
+
 export type Connection = {
   readonly id: number;
   readonly accountId: string;
   readonly sink: ClientSink;
   readonly topics: Set<Topic>;
-  /** This window's messages for the connection; emptied at every flush. */
+  /** This window's messages for a connection that owes nothing; emptied at every flush. */
   pending: string[];
+  /**
+   * Whether the connection holds owed messages or queued order updates. Kept on the connection
+   * itself so the window's per-watcher loop reads nothing else of a connection that is keeping up.
+   */
+  behind: boolean;
+  /**
+   * What the connection missed while it could not take writes: the latest message per market
+   * topic, so a quiet symbol is not left stale. Keyed by its own topics, so at most
+   * TOPICS_PER_CONNECTION_MAX entries; each value is the string serialized once for everyone.
+   */
+  readonly owed: Map<Topic, string>;
+  /** Order updates not yet written, oldest first; at most ORDER_UPDATES_QUEUED_MAX. */
+  orderUpdates: string[];
 };
 
 type Topic = {
@@ -34,6 +54,8 @@ type Topic = {
   readonly subscription: BusSubscription;
   latest: Uint8Array | undefined;
   dirty: boolean;
+  /** This window's message while the window is being flushed, for connections found backlogged at its end. */
+  windowJson: string | undefined;
 };
 
 export type FanOutStats = {
@@ -42,7 +64,12 @@ export type FanOutStats = {
   busSubscriptions: number;
   messagesDelivered: number;
   framesWritten: number;
+  /** Market messages a backlogged client never got because a newer one for the same topic replaced it. */
   messagesDropped: number;
+  /** Order updates pushed out of a full per-connection queue. */
+  orderUpdatesDropped: number;
+  /** Connections holding owed market messages or queued order updates right now. */
+  connectionsBehind: number;
   malformedBusMessages: number;
 };
 
@@ -55,23 +82,55 @@ const channelOfSubject = (subject: string): string => {
 /**
  * The node's hot path: one bus subscription per watched subject, reference-counted
  * by the connections watching it; per window each dirty subject is serialized once
- * and every connection gets one frame holding the latest of all its subjects.
+ * and every connection gets one frame holding the latest of all its subjects. A
+ * connection that cannot take writes is owed the latest per subject (and its order
+ * updates, queued) until it can: bounded by its subjects, never by its slowness.
  */
 export const createFanOut = (bus: Bus) => {
   const topics = new Map<string, Topic>();
   const connections = new Set<Connection>();
+  /** Connections with owed messages or queued order updates: each window looks whether they can take writes again. */
+  const behind = new Set<Connection>();
   let dirtyTopics: Topic[] = [];
   let nextId = 1;
-  const stats: FanOutStats = { connections: 0, subscriptions: 0, busSubscriptions: 0, messagesDelivered: 0, framesWritten: 0, messagesDropped: 0, malformedBusMessages: 0 };
+  const stats: FanOutStats = {
+    connections: 0, subscriptions: 0, busSubscriptions: 0, messagesDelivered: 0, framesWritten: 0,
+    messagesDropped: 0, orderUpdatesDropped: 0, connectionsBehind: 0, malformedBusMessages: 0,
+  };
 
-  const writeTo = (connection: Connection, messages: string[]): void => {
-    if (connection.sink.isBacklogged()) {
-      stats.messagesDropped += messages.length;
-      return;
-    }
+  const markBehind = (connection: Connection): void => {
+    connection.behind = true;
+    behind.add(connection);
+  };
+
+  const owe = (connection: Connection, topic: Topic, json: string): void => {
+    const { size } = connection.owed;
+    if (connection.owed.set(topic, json).size === size) stats.messagesDropped += 1;
+  };
+
+  /** One frame with all a connection is owed, order updates first, once its socket can take writes again. */
+  const catchUp = (connection: Connection): void => {
+    if (connection.sink.isBacklogged()) return;
+    const messages = connection.orderUpdates;
+    for (const json of connection.owed.values()) messages.push(json);
+    connection.owed.clear();
+    connection.orderUpdates = [];
+    connection.behind = false;
+    behind.delete(connection);
+    if (messages.length === 0) return;
     connection.sink.writeBatch(messages);
     stats.framesWritten += 1;
     stats.messagesDelivered += messages.length;
+  };
+
+  const queueOrderUpdate = (connection: Connection, json: string): void => {
+    if (connection.orderUpdates.length >= ORDER_UPDATES_QUEUED_MAX) {
+      connection.orderUpdates.shift();
+      stats.orderUpdatesDropped += 1;
+    }
+    connection.orderUpdates.push(json);
+    markBehind(connection);
+    catchUp(connection);
   };
 
   const onBusMessage = (topic: Topic, message: BusMessage): void => {
@@ -88,7 +147,7 @@ export const createFanOut = (bus: Bus) => {
       stats.malformedBusMessages += 1;
       return;
     }
-    for (const connection of topic.watchers) writeTo(connection, [json]);
+    for (const connection of topic.watchers) queueOrderUpdate(connection, json);
   };
 
   const openTopic = (subject: string): Topic => {
@@ -96,7 +155,7 @@ export const createFanOut = (bus: Bus) => {
     if (existing) return existing;
     const topic: Topic = {
       subject, channel: channelOfSubject(subject), conflated: !subject.startsWith('orders.'),
-      watchers: new Set(), latest: undefined, dirty: false,
+      watchers: new Set(), latest: undefined, dirty: false, windowJson: undefined,
       subscription: bus.subscribe(subject, (message) => onBusMessage(topic, message)),
     };
     topics.set(subject, topic);
@@ -105,13 +164,15 @@ export const createFanOut = (bus: Bus) => {
   };
 
   return {
-    stats: (): FanOutStats => ({ ...stats }),
+    stats: (): FanOutStats => ({ ...stats, connectionsBehind: behind.size }),
     connections: (): ReadonlySet<Connection> => connections,
     /** Subjects this node holds a bus subscription for. */
     busSubjects: (): string[] => [...topics.keys()],
 
     attach(accountId: string, sink: ClientSink): Connection {
-      const connection: Connection = { id: nextId, accountId, sink, topics: new Set(), pending: [] };
+      const connection: Connection = {
+        id: nextId, accountId, sink, topics: new Set(), pending: [], behind: false, owed: new Map(), orderUpdates: [],
+      };
       nextId += 1;
       connections.add(connection);
       stats.connections = connections.size;
@@ -140,6 +201,13 @@ export const createFanOut = (bus: Bus) => {
         const topic = topics.get(subject);
         if (!topic || !connection.topics.delete(topic)) continue;
         topic.watchers.delete(connection);
+        // What it no longer watches it is no longer owed: this keeps `owed` within the connection's topics.
+        connection.owed.delete(topic);
+        if (!topic.conflated) connection.orderUpdates = [];
+        if (connection.owed.size === 0 && connection.orderUpdates.length === 0) {
+          connection.behind = false;
+          behind.delete(connection);
+        }
         stats.subscriptions -= 1;
         if (topic.watchers.size > 0) continue;
         // The last watcher left: stop the bus sending this subject to the node at all.
@@ -152,10 +220,17 @@ export const createFanOut = (bus: Bus) => {
     detach(connection: Connection): void {
       if (!connections.delete(connection)) return;
       this.unwatch(connection, [...connection.topics].map((t) => t.subject));
+      connection.orderUpdates = [];
+      connection.behind = false;
+      behind.delete(connection);
       stats.connections = connections.size;
     },
 
-    /** Ends the window: serialize each dirty subject's latest once, then one frame per connection. */
+    /**
+     * Ends the window: serialize each dirty subject's latest once, then one frame per connection
+     * that can take writes. A connection that cannot keeps the latest per topic it missed and gets
+     * it in the first window in which it can again, even if those symbols have gone quiet.
+     */
     flush(): void {
       const dirty = dirtyTopics;
       dirtyTopics = [];
@@ -170,7 +245,12 @@ export const createFanOut = (bus: Bus) => {
           stats.malformedBusMessages += 1;
           continue;
         }
+        topic.windowJson = json;
         for (const connection of topic.watchers) {
+          if (connection.behind) {
+            owe(connection, topic, json);
+            continue;
+          }
           if (connection.pending.length === 0) touched.push(connection);
           connection.pending.push(json);
         }
@@ -178,8 +258,19 @@ export const createFanOut = (bus: Bus) => {
       for (const connection of touched) {
         const messages = connection.pending;
         connection.pending = [];
-        if (connections.has(connection)) writeTo(connection, messages);
+        if (!connections.has(connection)) continue;
+        if (!connection.sink.isBacklogged()) {
+          connection.sink.writeBatch(messages);
+          stats.framesWritten += 1;
+          stats.messagesDelivered += messages.length;
+          continue;
+        }
+        // Rare, once per slow spell: which topics the window's messages came from, by the connection's own (at most TOPICS_PER_CONNECTION_MAX).
+        for (const topic of connection.topics) if (topic.windowJson !== undefined) owe(connection, topic, topic.windowJson);
+        markBehind(connection);
       }
+      for (const topic of dirty) topic.windowJson = undefined;
+      for (const connection of behind) catchUp(connection);
     },
 
     /** One serialization for every connection (heartbeat, drain notice). */

@@ -10,6 +10,7 @@ export const createNodeMetrics = (readStats: () => FanOutStats) => {
   gauge('streaming_connections', 'Open client connections', (s) => s.connections);
   gauge('streaming_subscriptions', 'Connection-subject subscriptions', (s) => s.subscriptions);
   gauge('streaming_bus_subscriptions', 'Subjects this node is subscribed to on the bus', (s) => s.busSubscriptions);
+  gauge('streaming_connections_behind', 'Connections holding missed market messages or order updates until their socket takes writes again', (s) => s.connectionsBehind);
   const totals = new Map<keyof FanOutStats, Counter>();
   const total = (key: keyof FanOutStats, name: string, help: string) => {
     let seen = 0;
@@ -21,7 +22,8 @@ export const createNodeMetrics = (readStats: () => FanOutStats) => {
   };
   total('messagesDelivered', 'streaming_messages_delivered_total', 'Messages written to clients (each symbol update in a batch counts)');
   total('framesWritten', 'streaming_frames_written_total', 'Frames written to clients');
-  total('messagesDropped', 'streaming_messages_dropped_total', 'Messages dropped because the client was backlogged');
+  total('messagesDropped', 'streaming_messages_dropped_total', 'Market messages a backlogged client never got because a newer one for the same topic replaced it');
+  total('orderUpdatesDropped', 'streaming_order_updates_dropped_total', 'Order updates pushed out of a backlogged client\'s full queue');
   total('malformedBusMessages', 'streaming_malformed_bus_messages_total', 'Bus payloads that were not a JSON object');
   return { registry, refused };
 };

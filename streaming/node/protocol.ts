@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import { marketSubject } from '../../infrastructure/market/subjects';
 
 /**
  * The client protocol (seed API design, "Market Data — WebSocket").
@@ -14,8 +15,12 @@ export const Channels = ['quotes', 'trades', 'book', 'candles', 'orders'] as con
 export type Channel = (typeof Channels)[number];
 
 export const SYMBOLS_PER_REQUEST_MAX = 100;
-/** A symbol is one NATS subject token: no wildcards, no dots, no spaces. */
-const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9_-]{0,11}$/;
+/**
+ * No wildcards, no spaces; one class suffix after a dot (BRK.B, BF.B), which
+ * `subjectToken` turns into one subject token. No `_`: that is the dot's stand-in
+ * on the bus, so accepting it would let `BRK_B` alias `BRK.B`.
+ */
+const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,11}(\.[A-Z0-9]{1,4})?$/;
 /** Account ids become a subject token too (`orders.<accountId>`). */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -55,13 +60,13 @@ export const parseClientRequest = (raw: unknown): E.Either<ProtocolError, Client
 export const subjectsFor = (channel: Exclude<Channel, 'orders'>, symbol: string): readonly string[] => {
   switch (channel) {
     case 'quotes':
-      return [`md.quote.${symbol}`, `md.halt.${symbol}`];
+      return [marketSubject('quote', symbol), marketSubject('halt', symbol)];
     case 'trades':
-      return [`md.trade.${symbol}`];
+      return [marketSubject('trade', symbol)];
     case 'book':
-      return [`md.book.${symbol}`];
+      return [marketSubject('book', symbol)];
     case 'candles':
-      return [`md.candle.${symbol}`];
+      return [marketSubject('candle', symbol)];
   }
 };
 

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { WebSocket } from 'ws';
 import type { ClientSink } from './fanout';
 
-/** A plain-WebSocket client whose unsent bytes exceed this loses ticks until it catches up. */
+/** A plain-WebSocket client whose unsent bytes exceed this gets no frames until it is back under; then the latest of what it missed. */
 export const WS_BUFFERED_BYTES_MAX = 256 * 1024;
 
 export const joinFrame = (messages: readonly string[]): string => (messages.length === 1 ? `[${messages[0]}]` : `[${messages.join(',')}]`);

@@ -1,0 +1,26 @@
+import { invariant } from '../../domain/invariant';
+
+/**
+ * Market data bus subjects, `md.<kind>.<token>`, built in this one place for the
+ * ingest that publishes them and the streaming nodes that subscribe.
+ */
+export type MarketSubjectKind = 'quote' | 'trade' | 'book' | 'halt' | 'candle';
+
+/**
+ * NATS splits a subject at every dot, so `md.quote.BRK.B` would be four tokens and
+ * `md.quote.*` would miss it. A symbol's dot travels as this character instead,
+ * which symbols never contain (so the mapping cannot make two symbols collide).
+ */
+const DOT_STAND_IN = '_';
+
+/** One subject token for a symbol: BRK.B → BRK_B. */
+export const subjectToken = (symbol: string): string => {
+  invariant(!symbol.includes(DOT_STAND_IN), `symbol ${symbol} holds the dot stand-in`);
+  invariant(!/[\s*>]/.test(symbol), `symbol ${symbol} holds a NATS wildcard or space`);
+  return symbol.replace(/\./g, DOT_STAND_IN);
+};
+
+/** The symbol a subject token stands for: BRK_B → BRK.B. */
+export const symbolOfSubjectToken = (token: string): string => token.replace(/_/g, '.');
+
+export const marketSubject = (kind: MarketSubjectKind, symbol: string): string => `md.${kind}.${subjectToken(symbol)}`;
