@@ -54,8 +54,8 @@ export const parseClientRequest = (raw: unknown): E.Either<ProtocolError, Client
 
 /**
  * Bus subjects behind a channel for one symbol. Halts ride with quotes because a
- * client showing a price must learn the symbol stopped trading. `md.candle.*` is
- * our assumption for the candle subject; the ingest names the other four.
+ * client showing a price must learn the symbol stopped trading. Ingest publishes all five
+ * (`infrastructure/market/subjects.ts` names them for both).
  */
 export const subjectsFor = (channel: Exclude<Channel, 'orders'>, symbol: string): readonly string[] => {
   switch (channel) {
