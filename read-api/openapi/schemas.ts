@@ -16,7 +16,7 @@ export const components = {
     IfMatch: { name: 'If-Match', in: 'header', required: true, description: 'The order etag from the last response', schema: { type: 'string' } },
     ConsistencyPosition: {
       name: 'X-Consistency-Position', in: 'header', required: false,
-      description: 'A `position` from a command response: the read waits (bounded) until the read model has caught up with it',
+      description: 'A `position` from a command response, for read-after-write. This route reads the account stream itself (the write model), which already holds every acknowledged command, so it never has to wait for it',
       schema: { $ref: '#/components/schemas/Position' },
     },
   },
