@@ -15,6 +15,7 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import { collect, type EventStore } from '../infrastructure/event-store/port';
 import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
 import { AccountModel, derivedEventId, must, type Origin, type Request } from './account-model';
+import { placeSpecArb } from '../domain/account/test-builders';
 
 /**
  * Exactly once at the command layer: random requests through the real command handler and a
@@ -306,19 +307,7 @@ const specArb: fc.Arbitrary<Spec> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), cents: fc.oneof(fc.integer({ min: 1, max: 300_000 }), fc.integer({ min: 1_500_000, max: 2_500_000 })) }) },
   {
     weight: 5,
-    arbitrary: fc.record({
-      kind: fc.constant('place' as const),
-      side: fc.constantFrom('buy' as const, 'sell' as const),
-      type: fc.constantFrom('market' as const, 'limit' as const, 'stop' as const, 'stop_limit' as const),
-      symbol: fc.nat({ max: 1 }),
-      micros: fc.integer({ min: 1, max: 5_000_000 }),
-      notionalCents: fc.option(fc.integer({ min: 1, max: 50_000 }), { freq: 4 }),
-      refTicks: fc.integer({ min: 1, max: 2_000_000 }),
-      limitPct: fc.integer({ min: 90, max: 110 }),
-      stopPct: fc.integer({ min: 90, max: 110 }),
-      tif: fc.constantFrom('day' as const, 'gtc' as const, 'ioc' as const, 'fok' as const),
-      ext: fc.boolean(),
-    }),
+    arbitrary: placeSpecArb,
   },
   { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('ack' as const, 'cancel' as const, 'confirmCancel' as const, 'reject' as const, 'expire' as const, 'confirmReplace' as const, 'rejectReplace' as const), pick }) },
   { weight: 7, arbitrary: fc.record({ kind: fc.constant('fill' as const), pick, portion: fc.nat({ max: 5 }), pricePct: fc.integer({ min: 80, max: 115 }), reuseExecId: fc.option(pick, { freq: 3 }) }) },

@@ -12,7 +12,7 @@ import { evolve } from './evolve';
 import { isTerminal } from '../order/state-machine';
 import type { AccountState, OpenAccountState, OrderRecord } from './state';
 import { initialState } from './state';
-import { T0 } from './test-builders';
+import { placeSpecArb, T0 } from './test-builders';
 
 /**
  * Model-based property test: random command sequences against the decider, with an
@@ -42,19 +42,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('withdraw' as const), cents: fc.oneof(fc.integer({ min: 1, max: 300_000 }), fc.integer({ min: 1_500_000, max: 2_500_000 })) }),
   {
     weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('place' as const),
-      side: fc.constantFrom('buy' as const, 'sell' as const),
-      type: fc.constantFrom('market' as const, 'limit' as const, 'stop' as const, 'stop_limit' as const),
-      symbol: fc.nat({ max: 1 }),
-      micros: fc.integer({ min: 1, max: 5_000_000 }),
-      notionalCents: fc.option(fc.integer({ min: 1, max: 50_000 }), { freq: 4 }),
-      refTicks: fc.integer({ min: 1, max: 2_000_000 }),
-      limitPct: fc.integer({ min: 90, max: 110 }),
-      stopPct: fc.integer({ min: 90, max: 110 }),
-      tif: fc.constantFrom('day' as const, 'gtc' as const, 'ioc' as const, 'fok' as const),
-      ext: fc.boolean(),
-    }),
+    arbitrary: placeSpecArb,
   },
   {
     weight: 5,

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import type { AccountCommand, PlaceOrderData } from './commands';
 import { decide } from './decide';
@@ -73,3 +74,21 @@ export const eventsOf = (decision: E.Either<DomainError, AccountEvent[]>): Accou
   if (E.isLeft(decision)) throw new Error(`refused: ${decision.left.code} ${decision.left.message}`);
   return decision.right;
 };
+
+/**
+ * A random order placement for the model-based tests (domain and command layer): every side, type and
+ * time in force, whole or fractional quantity or a notional, limit and stop within ±10% of the reference.
+ */
+export const placeSpecArb = fc.record({
+  kind: fc.constant('place' as const),
+  side: fc.constantFrom('buy' as const, 'sell' as const),
+  type: fc.constantFrom('market' as const, 'limit' as const, 'stop' as const, 'stop_limit' as const),
+  symbol: fc.nat({ max: 1 }),
+  micros: fc.integer({ min: 1, max: 5_000_000 }),
+  notionalCents: fc.option(fc.integer({ min: 1, max: 50_000 }), { freq: 4 }),
+  refTicks: fc.integer({ min: 1, max: 2_000_000 }),
+  limitPct: fc.integer({ min: 90, max: 110 }),
+  stopPct: fc.integer({ min: 90, max: 110 }),
+  tif: fc.constantFrom('day' as const, 'gtc' as const, 'ioc' as const, 'fok' as const),
+  ext: fc.boolean(),
+});
