@@ -66,6 +66,22 @@ describe('streaming node (in-process bus)', () => {
     });
   });
 
+  describe('token expiry', () => {
+    beforeEach(() => start());
+
+    it('tells each protocol\'s client its token expired and closes it, while a fresh token keeps streaming', async () => {
+      const shortLived = signAccessToken({ accountId: 'a1' }, SECRET, 1);
+      const sio = expectConnected(await connectSocketIoClient(port, shortLived)).client;
+      const ws = expectConnected(await connectWsClient(port, { query: shortLived })).client;
+      const fresh = await socketIo('a2');
+      clients.push(sio, ws);
+      expect(node.stats().connections).toBe(3);
+      await eventually(() => node.stats().connections === 1, 'the expired connections to close');
+      for (const client of [sio, ws]) expect(client.control).toContainEqual(expect.objectContaining({ action: 'error', code: 'TOKEN_EXPIRED' }));
+      expect(fresh.control).not.toContainEqual(expect.objectContaining({ code: 'TOKEN_EXPIRED' }));
+    });
+  });
+
   describe('subscriptions and conflation', () => {
     beforeEach(() => start());
 

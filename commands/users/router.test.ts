@@ -33,7 +33,7 @@ describe('users router (embedded stores)', () => {
       expect(retried.status).toBe(201);
       const body = await retried.json() as { account_id: string; token: string };
       expect(opened).toEqual([body.account_id]);
-      expect(verifyAccessToken(body.token, SECRET)).toEqual({ accountId: body.account_id });
+      expect(verifyAccessToken(body.token, SECRET)).toEqual({ accountId: body.account_id, expiresAtMs: expect.any(Number) });
     } finally {
       await http.stop();
     }

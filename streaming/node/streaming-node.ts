@@ -24,6 +24,10 @@ export const CLIENT_MESSAGE_BYTES_MAX = 16 * 1024;
 
 // Codes leave the process: never rename or reuse one.
 export const RefusalCode = { AuthRequired: 'AUTH_REQUIRED', AuthInvalid: 'AUTH_INVALID', AdmissionRefused: 'ADMISSION_REFUSED', Draining: 'DRAINING' } as const;
+/** Sent before the node closes a connection whose access token ran out: reconnect with a fresh one. */
+export const TOKEN_EXPIRED = 'TOKEN_EXPIRED';
+/** WebSocket close code for an expired token (the 4000-4999 range is the application's). */
+export const WS_CLOSE_TOKEN_EXPIRED = 4001;
 type Refusal = { readonly code: (typeof RefusalCode)[keyof typeof RefusalCode]; readonly retryAfterMs?: number };
 
 export type StreamingNodeOptions = {
@@ -60,17 +64,30 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
   let draining = false;
 
   /** Admission first: a storm must not make the node spend CPU verifying signatures it will refuse anyway. */
-  const admit = (token: unknown): E.Either<Refusal, string> => {
+  const admit = (token: unknown): E.Either<Refusal, { readonly accountId: string; readonly expiresAtMs: number }> => {
     if (draining) return E.left({ code: RefusalCode.Draining, retryAfterMs: DRAIN_RECONNECT_DELAY_MS_MAX });
     const admitted = admission.tryAdmit();
     if (!admitted.admitted) return E.left({ code: RefusalCode.AdmissionRefused, retryAfterMs: admitted.retryAfterMs });
     if (typeof token !== 'string' || token.length === 0) return E.left({ code: RefusalCode.AuthRequired });
     const claims = verifyAccessToken(token, jwtSecret);
     if (!claims || !ACCOUNT_ID_PATTERN.test(claims.accountId)) return E.left({ code: RefusalCode.AuthInvalid });
-    return E.right(claims.accountId);
+    return E.right({ accountId: claims.accountId, expiresAtMs: claims.expiresAtMs });
   };
   const refused = (refusal: Refusal): void => {
     metrics.refused.inc({ reason: refusal.code });
+  };
+  /**
+   * A socket lives longer than the token that opened it: when the token expires the client is told and
+   * closed, so a revoked or stolen token stops streaming someone's orders within its lifetime.
+   */
+  const closeAtExpiry = (expiresAtMs: number, connection: Connection, close: () => void): (() => void) => {
+    // The wall clock, as jsonwebtoken used to check `exp` (nowMs is the admission bucket's clock).
+    const timer = setTimeout(() => {
+      connection.sink.writeControl(JSON.stringify({ action: 'error', code: TOKEN_EXPIRED, detail: 'access token expired: reconnect with a fresh one' }));
+      close();
+    }, Math.max(0, expiresAtMs - Date.now()));
+    timer.unref();
+    return () => clearTimeout(timer);
   };
 
   const handleRequest = async (connection: Connection, raw: unknown): Promise<void> => {
@@ -144,7 +161,8 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
   io.use((socket, next) => {
     const outcome = admit((socket.handshake.auth as Record<string, unknown> | undefined)?.token);
     if (E.isRight(outcome)) {
-      socket.data.accountId = outcome.right;
+      socket.data.accountId = outcome.right.accountId;
+      socket.data.expiresAtMs = outcome.right.expiresAtMs;
       next();
       return;
     }
@@ -153,10 +171,11 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
   });
   io.on('connection', (socket) => {
     const connection = fanOut.attach(socket.data.accountId as string, createSocketIoSink(socket));
+    const cancelExpiry = closeAtExpiry(socket.data.expiresAtMs as number, connection, () => socket.disconnect(true));
     socket.on('message', (raw: unknown) => {
       handleRequest(connection, raw).catch((error: unknown) => logger.error({ err: error }, 'subscribe failed'));
     });
-    socket.on('disconnect', () => fanOut.detach(connection));
+    socket.on('disconnect', () => { cancelExpiry(); fanOut.detach(connection); });
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: CLIENT_MESSAGE_BYTES_MAX, perMessageDeflate: false });
@@ -170,9 +189,10 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      const connection = fanOut.attach(outcome.right, createWsSink(ws, wsBufferedBytesMax));
+      const connection = fanOut.attach(outcome.right.accountId, createWsSink(ws, wsBufferedBytesMax));
+      const cancelExpiry = closeAtExpiry(outcome.right.expiresAtMs, connection, () => ws.close(WS_CLOSE_TOKEN_EXPIRED, TOKEN_EXPIRED));
       ws.on('message', (data, isBinary) => onClientText(connection, isBinary ? '' : data.toString()));
-      ws.on('close', () => fanOut.detach(connection));
+      ws.on('close', () => { cancelExpiry(); fanOut.detach(connection); });
       ws.on('error', () => ws.terminate());
     });
   });
