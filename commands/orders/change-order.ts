@@ -1,0 +1,66 @@
+import type { Request, Response } from 'express';
+import * as E from 'fp-ts/Either';
+import { orderView, type OrderView } from '../../domain/account';
+import { versionFromEtag } from '../../domain/order/state-machine';
+import { findAsset } from '../../infrastructure/assets/catalog';
+import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
+import { sendError } from '../../infrastructure/http/errors';
+import { decodeBody } from '../../infrastructure/http/validation';
+import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
+import { ReplaceOrderBody } from './bodies';
+import { marketPreTradeChecks } from './market-checks';
+import { ORDER_ID_PATTERN, orderNotFound, type OrderRouteKit, type OrdersRouterDeps } from './route-kit';
+
+const replacing = (view: OrderView) => ({ order_id: view.orderId, status: view.status, etag: view.etag });
+const cancelling = (view: OrderView) => ({ order_id: view.orderId, status: view.status });
+
+/** `PATCH /v1/orders/{id}` with `If-Match`: asks the venue to replace the order's terms (→ pending_replace). */
+export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => async (req: Request, res: Response): Promise<void> => {
+  const orderId = String(req.params.id);
+  if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
+  const ifMatch = req.get('If-Match');
+  const expectedVersion = ifMatch === undefined ? null : versionFromEtag(ifMatch);
+  if (expectedVersion === null) {
+    sendError(res, { code: 'IF_MATCH_REQUIRED', message: 'send the order\'s ETag in If-Match (e.g. If-Match: "v1")', field: 'If-Match' });
+    return;
+  }
+  const body = decodeBody(ReplaceOrderBody, req.body);
+  if (E.isLeft(body)) { sendError(res, body.left); return; }
+  const changes = body.right;
+  if (changes.quantity === undefined && changes.limit_price === undefined && changes.stop_price === undefined) {
+    sendError(res, { code: 'VALIDATION_FAILED', message: 'body: name at least one of quantity, limit_price, stop_price' });
+    return;
+  }
+  const atMs = kit.nowMs();
+  const current = orderView(await deps.accounts.load(accountIdOf(res)), orderId);
+  if (current === null) { sendError(res, orderNotFound(orderId)); return; }
+  const asset = findAsset(current.symbol);
+  if (asset !== undefined) {
+    // A halt does not stop a modification reaching the venue; a fat-fingered new price does.
+    const market = await marketPreTradeChecks(deps.market, { asset, side: current.side, limitPrice: changes.limit_price, stopPrice: changes.stop_price, nowMs: atMs }, loggerOf(res));
+    if (E.isLeft(market) && market.left.code === 'PRICE_UNREASONABLE') { sendError(res, market.left); return; }
+  }
+  const replaced = await kit.run(res, {
+    type: 'RequestOrderReplace',
+    data: {
+      orderId, expectedVersion, atMs,
+      ...(changes.quantity !== undefined ? { quantity: changes.quantity } : {}),
+      ...(changes.limit_price !== undefined ? { limitPrice: changes.limit_price } : {}),
+      ...(changes.stop_price !== undefined ? { stopPrice: changes.stop_price } : {}),
+    },
+  }, idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `replace/${orderId}`));
+  if (E.isRight(replaced)) { kit.answerOrder(res, 200, replaced.right, orderId, replacing); return; }
+  if (await kit.alreadyDone(res, orderId, 'OrderReplaceRequested', replaced.left.code)) { await kit.answerCurrentOrder(res, 200, orderId, replacing); return; }
+  sendError(res, replaced.left);
+};
+
+/** `DELETE /v1/orders/{id}`: asks the venue to cancel (→ pending_cancel; the cancel is confirmed later). */
+export const cancelOrder = (_deps: OrdersRouterDeps, kit: OrderRouteKit) => async (req: Request, res: Response): Promise<void> => {
+  const orderId = String(req.params.id);
+  if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
+  const cancelled = await kit.run(res, { type: 'RequestOrderCancel', data: { orderId, atMs: kit.nowMs() } },
+    idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `cancel/${orderId}`));
+  if (E.isRight(cancelled)) { kit.answerOrder(res, 200, cancelled.right, orderId, cancelling); return; }
+  if (await kit.alreadyDone(res, orderId, 'OrderCancelRequested', cancelled.left.code)) { await kit.answerCurrentOrder(res, 200, orderId, cancelling); return; }
+  sendError(res, cancelled.left);
+};
