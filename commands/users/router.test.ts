@@ -38,4 +38,32 @@ describe('users router (embedded stores)', () => {
       await http.stop();
     }
   });
+
+  it('replays a sign-up with a token valid from now, not the first one, long expired', async () => {
+    const http = createHttpApp({
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: {},
+      routers: [createUsersRouter({
+        store: createInMemoryEventStore(), idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: SECRET, logger: createLogger({ level: 'silent' }),
+        openAccount: async () => undefined,
+      })],
+    });
+    const port = await http.start(0);
+    const realNow = Date.now.bind(Date);
+    try {
+      const post = async () => (await fetch(`http://127.0.0.1:${port}/v1/accounts`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k-replay' },
+        body: JSON.stringify({ email: 'replay@example.com', password: 'long enough pass' }),
+      })).json() as Promise<{ account_id: string; token: string }>;
+      const first = await post();
+      // Twenty minutes later (the token lives fifteen), the client retries its sign-up.
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 20 * 60_000);
+      const replayed = await post();
+      expect(replayed.account_id).toBe(first.account_id);
+      expect(verifyAccessToken(first.token, SECRET)).toBeUndefined();
+      expect(verifyAccessToken(replayed.token, SECRET)).toEqual({ accountId: first.account_id, expiresAtMs: expect.any(Number) });
+    } finally {
+      jest.restoreAllMocks();
+      await http.stop();
+    }
+  });
 });

@@ -40,7 +40,15 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
 
   router.post(
     '/v1/accounts',
-    idempotency({ store: deps.idempotencyStore, scope: () => 'sign-up', logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) }),
+    idempotency({
+      store: deps.idempotencyStore, scope: () => 'sign-up', logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      // A replayed sign-up (same key, same email and password) gets a token valid from now, not the first one, long expired.
+      refreshReplay: (stored) => {
+        if (stored.status !== 201) return stored;
+        const { account_id: accountId } = JSON.parse(stored.body) as { account_id: string };
+        return { ...stored, body: JSON.stringify({ account_id: accountId, token: signAccessToken({ accountId }, deps.jwtSecret) }) };
+      },
+    }),
     async (req, res) => {
       const atMs = nowMs();
       const body = decodeBody(signUpBody(new Date(atMs).toISOString().slice(0, 10)), req.body);

@@ -26,6 +26,8 @@ export type IdempotencyOptions = {
   readonly ttlMs?: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** Adjusts a stored response before it is replayed (sign-up re-issues its short-lived token). */
+  readonly refreshReplay?: (stored: StoredResponse) => StoredResponse;
 };
 
 const readKey = (req: Request): { key?: string; problem?: string } => {
@@ -71,7 +73,7 @@ export const idempotency = (options: IdempotencyOptions): RequestHandler => asyn
     options.metrics?.idempotencyReplays.inc({ outcome: result });
     if (result === 'reused') sendError(res, apiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request'));
     else if (result === 'in_flight') sendError(res, apiError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'a request with this Idempotency-Key is still running'));
-    else if (record.state === 'done') replay(res, record.response);
+    else if (record.state === 'done') replay(res, options.refreshReplay ? options.refreshReplay(record.response) : record.response);
     return;
   }
 
