@@ -1,17 +1,10 @@
 import type Big from 'big.js';
 import { big, notionalValue, reserveCash, reserveCashWithCollar, ZERO } from '../money';
-import type { OrderSide, OrderType } from '../order/state-machine';
+import type { OrderRecord } from './state';
 import { MARKET_BUY_COLLAR_RATIO } from './limits';
 
-export type OrderTerms = {
-  readonly side: OrderSide;
-  readonly orderType: OrderType;
-  readonly quantity: string;
-  readonly notional: string | null;
-  readonly limitPrice: string | null;
-  readonly stopPrice: string | null;
-  readonly referencePrice: string;
-};
+/** What a reserve depends on: the order's terms as its record holds them. */
+export type OrderTerms = Pick<OrderRecord, 'side' | 'orderType' | 'quantity' | 'notional' | 'limitPrice' | 'stopPrice' | 'referencePrice'>;
 
 export type Reserve = { readonly cash: Big; readonly shares: Big };
 
