@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { connectNatsBus } from '../../infrastructure/bus/nats';
+import { connectNatsBus, registerNatsMetrics } from '../../infrastructure/bus/nats';
 import { createStreamingNode } from './streaming-node';
 
 /** Shutdown gets this long (drain notice, closes, NATS flush) before the process exits anyway. */
@@ -10,8 +10,9 @@ const main = async (): Promise<void> => {
   const logger = pino({ name: 'streaming-node' });
   const jwtSecret = process.env.JWT_SECRET;
   if (!jwtSecret) throw new Error('JWT_SECRET is required');
-  const bus = await connectNatsBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: `streaming-node-${process.pid}` });
+  const bus = await connectNatsBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: `streaming-node-${process.pid}`, logger });
   const node = createStreamingNode({ bus, jwtSecret, logger });
+  registerNatsMetrics(node.metrics.registry, bus);
   const port = await node.listen(Number(process.env.PORT ?? 8090), process.env.HOST ?? '0.0.0.0');
   logger.info({ port }, 'streaming node listening');
 
