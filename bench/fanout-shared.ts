@@ -32,7 +32,7 @@ export type ChildReport =
   | { type: 'memory'; rssBytes: number; heapBytes: number; cpuMs: number; stats: Record<string, number> }
   | { type: 'connected'; connected: number; refused: number }
   | { type: 'ready'; connected: number; failed: number }
-  | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number }
+  | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number; disconnected?: number }
   | { type: 'published'; published: number };
 
 export type ParentCommand = { type: 'memory' } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };
