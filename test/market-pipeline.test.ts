@@ -1,11 +1,11 @@
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import pino from 'pino';
-import { CANDLE_INTERVAL_MS, CANDLE_INTERVALS, type CandleTicks } from '../infrastructure/market/candle';
+import { CANDLE_INTERVAL_MS, CANDLE_INTERVALS, type CandleTicks } from '../streaming/market/candle';
 import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
-import { ticksToDecimal } from '../infrastructure/market/ticks';
+import { SymbolTable } from '../streaming/market/symbol-table';
+import { ticksToDecimal } from '../streaming/market/ticks';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from '../infrastructure/testing/pg-database';
 import type { FeedSink } from '../streaming/feed/feed-sink';
 import { createPrng } from '../streaming/feed/prng';

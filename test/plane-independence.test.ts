@@ -10,7 +10,7 @@ import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
 import { createRedisMarketData } from '../infrastructure/market/redis';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
+import { SymbolTable } from '../streaming/market/symbol-table';
 import { createMetrics } from '../infrastructure/metrics';
 import { createTestDatabase } from '../infrastructure/testing/pg-database';
 import { MarketIngest } from '../streaming/ingest/market-ingest';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { SymbolTable } from '../market/symbol-table';
 import type { Quote } from '../../infrastructure/market/quote';
 import { createRecordingBus } from '../ingest/test-bus';
 import { MarketIngest } from '../ingest/market-ingest';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
-import { decimalToTicks } from '../../infrastructure/market/ticks';
+import { SymbolTable } from '../market/symbol-table';
+import { decimalToTicks } from '../market/ticks';
 import type { Book, Halt, Quote, Trade } from '../../infrastructure/market/quote';
 import { LULD_HALT_MS } from './luld-bands';
 import { MarketIngest } from './market-ingest';
