@@ -4,7 +4,7 @@ import { openAccountWith } from '../commands/accounts/open-account';
 import { createOrdersRouter } from '../commands/orders/router';
 import { createTransfersRouter } from '../commands/transfers/router';
 import { createUsersRouter } from '../commands/users/router';
-import { findAsset } from '../infrastructure/assets/catalog';
+import { findAsset } from '../domain/market/catalog';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { ReadinessCheck } from '../infrastructure/http/health';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';

@@ -1,4 +1,4 @@
-import { listAssets } from '../../infrastructure/assets/catalog';
+import { listAssets } from '../../domain/market/catalog';
 import { decimalToTicks } from '../market/ticks';
 import { invariant } from '../../domain/invariant';
 

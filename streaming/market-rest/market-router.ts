@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { CANDLE_INTERVAL_MS, isCandleInterval } from '../market/candle';
 import { candleJson } from '../market/candle-json';
 import type { CandleStore, MarketDataReader } from '../../infrastructure/market/port';
-import { isWellFormedSymbol } from '../market/symbol-table';
+import { isWellFormedSymbol } from '../../domain/market/symbol';
 import { apiError, sendError, sendNotFound } from '../../infrastructure/http/errors';
 
 export const QUOTE_SYMBOLS_MAX = 100;
