@@ -6,13 +6,13 @@ import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/marke
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { SymbolTable } from '../streaming/market/symbol-table';
 import { ticksToDecimal } from '../streaming/market/ticks';
-import { createTestDatabase, testKeyPrefix, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase, testKeyPrefix, type TestDatabase } from './support/pg-database';
 import type { FeedSink } from '../streaming/feed/feed-sink';
 import { createPrng } from '../streaming/feed/prng';
 import { createFeedSimulator } from '../streaming/feed/simulator';
 import { startIngestService } from '../streaming/ingest/ingest-service';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
-import { createRecordingBus } from '../streaming/ingest/test-bus';
+import { createRecordingBus } from './support/recording-bus';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const START_MS = Date.UTC(2026, 10, 25, 14, 58);

@@ -12,10 +12,10 @@ import { createInMemoryCandleStore } from '../infrastructure/market/candle-store
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { SymbolTable } from '../streaming/market/symbol-table';
 import { createMetrics } from '../infrastructure/metrics';
-import { createTestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase } from './support/pg-database';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { createStreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, eventually, expectConnected } from '../streaming/node/test-clients';
+import { connectSocketIoClient, eventually, expectConnected } from './support/streaming-clients';
 import { publishOrderUpdates, subscribeFromHead } from '../streaming/orders/publish-order-updates';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';

@@ -6,7 +6,7 @@ import { connectNatsBus } from '../infrastructure/bus/nats';
 import { SymbolTable } from '../streaming/market/symbol-table';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { createStreamingNode, type StreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from '../streaming/node/test-clients';
+import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from './support/streaming-clients';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SECRET = 'streaming-nats-secret';

@@ -4,7 +4,7 @@ import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import type { RecordedEvent } from '../infrastructure/event-store/port';
 import { createStreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, connectWsClient, eventually, expectConnected } from '../streaming/node/test-clients';
+import { connectSocketIoClient, connectWsClient, eventually, expectConnected } from './support/streaming-clients';
 import { publishOrderUpdates, subscribeFromHead, type OrderUpdateMapper } from '../streaming/orders/publish-order-updates';
 
 const SECRET = 'orders-stream-secret';

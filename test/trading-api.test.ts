@@ -10,7 +10,7 @@ import { createMetrics } from '../infrastructure/metrics';
 import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
 import { accountStreamOf } from '../commands/accounts/account-stream';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 const limitBuy = (overrides: Record<string, unknown> = {}) => ({
   symbol: 'AAPL', side: 'buy', type: 'limit', quantity: '10', limit_price: '150.00', time_in_force: 'day', ...overrides,

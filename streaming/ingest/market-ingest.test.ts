@@ -4,7 +4,7 @@ import { decimalToTicks } from '../market/ticks';
 import type { Book, Halt, Quote, Trade } from '../../infrastructure/market/quote';
 import { LULD_HALT_MS } from './luld-bands';
 import { MarketIngest } from './market-ingest';
-import { createRecordingBus } from './test-bus';
+import { createRecordingBus } from '../../test/support/recording-bus';
 
 const T0 = Date.UTC(2026, 10, 25, 15);
 const setup = (bookMinIntervalMs = 250) => {
