@@ -12,9 +12,9 @@ import type { IdempotencyStore } from '../infrastructure/idempotency/store';
 import type { Logger } from '../infrastructure/logging';
 import type { CandleStore, MarketDataReader } from '../infrastructure/market/port';
 import type { Metrics } from '../infrastructure/metrics';
-import { createAssetsRouter } from '../read-api/assets/router';
-import { buildOpenApiDocument } from '../read-api/openapi/document';
-import { createMarketRouter } from '../streaming/market-rest/market-router';
+import { createAssetsRouter } from '../read-api/assets/route';
+import { buildOpenApiDocument } from './openapi/document';
+import { createMarketRouter } from '../read-api/market/route';
 
 export type TradingApiDeps = {
   readonly store: EventStore;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTradingApi } from '../app/trading-api';
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
@@ -12,7 +12,7 @@ import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { metrics } from '../infrastructure/metrics';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { createStreamingNode } from '../streaming/node/streaming-node';
-import { publishOrderUpdates, subscribeFromHead } from '../streaming/orders/publish-order-updates';
+import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { stopOnSignals } from './process-lifecycle';
 
 /**

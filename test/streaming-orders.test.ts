@@ -5,7 +5,7 @@ import { createInMemoryEventStore } from '../infrastructure/event-store/in-memor
 import type { RecordedEvent } from '../infrastructure/event-store/port';
 import { createStreamingNode } from '../streaming/node/streaming-node';
 import { connectSocketIoClient, connectWsClient, eventually, expectConnected } from './support/streaming-clients';
-import { publishOrderUpdates, subscribeFromHead, type OrderUpdateMapper } from '../streaming/orders/publish-order-updates';
+import { publishOrderUpdates, subscribeFromHead, type OrderUpdateMapper } from '../projections/order-updates/publish';
 
 const SECRET = 'orders-stream-secret';
 

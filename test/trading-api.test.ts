@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { collect } from '../infrastructure/event-store/port';
-import { assertRoutesMatchOpenApi } from '../read-api/openapi/route-check';
-import { buildOpenApiDocument } from '../read-api/openapi/document';
+import { assertRoutesMatchOpenApi } from '../app/openapi/route-check';
+import { buildOpenApiDocument } from '../app/openapi/document';
 import { createTradingApi } from '../app/trading-api';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';

@@ -14,8 +14,8 @@ import { createRedisIdempotencyStore } from '../../infrastructure/idempotency/re
 import { createLogger } from '../../infrastructure/logging';
 import { createMetrics } from '../../infrastructure/metrics';
 import { testKeyPrefix } from './pg-database';
-import { createAssetsRouter } from '../../read-api/assets/router';
-import { buildOpenApiDocument } from '../../read-api/openapi/document';
+import { createAssetsRouter } from '../../read-api/assets/route';
+import { buildOpenApiDocument } from '../../app/openapi/document';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { CANDLE_INTERVAL_MS, isCandleInterval } from '../market/candle';
-import { candleJson } from '../market/candle-json';
+import { CANDLE_INTERVAL_MS, isCandleInterval } from '../../streaming/market/candle';
+import { candleJson } from '../../streaming/market/candle-json';
 import type { CandleStore, MarketDataReader } from '../../infrastructure/market/port';
 import { isWellFormedSymbol } from '../../domain/market/symbol';
 import { apiError, sendError, sendNotFound } from '../../infrastructure/http/errors';
