@@ -40,10 +40,10 @@ const main = async () => {
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
   });
-  const apiPort = await api.start(config.port, process.env.HOST ?? '127.0.0.1');
+  const apiPort = await api.start(config.port, config.host ?? '127.0.0.1');
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
-  const streamingPort = await streaming.listen(Number(process.env.STREAMING_PORT ?? apiPort + 1), process.env.HOST ?? '127.0.0.1');
+  const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1');
 
   const orderUpdates = new AbortController();
   const updates = publishOrderUpdates(
