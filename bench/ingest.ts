@@ -7,8 +7,8 @@
  * bytes, batched publish to a no-op bus), with the garbage collections it caused.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
-import { VENUE_COUNT } from '../infrastructure/market/venues';
+import { SymbolTable } from '../streaming/market/symbol-table';
+import { VENUE_COUNT } from '../streaming/market/venues';
 import type { Bus } from '../infrastructure/bus/port';
 import { createPrng } from '../streaming/feed/prng';
 import { createFeedSimulator } from '../streaming/feed/simulator';

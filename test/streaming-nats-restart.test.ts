@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { connectNatsBus, registerNatsMetrics, type NatsBus } from '../infrastructure/bus/nats';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
+import { SymbolTable } from '../streaming/market/symbol-table';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { createStreamingNode, type StreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, connectWsClient, expectConnected, type ReceivedMessage, type TestClient } from '../streaming/node/test-clients';
+import { connectSocketIoClient, connectWsClient, expectConnected, type ReceivedMessage, type TestClient } from './support/streaming-clients';
 import { startNatsServer, type NatsServer } from './support/nats-server';
 
 const SECRET = 'nats-restart-secret';

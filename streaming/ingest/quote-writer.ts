@@ -1,6 +1,6 @@
 import { invariant } from '../../domain/invariant';
-import { PRICE_TICKS_MAX, TICKS_PER_DOLLAR } from '../../infrastructure/market/ticks';
-import type { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { PRICE_TICKS_MAX, TICKS_PER_DOLLAR } from '../market/ticks';
+import type { SymbolTable } from '../market/symbol-table';
 
 /*
  * Writing the quote's JSON straight into a byte buffer: no string, no object, no allocation per message.
