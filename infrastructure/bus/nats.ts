@@ -97,8 +97,10 @@ export const connectNatsBus = async (options: NatsBusOptions): Promise<NatsBus> 
   };
   watchStatus().catch((error: unknown) => logger.error({ err: error }, 'NATS status watch ended'));
 
+  // After close() nothing is published: the client would throw on a closed connection, and a batch's
+  // end-of-turn publish may land after its owner closed the bus.
   const publish = (subject: string, data: Uint8Array): void => {
-    if (!connected) {
+    if (!connected || closing) {
       stats.publishesDropped += 1;
       return;
     }
@@ -110,7 +112,7 @@ export const connectNatsBus = async (options: NatsBusOptions): Promise<NatsBus> 
     stats: () => ({ connected, ...stats }),
     publish,
     publishBatch(batch: BusBatch) {
-      if (!connected || batch.count === 0) {
+      if (!connected || closing || batch.count === 0) {
         stats.publishesDropped += batch.count;
         return;
       }
