@@ -12,6 +12,7 @@ import type { Metrics } from '../../infrastructure/metrics';
 import { LogInBody, signUpBody } from './bodies';
 import { logIn } from './log-in';
 import { registerUser, type OpenAccount } from './register';
+import { createUsers } from './user-stream';
 
 export type UsersRouterDeps = {
   readonly store: EventStore;
@@ -31,6 +32,7 @@ export type UsersRouterDeps = {
  */
 export const createUsersRouter = (deps: UsersRouterDeps): Router => {
   const nowMs = deps.nowMs ?? (() => Date.now());
+  const users = createUsers(deps.store);
   const router = Router();
   const answer = (res: Response, status: number, outcome: E.Either<Parameters<typeof sendError>[1], { accountId: string }>) => {
     if (E.isLeft(outcome)) { sendError(res, outcome.left); return; }
@@ -54,7 +56,7 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
       const body = decodeBody(signUpBody(new Date(atMs).toISOString().slice(0, 10)), req.body);
       if (E.isLeft(body)) { sendError(res, body.left); return; }
       answer(res, 201, await registerUser(body.right, {
-        store: deps.store, openAccount: deps.openAccount, nowMs: atMs,
+        users, openAccount: deps.openAccount, nowMs: atMs,
         idempotencyKey: idempotencyKeyOf(res), correlationId: correlationIdOf(res),
       }));
     },
@@ -63,7 +65,7 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
   router.post('/v1/sessions', async (req, res) => {
     const body = decodeBody(LogInBody, req.body);
     if (E.isLeft(body)) { sendError(res, body.left); return; }
-    answer(res, 200, await logIn(deps.store, body.right.email, body.right.password));
+    answer(res, 200, await logIn(users, body.right.email, body.right.password));
   });
   return router;
 };

@@ -1,0 +1,34 @@
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+
+/**
+ * Events of the stream `user-<sha256(email)>`, one per email. Never a password: only its scrypt hash
+ * (which names its own parameters).
+ */
+export const USER_REGISTERED = 'UserRegistered';
+
+const UserRegisteredV1 = t.intersection([
+  t.type({
+    schemaVersion: t.literal(1),
+    accountId: t.string,
+    email: t.string,
+    passwordHash: t.string,
+    registeredAtMs: t.number,
+  }),
+  t.partial({
+    firstName: t.string, lastName: t.string, dateOfBirth: t.string,
+    /**
+     * The sign-up request that registered the user (derived from its Idempotency-Key). Absent in
+     * registrations written before it was recorded: those can never be proven to be a retry.
+     */
+    requestId: t.string,
+  }),
+]);
+export type UserRegisteredData = t.TypeOf<typeof UserRegisteredV1>;
+
+export type UserEvent = { readonly type: typeof USER_REGISTERED; readonly data: UserRegisteredData };
+
+export const decodeUserEvent = (type: string, data: unknown): E.Either<t.Errors | string, UserEvent> => {
+  if (type !== USER_REGISTERED) return E.left(`unknown user event type ${type}`);
+  return E.map((decoded: UserRegisteredData): UserEvent => ({ type: USER_REGISTERED, data: decoded }))(UserRegisteredV1.decode(data));
+};
