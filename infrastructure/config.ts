@@ -9,6 +9,8 @@ import { formatValidationErrors } from './http/validation-errors';
  * anywhere fails the start with a message naming the variable.
  */
 export const DEFAULT_PORT = 8080;
+/** Where an API process serves `/metrics` (and `/healthz` again): a port the public load balancer does not expose. */
+export const DEFAULT_OPS_PORT = 9464;
 export const JSON_BODY_BYTES_MAX_DEFAULT = 64 * 1024;
 export const SHUTDOWN_GRACE_MS_DEFAULT = 10_000;
 export const IDEMPOTENCY_TTL_MS_DEFAULT = 24 * 60 * 60 * 1000;
@@ -36,6 +38,7 @@ const IntFromString = new t.Type<number, string, unknown>(
 const ConfigCodec = t.type({
   mode: RunMode,
   port: t.union([t.undefined, IntFromString.pipe(Port)]),
+  opsPort: t.union([t.undefined, IntFromString.pipe(Port)]),
   databaseUrl: t.union([t.undefined, Url]),
   eventStoreUrl: t.union([t.undefined, Url]),
   redisUrl: t.union([t.undefined, Url]),
@@ -50,6 +53,7 @@ const ConfigCodec = t.type({
 export type Config = {
   readonly mode: RunMode;
   readonly port: number;
+  readonly opsPort: number;
   readonly databaseUrl: string | undefined;
   readonly eventStoreUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -74,6 +78,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
   const raw = {
     mode: present(env.RUN_MODE) ?? (env.NODE_ENV === 'test' ? 'test' : 'embedded'),
     port: present(env.PORT),
+    opsPort: present(env.OPS_PORT),
     databaseUrl: present(env.DATABASE_URL),
     eventStoreUrl: present(env.EVENTSTORE_URL),
     redisUrl: present(env.REDIS_URL),
@@ -96,6 +101,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
   return E.right({
     mode: c.mode,
     port: c.port ?? DEFAULT_PORT,
+    opsPort: c.opsPort ?? DEFAULT_OPS_PORT,
     databaseUrl: c.databaseUrl,
     eventStoreUrl: c.eventStoreUrl,
     redisUrl: c.redisUrl,
@@ -110,7 +116,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
 };
 
 const envNames: Readonly<Record<string, string>> = {
-  mode: 'RUN_MODE', port: 'PORT', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
+  mode: 'RUN_MODE', port: 'PORT', opsPort: 'OPS_PORT', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL',
 };

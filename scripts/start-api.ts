@@ -5,6 +5,7 @@ import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
+import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createIdempotencyStore } from '../infrastructure/idempotency/from-config';
 import { createLogger } from '../infrastructure/logging';
 import { createPgCandleStore } from '../infrastructure/market/candle-store-pg';
@@ -37,8 +38,14 @@ const main = async () => {
     ],
   });
   const port = await api.start(config.port, process.env.HOST ?? '0.0.0.0');
-  logger.info({ url: `http://localhost:${port}` }, 'trading API ready');
-  stopOnSignals(logger, () => api.stop());
+  let serving = true;
+  const ops = await startOpsServer({ port: config.opsPort, registry: metrics.registry, healthy: () => serving });
+  logger.info({ url: `http://localhost:${port}`, ops: `http://localhost:${ops.port}/metrics` }, 'trading API ready');
+  stopOnSignals(logger, async () => {
+    serving = false;
+    await api.stop();
+    await ops.close();
+  });
 };
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { connectSocketIoClient, eventually, expectConnected } from '../streaming
 const ROOT = path.resolve(__dirname, '..');
 const API_PORT = 18_380 + Math.floor(Math.random() * 200);
 const STREAMING_PORT = API_PORT + 1_000;
+const OPS_PORT = API_PORT + 2_000;
 const START_ROUNDS_MAX = 150;
 const START_ROUND_MS = 200;
 
@@ -17,7 +18,7 @@ const base = `http://127.0.0.1:${API_PORT}`;
 beforeAll(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start-embedded.ts')], {
     cwd: ROOT, stdio: 'ignore',
-    env: { ...process.env, PORT: String(API_PORT), STREAMING_PORT: String(STREAMING_PORT), DATA_DIR: 'memory', LOG_LEVEL: 'warn', RUN_MODE: 'embedded' },
+    env: { ...process.env, PORT: String(API_PORT), STREAMING_PORT: String(STREAMING_PORT), OPS_PORT: String(OPS_PORT), DATA_DIR: 'memory', LOG_LEVEL: 'warn', RUN_MODE: 'embedded' },
   });
   for (let round = 0; round < START_ROUNDS_MAX; round += 1) {
     try {
@@ -64,4 +65,11 @@ it('serves the README\'s first session, streams simulated quotes, and tells the 
   } finally {
     client.close();
   }
+});
+
+it('serves /metrics on the loopback ops port only, never on the public API port', async () => {
+  expect((await fetch(`${base}/metrics`)).status).toBe(404);
+  const scraped = await fetch(`http://127.0.0.1:${OPS_PORT}/metrics`);
+  expect(scraped.status).toBe(200);
+  expect(await scraped.text()).toContain('http_request');
 });

@@ -10,6 +10,7 @@ import { sendError } from '../infrastructure/http/errors';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
 import { closedObject, decodeBody, PRICE_DECIMAL, QUANTITY_DECIMAL } from '../infrastructure/http/validation';
 import { accountIdempotency } from '../infrastructure/idempotency/account-scoped';
+import { fingerprintKeyFrom } from '../infrastructure/idempotency/fingerprint';
 import { createRedisIdempotencyStore } from '../infrastructure/idempotency/redis-store';
 import { createLogger } from '../infrastructure/logging';
 import { createMetrics } from '../infrastructure/metrics';
@@ -58,6 +59,7 @@ export type Harness = {
   readonly gate: { wait: Promise<void>; open(): void; entered(): void; readonly reached: Promise<void> };
   readonly failures: { left: number };
   readonly logLines: string[];
+  readonly metrics: ReturnType<typeof createMetrics>;
   close(): Promise<void>;
 };
 
@@ -76,7 +78,7 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
   const gate = { wait: new Promise<void>((resolve) => { release = resolve; }), open: () => release(), entered: () => arrive(), reached };
   const failures = { left: 0 };
   const auth = requireBearer(JWT_SECRET);
-  const idem = accountIdempotency({ store: idempotencyStore, logger, metrics });
+  const idem = accountIdempotency({ store: idempotencyStore, logger, metrics, fingerprintKey: fingerprintKeyFrom(JWT_SECRET) });
   const routers = [
     createUsersRouter({ store, idempotencyStore, jwtSecret: JWT_SECRET, logger, metrics, openAccount: async (accountId, email, atMs) => { opened.push({ accountId, email, atMs }); } }),
     createAssetsRouter(),
@@ -89,7 +91,7 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
   });
   const port = await http.start(0);
   return {
-    baseUrl: `http://127.0.0.1:${port}`, http, opened, store, redis, prefix, gate, failures, logLines,
+    baseUrl: `http://127.0.0.1:${port}`, http, opened, store, redis, prefix, gate, failures, logLines, metrics,
     async close() {
       gate.open();
       await http.stop();

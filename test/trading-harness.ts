@@ -15,7 +15,8 @@ import { createMetrics } from '../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from '../infrastructure/testing/pg-database';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
+export const TRADING_JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
+const JWT_SECRET = TRADING_JWT_SECRET;
 /** Bounded sweep of this run's Redis keys. */
 const SWEEP_ROUNDS_MAX = 200;
 

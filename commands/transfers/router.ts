@@ -9,6 +9,7 @@ import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastruc
 import { sendError } from '../../infrastructure/http/errors';
 import { CASH_DECIMAL, closedObject, decodeBody } from '../../infrastructure/http/validation';
 import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
+import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
 import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
 import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
@@ -52,7 +53,7 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const router = Router();
 
   router.post('/v1/transfers', requireBearer(deps.jwtSecret),
-    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
+    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);
       if (E.isLeft(body)) { sendError(res, body.left); return; }

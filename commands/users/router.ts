@@ -5,6 +5,7 @@ import type { EventStore } from '../../infrastructure/event-store/port';
 import { correlationIdOf, idempotencyKeyOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
 import { decodeBody } from '../../infrastructure/http/validation';
+import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
 import { idempotency } from '../../infrastructure/idempotency/middleware';
 import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
@@ -37,14 +38,23 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
   const answer = (res: Response, status: number, outcome: E.Either<Parameters<typeof sendError>[1], { accountId: string }>) => {
     if (E.isLeft(outcome)) { sendError(res, outcome.left); return; }
     const { accountId } = outcome.right;
+    // A token is a credential: no cache on the way (proxy, browser) may keep a copy.
+    res.setHeader('Cache-Control', 'no-store');
     res.status(status).json({ account_id: accountId, token: signAccessToken({ accountId }, deps.jwtSecret) });
   };
 
   router.post(
     '/v1/accounts',
     idempotency({
-      store: deps.idempotencyStore, scope: () => 'sign-up', logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      // A replayed sign-up (same key, same email and password) gets a token valid from now, not the first one, long expired.
+      store: deps.idempotencyStore, scope: () => 'sign-up', logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      // The token never rests in the idempotency store: only which account it was for. A replay's fingerprint
+      // is an HMAC over the same email and password, so it is verified; it gets a token valid from now.
+      storedForReplay: (response) => {
+        if (response.status !== 201) return response;
+        const { account_id: accountId } = JSON.parse(response.body) as { account_id: string };
+        return { ...response, body: JSON.stringify({ account_id: accountId }) };
+      },
       refreshReplay: (stored) => {
         if (stored.status !== 201) return stored;
         const { account_id: accountId } = JSON.parse(stored.body) as { account_id: string };

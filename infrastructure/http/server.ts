@@ -57,10 +57,7 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   app.use(express.json({ limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true }));
 
   app.get('/healthz', healthz(options.readiness ?? alwaysReady, () => draining));
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
+  // `/metrics` is served on the ops port only (ops-server.ts): what the process does is not the public's business.
   app.get('/v1/openapi.json', (_req, res) => { res.json(options.openApiDocument); });
   for (const router of options.routers) app.use(router);
   app.use(notFound);

@@ -129,9 +129,6 @@ export const buildOpenApiDocument = () => ({
         },
       },
     },
-    '/metrics': {
-      get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
-    },
     '/v1/openapi.json': {
       get: { operationId: 'openApi', summary: 'This document', responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }) } },
     },
