@@ -69,8 +69,14 @@ const body = (error: ApiError) => ({
   error: error.field === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, field: error.field },
 });
 
+/** Seconds a client is asked to wait after a 429 or 503 that did not name its own wait. */
+export const RETRY_AFTER_DEFAULT_S = 1;
+
 export const sendError = (res: Response, error: ApiError): void => {
-  res.status(statusForCode(error.code)).json(body(error));
+  const status = statusForCode(error.code);
+  // Every "not now" says when to come back, so well-behaved clients back off instead of hammering.
+  if ((status === 429 || status === 503) && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_DEFAULT_S));
+  res.status(status).json(body(error));
 };
 
 /** For a resource named in the URL path that does not exist: 404 whatever the code says. */
