@@ -22,6 +22,9 @@ const statusByCode = new Map<string, number>(Object.entries({
   INVALID_ORDER: 400,
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  MALFORMED_REQUEST: 400,
+  JSON_TOO_DEEP: 400,
+  JSON_DUPLICATE_KEY: 400,
   UNKNOWN_SYMBOL: 422,
   ACCOUNT_RESTRICTED: 403,
   PDT_RESTRICTION: 403,
@@ -65,8 +68,12 @@ export const statusForCode = (code: string): number => {
 /** A copy of the table, for the OpenAPI document and tests. */
 export const errorStatusTable = (): ReadonlyMap<string, number> => new Map(statusByCode);
 
+/** The domain names fields in camelCase; the wire speaks snake_case (`limitPrice` → `limit_price`). Header names stay as they are. */
+export const wireFieldName = (field: string): string =>
+  /^[a-z][a-zA-Z0-9]*$/.test(field) ? field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) : field;
+
 const body = (error: ApiError) => ({
-  error: error.field === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, field: error.field },
+  error: error.field === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, field: wireFieldName(error.field) },
 });
 
 /** Seconds a client is asked to wait after a 429 or 503 that did not name its own wait. */

@@ -7,6 +7,8 @@ import { metrics as processMetrics, type Metrics } from '../metrics';
 import { correlation } from './correlation';
 import { errorHandler, notFound } from './error-handler';
 import { healthz, type ReadinessCheck } from './health';
+import { jsonShapeProblem } from './json-shape';
+import { JsonShapeRefused } from './error-handler';
 import { requestMetrics } from './request-metrics';
 
 export type HttpAppOptions = {
@@ -54,7 +56,14 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
     res.on('close', () => active.delete(res));
     next();
   }) as RequestHandler);
-  app.use(express.json({ limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true }));
+  app.use(express.json({
+    limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true,
+    // Before JSON.parse: a body too deep for our recursive walks, or naming a key twice, never becomes a value.
+    verify: (_req, _res, raw) => {
+      const problem = jsonShapeProblem(raw.toString('utf8'));
+      if (problem !== undefined) throw new JsonShapeRefused(problem);
+    },
+  }));
 
   app.get('/healthz', healthz(options.readiness ?? alwaysReady, () => draining));
   // `/metrics` is served on the ops port only (ops-server.ts): what the process does is not the public's business.

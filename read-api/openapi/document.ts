@@ -22,7 +22,7 @@ const errors = (...codes: string[]) => {
 const bearer = [{ bearer: [] }];
 const idem = { $ref: '#/components/parameters/IdempotencyKey' };
 const body = (name: string) => ({ required: true, content: json(ref(name)) });
-const COMMON = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'INTERNAL'];
+const COMMON = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'MALFORMED_REQUEST', 'JSON_TOO_DEEP', 'JSON_DUPLICATE_KEY', 'INTERNAL'];
 const IDEMPOTENT = ['IDEMPOTENCY_KEY_MISSING', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_REQUEST_IN_FLIGHT'];
 
 export const buildOpenApiDocument = () => ({
