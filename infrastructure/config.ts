@@ -35,6 +35,14 @@ const IntFromString = new t.Type<number, string, unknown>(
   String,
 );
 
+/** A comma-separated list; empty entries dropped. */
+const ListFromString = new t.Type<string[], string, unknown>(
+  'ListFromString',
+  (u): u is string[] => Array.isArray(u),
+  (u, c) => (typeof u === 'string' ? t.success(u.split(',').map((item) => item.trim()).filter((item) => item !== '')) : t.failure(u, c, 'expected a comma-separated list')),
+  (list) => list.join(','),
+);
+
 const ConfigCodec = t.type({
   mode: RunMode,
   port: t.union([t.undefined, IntFromString.pipe(Port)]),
@@ -47,6 +55,11 @@ const ConfigCodec = t.type({
   jsonBodyBytesMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   shutdownGraceMs: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   idempotencyTtlMs: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  trustedProxies: t.union([t.undefined, ListFromString]),
+  corsOrigins: t.union([t.undefined, ListFromString]),
+  loginFailuresMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  loginLockoutS: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  signUpsPerIpMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   logLevel: t.union([t.undefined, t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null })]),
 });
 
@@ -65,6 +78,13 @@ export type Config = {
   readonly shutdownGraceMs: number;
   readonly idempotencyTtlMs: number;
   readonly logLevel: string;
+  /** Proxies whose X-Forwarded-For is believed (IPs or CIDRs); from anyone else it is ignored. */
+  readonly trustedProxies: readonly string[];
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  readonly corsOrigins: readonly string[];
+  readonly loginFailuresMax: number | undefined;
+  readonly loginLockoutS: number | undefined;
+  readonly signUpsPerIpMax: number | undefined;
 };
 
 export class ConfigError extends Error {
@@ -88,6 +108,11 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     shutdownGraceMs: present(env.SHUTDOWN_GRACE_MS),
     idempotencyTtlMs: present(env.IDEMPOTENCY_TTL_MS),
     logLevel: present(env.LOG_LEVEL),
+    trustedProxies: present(env.TRUSTED_PROXIES),
+    corsOrigins: present(env.CORS_ORIGINS),
+    loginFailuresMax: present(env.LOGIN_FAILURES_MAX),
+    loginLockoutS: present(env.LOGIN_LOCKOUT_S),
+    signUpsPerIpMax: present(env.SIGN_UPS_PER_IP_MAX),
   };
   const decoded = ConfigCodec.decode(raw);
   if (E.isLeft(decoded)) return E.left(`invalid configuration: ${formatValidationErrors(decoded.left, envNames)}`);
@@ -112,13 +137,19 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     shutdownGraceMs: c.shutdownGraceMs ?? SHUTDOWN_GRACE_MS_DEFAULT,
     idempotencyTtlMs: c.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS_DEFAULT,
     logLevel: c.logLevel ?? 'info',
+    trustedProxies: c.trustedProxies ?? [],
+    corsOrigins: c.corsOrigins ?? [],
+    loginFailuresMax: c.loginFailuresMax,
+    loginLockoutS: c.loginLockoutS,
+    signUpsPerIpMax: c.signUpsPerIpMax,
   });
 };
 
 const envNames: Readonly<Record<string, string>> = {
   mode: 'RUN_MODE', port: 'PORT', opsPort: 'OPS_PORT', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
-  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL',
+  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL', trustedProxies: 'TRUSTED_PROXIES', corsOrigins: 'CORS_ORIGINS',
+  loginFailuresMax: 'LOGIN_FAILURES_MAX', loginLockoutS: 'LOGIN_LOCKOUT_S', signUpsPerIpMax: 'SIGN_UPS_PER_IP_MAX',
 };
 
 /** For entry points: a bad environment is broken infrastructure, so it throws and the process does not start. */

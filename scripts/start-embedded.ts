@@ -5,6 +5,7 @@ import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
+import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
@@ -39,6 +40,7 @@ const main = async () => {
   const api = createTradingApi({
     store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics,
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
+    throttle: throttleFromConfig(config), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
   });
   const apiPort = await api.start(config.port, process.env.HOST ?? '127.0.0.1');

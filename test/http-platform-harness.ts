@@ -4,6 +4,7 @@ import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { createUsersRouter } from '../commands/users/router';
 import { requireBearer } from '../infrastructure/auth/bearer';
+import { createThrottle } from '../infrastructure/auth/throttle';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import type { EventStore } from '../infrastructure/event-store/port';
 import { sendError } from '../infrastructure/http/errors';
@@ -80,7 +81,7 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
   const auth = requireBearer(JWT_SECRET);
   const idem = accountIdempotency({ store: idempotencyStore, logger, metrics, fingerprintKey: fingerprintKeyFrom(JWT_SECRET) });
   const routers = [
-    createUsersRouter({ store, idempotencyStore, jwtSecret: JWT_SECRET, logger, metrics, openAccount: async (accountId, email, atMs) => { opened.push({ accountId, email, atMs }); } }),
+    createUsersRouter({ store, idempotencyStore, jwtSecret: JWT_SECRET, logger, metrics, throttle: createThrottle({ settings: { signUpsPerIpMax: 1_000_000 } }), openAccount: async (accountId, email, atMs) => { opened.push({ accountId, email, atMs }); } }),
     createAssetsRouter(),
     ...(options.withProbes ? [probeRouter({ idem, auth, gate, failures })] : []),
   ];

@@ -10,7 +10,8 @@ import type { IdempotencyStore } from '../infrastructure/idempotency/store';
 import { createLogger } from '../infrastructure/logging';
 import { createMetrics } from '../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix } from '../infrastructure/testing/pg-database';
-import { REDIS_URL, type Reply } from './trading-harness';
+import { GENEROUS_SIGN_UPS, REDIS_URL, type Reply } from './trading-harness';
+import { createThrottle } from '../infrastructure/auth/throttle';
 
 const JWT_SECRET = 'run-modes-test-secret-long-enough-for-hs256-0123456789';
 /** Bounded sweep of this run's Redis keys. */
@@ -34,7 +35,7 @@ const startMode = async (parts: ModeParts): Promise<RunMode> => {
   const launch = async () => {
     const api = createTradingApi({
       store: parts.store, idempotencyStore: parts.idempotencyStore(), jwtSecret: JWT_SECRET,
-      logger: createLogger({ level: 'silent' }), metrics: createMetrics(),
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), throttle: createThrottle({ settings: GENEROUS_SIGN_UPS }),
     });
     return { api, port: await api.start(0) };
   };

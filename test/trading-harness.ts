@@ -6,6 +6,7 @@ import { executeAccountCommand } from '../commands/accounts/account-stream';
 import type { AccountCommand } from '../domain/account';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
+import { createThrottle, type ThrottleSettings } from '../infrastructure/auth/throttle';
 import type { HttpApp } from '../infrastructure/http/server';
 import { createRedisIdempotencyStore } from '../infrastructure/idempotency/redis-store';
 import { createLogger } from '../infrastructure/logging';
@@ -41,7 +42,12 @@ export type TradingHarness = {
   close(): Promise<void>;
 };
 
-export const startTradingHarness = async (label: string): Promise<TradingHarness> => {
+/** Tests sign up hundreds of users from one address; the throttle tests set their own limits. */
+export const GENEROUS_SIGN_UPS = { signUpsPerIpMax: 1_000_000 } as const;
+
+export const startTradingHarness = async (
+  label: string, options: { readonly throttle?: Partial<ThrottleSettings>; readonly trustedProxies?: readonly string[]; readonly corsOrigins?: readonly string[] } = {},
+): Promise<TradingHarness> => {
   const database: TestDatabase = await createTestDatabase(label);
   const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -52,6 +58,9 @@ export const startTradingHarness = async (label: string): Promise<TradingHarness
     store, idempotencyStore: createRedisIdempotencyStore(redis, { keyPrefix: prefix }), jwtSecret: JWT_SECRET,
     logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles: createInMemoryCandleStore() },
     nowMs: () => clock.nowMs,
+    throttle: createThrottle({ redis, keyPrefix: `${prefix}throttle`, settings: { ...GENEROUS_SIGN_UPS, ...options.throttle } }),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
   const port = await api.start(0);
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -35,13 +35,19 @@ export const buildOpenApiDocument = () => ({
     '/v1/accounts': {
       post: {
         operationId: 'signUp', summary: 'Open an account', parameters: [idem], requestBody: body('SignUp'),
-        responses: { '201': ok('Account opened', ref('Session')), ...errors(...COMMON, ...IDEMPOTENT, 'EMAIL_TAKEN') },
+        responses: { '201': ok('Account opened', ref('Session')), ...errors(...COMMON, ...IDEMPOTENT, 'EMAIL_TAKEN', 'SIGN_UP_THROTTLED') },
       },
     },
     '/v1/sessions': {
       post: {
         operationId: 'logIn', summary: 'Log in', requestBody: body('LogIn'),
-        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS') },
+        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED') },
+      },
+    },
+    '/v1/account/security-events': {
+      get: {
+        operationId: 'listSecurityEvents', summary: 'The signed-in user\'s log-ins, failures, locks, password and session changes, newest first (100 at most)', security: bearer,
+        responses: { '200': ok('Security events', ref('SecurityEvents')), ...errors('UNAUTHENTICATED', 'ACCOUNT_NOT_FOUND', 'INTERNAL') },
       },
     },
     '/v1/transfers': {

@@ -56,6 +56,18 @@ export const components = {
       type: 'object', required: ['account_id', 'token'],
       properties: { account_id: { type: 'string', format: 'uuid' }, token: { type: 'string' } },
     },
+    SecurityEvents: {
+      type: 'object', required: ['events'],
+      properties: {
+        events: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['type', 'at', 'ip', 'user_agent'],
+            properties: { type: { type: 'string' }, at: { type: 'string', format: 'date-time' }, ip: { type: 'string' }, user_agent: { type: 'string' }, reason: { type: 'string' } },
+          },
+        },
+      },
+    },
     TransferRequest: {
       type: 'object', required: ['direction', 'amount'], additionalProperties: false,
       properties: { direction: { enum: ['deposit', 'withdrawal'] }, amount: { $ref: '#/components/schemas/Cash' } },
