@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { collect } from '../infrastructure/event-store/port';
 import { accountStreamOf } from '../commands/accounts/account-stream';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 let h: TradingHarness;
 beforeAll(async () => { h = await startTradingHarness('account_concurrency'); });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 /**
  * Every route whose retry can be answered from the event stream (its idempotency record lost) answers

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 const FAILURES_MAX = 5;
 // Long enough to outlast the 1,000 guesses on a loaded 2-core machine (8 s at load 13), short enough to wait out.

@@ -1,4 +1,4 @@
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 let h: TradingHarness;
 beforeAll(async () => { h = await startTradingHarness('edge_headers', { corsOrigins: ['https://app.example.com'] }); });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { collect } from '../infrastructure/event-store/port';
 import { userStreamId } from '../commands/users/events';
-import { startDistributedMode, startEmbeddedMode, type RunMode } from './run-modes';
+import { startDistributedMode, startEmbeddedMode, type RunMode } from './support/run-modes';
 
 /**
  * The replayed sign-up takeover (issue 7): a sign-up whose idempotency record is gone must not answer a

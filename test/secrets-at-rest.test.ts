@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { verifyAccessToken } from '../infrastructure/auth/jwt';
-import { startTradingHarness, TRADING_JWT_SECRET, type TradingHarness } from './trading-harness';
+import { startTradingHarness, TRADING_JWT_SECRET, type TradingHarness } from './support/trading-harness';
 
 let h: TradingHarness;
 beforeAll(async () => { h = await startTradingHarness('secrets_at_rest'); });

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { createTradingApi } from '../app/trading-api';
-import { createPgliteEventStore, createPostgresEventStore } from '../infrastructure/event-store/postgres';
-import type { EventStore } from '../infrastructure/event-store/port';
-import type { HttpApp } from '../infrastructure/http/server';
-import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
-import { createRedisIdempotencyStore } from '../infrastructure/idempotency/redis-store';
-import type { IdempotencyStore } from '../infrastructure/idempotency/store';
-import { createLogger } from '../infrastructure/logging';
-import { createMetrics } from '../infrastructure/metrics';
-import { createTestDatabase, testKeyPrefix } from '../infrastructure/testing/pg-database';
+import { createTradingApi } from '../../app/trading-api';
+import { createPgliteEventStore, createPostgresEventStore } from '../../infrastructure/event-store/postgres';
+import type { EventStore } from '../../infrastructure/event-store/port';
+import type { HttpApp } from '../../infrastructure/http/server';
+import { createInMemoryIdempotencyStore } from '../../infrastructure/idempotency/in-memory-store';
+import { createRedisIdempotencyStore } from '../../infrastructure/idempotency/redis-store';
+import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
+import { createLogger } from '../../infrastructure/logging';
+import { createMetrics } from '../../infrastructure/metrics';
+import { createTestDatabase, testKeyPrefix } from './pg-database';
 import { GENEROUS_SIGN_UPS, REDIS_URL, type Reply } from './trading-harness';
-import { createThrottle } from '../infrastructure/auth/throttle';
+import { createThrottle } from '../../infrastructure/auth/throttle';
 
 const JWT_SECRET = 'run-modes-test-secret-long-enough-for-hs256-0123456789';
 /** Bounded sweep of this run's Redis keys. */
