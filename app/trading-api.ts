@@ -6,6 +6,8 @@ import { createTransfersRouter } from '../commands/transfers/router';
 import { createUsersRouter } from '../commands/users/router';
 import { findAsset } from '../domain/market/catalog';
 import type { Throttle } from '../infrastructure/auth/throttle';
+import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory-store';
+import type { SessionStore } from '../infrastructure/sessions/store';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { ReadinessCheck } from '../infrastructure/http/health';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
@@ -34,6 +36,8 @@ export type TradingApiDeps = {
   readonly shutdownGraceMs?: number;
   /** Login and sign-up throttles (Redis-backed in distributed mode); in-memory with default limits when absent. */
   readonly throttle?: Throttle;
+  /** Refresh-token families and the revocation list (Redis in distributed mode); in-memory when absent. */
+  readonly sessionStore?: SessionStore;
   readonly trustedProxies?: readonly string[];
   readonly corsOrigins?: readonly string[];
 };
@@ -41,7 +45,8 @@ export type TradingApiDeps = {
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const accounts = createAccounts(deps.store, { metrics: deps.metrics, logger: deps.logger });
-  const common = { store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
+  const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
+  const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
     createUsersRouter({
       ...common, openAccount: openAccountWith(accounts), ...(deps.throttle ? { throttle: deps.throttle } : {}),

@@ -6,6 +6,7 @@ import { createEventStoreDbEventStore } from '../infrastructure/event-store/even
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
 import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
+import { createRedisSessionStore } from '../infrastructure/sessions/redis-store';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createIdempotencyStore } from '../infrastructure/idempotency/from-config';
 import { createLogger } from '../infrastructure/logging';
@@ -25,13 +26,14 @@ const main = async () => {
     : await createPostgresEventStore({ connectionString: config.databaseUrl! });
   const idempotencyStore = createIdempotencyStore(config);
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
-  // The throttles' own client: it must queue nothing while Redis is away (a throttle that cannot count refuses with 503).
-  const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+  // Throttles and sessions share a client; when Redis is away they refuse with 503 rather than guess.
+  const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const pool = config.databaseUrl === undefined ? undefined : new Pool({ connectionString: config.databaseUrl, max: 4 });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics,
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
-    throttle: throttleFromConfig(config, throttleRedis), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
+    throttle: throttleFromConfig(config, throttleRedis),
+    ...(throttleRedis ? { sessionStore: createRedisSessionStore(throttleRedis, { keyPrefix: 'session:' }) } : {}), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, idempotencyTtlMs: config.idempotencyTtlMs, shutdownGraceMs: config.shutdownGraceMs,
     readiness: async () => ({ ready: true, checks: { eventStore: `head ${await store.headPosition()}` } }),
     resources: [

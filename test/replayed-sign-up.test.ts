@@ -12,7 +12,8 @@ describe.each([
   ['distributed (PostgreSQL, Redis flushed)', () => startDistributedMode('replayed_sign_up')],
 ])('a sign-up replayed after its idempotency record is gone: %s', (_mode, start: () => Promise<RunMode>) => {
   let mode: RunMode;
-  beforeAll(async () => { mode = await start(); });
+  // PGlite starts in tens of seconds on a loaded machine.
+  beforeAll(async () => { mode = await start(); }, 180_000);
   afterAll(async () => { await mode.close(); });
 
   const victim = (email: string) => ({ email, password: 'victim password 1', first_name: 'Vic', date_of_birth: '1980-05-06' });

@@ -44,6 +44,25 @@ export const buildOpenApiDocument = () => ({
         responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED') },
       },
     },
+    '/v1/sessions/refresh': {
+      post: {
+        operationId: 'refreshSession', summary: 'Trade a refresh token for a new access token and a new refresh token (the old one is spent; reusing a spent one revokes the session)',
+        requestBody: body('Refresh'),
+        responses: { '200': ok('Refreshed', ref('Session')), ...errors(...COMMON, 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED') },
+      },
+    },
+    '/v1/sessions/current': {
+      delete: {
+        operationId: 'logOut', summary: 'End this session: its access and refresh tokens stop working at once', security: bearer,
+        responses: { '204': { description: 'Logged out' }, ...errors('UNAUTHENTICATED', 'TOKEN_REVOKED', 'INTERNAL') },
+      },
+    },
+    '/v1/account/password': {
+      post: {
+        operationId: 'changePassword', summary: 'Change the password (the current one required); every session ends', security: bearer, requestBody: body('ChangePassword'),
+        responses: { '204': { description: 'Changed; log in again' }, ...errors(...COMMON, 'UNAUTHENTICATED', 'TOKEN_REVOKED', 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED', 'ACCOUNT_NOT_FOUND') },
+      },
+    },
     '/v1/account/security-events': {
       get: {
         operationId: 'listSecurityEvents', summary: 'The signed-in user\'s log-ins, failures, locks, password and session changes, newest first (100 at most)', security: bearer,

@@ -7,6 +7,7 @@ import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import type { Metrics } from '../../infrastructure/metrics';
+import type { SessionStore } from '../../infrastructure/sessions/store';
 import type { Accounts, AccountOutcome } from '../accounts/account-stream';
 import { eventOfRequest } from '../accounts/request-backstop';
 import { etagHeader } from './order-json';
@@ -21,6 +22,8 @@ export type OrdersRouterDeps = {
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
   readonly idempotencyTtlMs?: number;
+  /** Revoked sessions' tokens are refused (log-out, password change). */
+  readonly sessionStore?: SessionStore;
 };
 
 export const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

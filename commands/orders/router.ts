@@ -21,7 +21,7 @@ export type { OrdersRouterDeps } from './route-kit';
 export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
   const router = Router();
   const kit = createOrderRouteKit(deps);
-  const auth = requireBearer(deps.jwtSecret);
+  const auth = requireBearer(deps.jwtSecret, deps.sessionStore);
   const idempotent = accountIdempotency({
     store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret),
     ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}),

@@ -14,6 +14,7 @@ import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-i
 import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
+import type { SessionStore } from '../../infrastructure/sessions/store';
 import type { Accounts } from '../accounts/account-stream';
 import '../error-statuses';
 
@@ -31,6 +32,8 @@ export type TransfersRouterDeps = {
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
   readonly idempotencyTtlMs?: number;
+  /** Revoked sessions' tokens are refused (log-out, password change). */
+  readonly sessionStore?: SessionStore;
 };
 
 /** The wire shape of a transfer, read back from the account state (the same answer for a replay). */
@@ -52,7 +55,7 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const nowMs = deps.nowMs ?? (() => Date.now());
   const router = Router();
 
-  router.post('/v1/transfers', requireBearer(deps.jwtSecret),
+  router.post('/v1/transfers', requireBearer(deps.jwtSecret, deps.sessionStore),
     accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);

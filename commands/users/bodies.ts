@@ -63,3 +63,8 @@ export const signUpBody = (todayIso: string) =>
 export type SignUpBody = t.TypeOf<ReturnType<typeof signUpBody>>;
 
 export const LogInBody = closedObject('LogIn', { email: Email, password: PasswordAttempt }, {});
+
+/** Opaque: `<session id>.<secret>`; the length bounds the work before the lookup refuses it. */
+export const RefreshBody = closedObject('Refresh', { refresh_token: boundedString(1, 128) }, {});
+
+export const ChangePasswordBody = closedObject('ChangePassword', { current_password: PasswordAttempt, new_password: Password }, {});

@@ -1,10 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
 import * as E from 'fp-ts/Either';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import { signAccessToken } from '../../infrastructure/auth/jwt';
 import { createThrottle, type Throttle } from '../../infrastructure/auth/throttle';
 import type { EventStore } from '../../infrastructure/event-store/port';
-import { accountIdOf, correlationIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
+import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastructure/http/context';
 import { apiError, sendError, sendNotFound } from '../../infrastructure/http/errors';
 import { decodeBody } from '../../infrastructure/http/validation';
 import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
@@ -12,11 +13,15 @@ import { idempotency } from '../../infrastructure/idempotency/middleware';
 import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
+import { createInMemorySessionStore } from '../../infrastructure/sessions/in-memory-store';
+import type { SessionStore } from '../../infrastructure/sessions/store';
 import '../error-statuses';
-import { LogInBody, signUpBody } from './bodies';
-import { logIn } from './log-in';
+import { signUpBody } from './bodies';
 import { registerUser, type OpenAccount } from './register';
-import { createSecurityLog, type Origin } from './security-log';
+import { refuseThrottled } from './origin';
+import { createSecurityLog } from './security-log';
+import { addSessionRoutes } from './session-routes';
+import { createSessions } from './sessions';
 import { createUsers } from './user-stream';
 
 export type UsersRouterDeps = {
@@ -29,36 +34,30 @@ export type UsersRouterDeps = {
   readonly emailOfAccount?: (accountId: string) => Promise<string | undefined>;
   /** Login and sign-up throttles; in-memory ones with the default limits when not given. */
   readonly throttle?: Throttle;
+  /** Refresh-token families and revocations; in-memory when not given (embedded mode, unit tests). */
+  readonly sessionStore?: SessionStore;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
 };
 
-export const originOf = (req: Request, res: Response): Origin => ({
-  ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '', correlationId: correlationIdOf(res),
-});
-
-const refuseThrottled = (res: Response, code: 'LOGIN_THROTTLED' | 'SIGN_UP_THROTTLED', retryAfterS: number): void => {
-  res.setHeader('Retry-After', String(retryAfterS));
-  sendError(res, apiError(code, code === 'LOGIN_THROTTLED' ? `too many failed logins; try again in ${retryAfterS} s` : `too many sign-ups from this address; try again in ${retryAfterS} s`));
-};
-
 /**
  * `POST /v1/accounts` (sign-up, idempotent, keys scoped to the route since there is no account yet,
- * throttled per client IP), `POST /v1/sessions` (log-in, throttled per email and per IP), and
- * `GET /v1/account/security-events` (the signed-in user's own log-ins, failures, locks).
+ * throttled per client IP), the session routes (session-routes.ts), and `GET /v1/account/security-events`
+ * (the signed-in user's own log-ins, failures, locks, password and session changes).
  */
 export const createUsersRouter = (deps: UsersRouterDeps): Router => {
   const nowMs = deps.nowMs ?? (() => Date.now());
   const users = createUsers(deps.store);
   const securityLog = createSecurityLog(deps.store);
   const throttle = deps.throttle ?? createThrottle();
+  const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
+  const sessions = createSessions(sessionStore, deps.jwtSecret);
+  const auth = requireBearer(deps.jwtSecret, sessionStore);
+  const emailOfAccount = deps.emailOfAccount ?? (async () => undefined);
   const router = Router();
-  const answer = (res: Response, status: number, accountId: string) => {
-    // A token is a credential: no cache on the way (proxy, browser) may keep a copy.
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(status).json({ account_id: accountId, token: signAccessToken({ accountId }, deps.jwtSecret) });
-  };
+  // A sign-up's token names a session of its own, so logging out refuses it at once (no refresh token: log in for one).
+  const signUpToken = (accountId: string) => signAccessToken({ accountId, sessionId: randomUUID() }, deps.jwtSecret);
 
   router.post(
     '/v1/accounts',
@@ -81,7 +80,7 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
       refreshReplay: (stored) => {
         if (stored.status !== 201) return stored;
         const { account_id: accountId } = JSON.parse(stored.body) as { account_id: string };
-        return { ...stored, body: JSON.stringify({ account_id: accountId, token: signAccessToken({ accountId }, deps.jwtSecret) }) };
+        return { ...stored, body: JSON.stringify({ account_id: accountId, token: signUpToken(accountId) }) };
       },
     }),
     async (req, res) => {
@@ -92,37 +91,16 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
         users, openAccount: deps.openAccount, nowMs: atMs, idempotencyKey: idempotencyKeyOf(res), correlationId: correlationIdOf(res),
       });
       if (E.isLeft(registered)) { sendError(res, registered.left); return; }
-      answer(res, 201, registered.right.accountId);
+      const { accountId } = registered.right;
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(201).json({ account_id: accountId, token: signUpToken(accountId) });
     },
   );
 
-  router.post('/v1/sessions', async (req, res) => {
-    const body = decodeBody(LogInBody, req.body);
-    if (E.isLeft(body)) { sendError(res, body.left); return; }
-    const { email, password } = body.right;
-    const origin = originOf(req, res);
-    const ticket = await throttle.beginLogin(email, origin.ip);
-    if (ticket.refused) { refuseThrottled(res, 'LOGIN_THROTTLED', ticket.refused.retryAfterS); return; }
-    const outcome = await logIn(users, email, password);
-    const atMs = nowMs();
-    if (E.isLeft(outcome)) {
-      const { lockedNow } = await throttle.loginFailed(email, origin.ip);
-      // Recorded for unknown emails too: the same work either way, so timing does not tell who is a customer.
-      await securityLog.record(email, 'LoginFailed', origin, atMs, { reason: 'wrong email or password' });
-      if (lockedNow) {
-        await securityLog.record(email, 'LoginLocked', origin, atMs);
-        loggerOf(res).warn({ ip: origin.ip }, 'login locked after repeated failures');
-      }
-      sendError(res, outcome.left);
-      return;
-    }
-    await throttle.loginSucceeded(email, origin.ip);
-    await securityLog.record(email, 'LoginSucceeded', origin, atMs);
-    answer(res, 200, outcome.right.accountId);
-  });
+  addSessionRoutes(router, { users, sessions, securityLog, throttle, auth, emailOfAccount, nowMs });
 
-  router.get('/v1/account/security-events', requireBearer(deps.jwtSecret), async (_req, res) => {
-    const email = deps.emailOfAccount ? await deps.emailOfAccount(accountIdOf(res)) : undefined;
+  router.get('/v1/account/security-events', auth, async (_req, res) => {
+    const email = await emailOfAccount(accountIdOf(res));
     if (email === undefined) { sendNotFound(res, apiError('ACCOUNT_NOT_FOUND', 'no account for this token')); return; }
     const events = await securityLog.recent(email);
     res.setHeader('Cache-Control', 'no-store');

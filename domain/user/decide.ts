@@ -1,10 +1,12 @@
 import * as E from 'fp-ts/Either';
-import { USER_REGISTERED, type UserEvent } from './events';
+import { PASSWORD_CHANGED, USER_REGISTERED, type UserEvent } from './events';
 
 // Codes leave the process (API, logs): never rename or reuse one.
 export const UserErrorCode = {
   EmailTaken: 'EMAIL_TAKEN',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  InvalidCredentials: 'INVALID_CREDENTIALS',
+  AccountNotFound: 'ACCOUNT_NOT_FOUND',
 } as const;
 export type UserErrorCode = (typeof UserErrorCode)[keyof typeof UserErrorCode];
 export type UserError = { readonly code: UserErrorCode; readonly message: string; readonly field?: string };
@@ -43,12 +45,18 @@ export type RegisterUser = {
     readonly passwordVerifiedAgainst?: string;
   };
 };
-export type UserCommand = RegisterUser;
+/** A new password, allowed only when the current one was verified (at the edge) against the stored hash. */
+export type ChangePassword = {
+  readonly type: 'ChangePassword';
+  readonly data: { readonly newPasswordHash: string; readonly currentVerifiedAgainst?: string; readonly atMs: number };
+};
+export type UserCommand = RegisterUser | ChangePassword;
 
 export const initialUserState: UserState = { status: 'new' };
 
 export const evolveUser = (state: UserState, event: UserEvent): UserState => {
-  if (state.status !== 'new' || event.type !== USER_REGISTERED) return state;
+  if (event.type === PASSWORD_CHANGED) return state.status === 'registered' ? { ...state, passwordHash: event.data.passwordHash } : state;
+  if (state.status !== 'new') return state;
   const { accountId, email, passwordHash, registeredAtMs, firstName, lastName, dateOfBirth, requestId } = event.data;
   const profile: UserProfile = {
     ...(firstName === undefined ? {} : { firstName }),
@@ -68,7 +76,16 @@ const emailTaken: UserError = { code: UserErrorCode.EmailTaken, message: 'an acc
  * registered it: the same request id, a password verified against the stored hash, the same profile.
  * Anything less would hand the account (and a token for it) to whoever knows the email and the key.
  */
-export const decideUser = (command: UserCommand, state: UserState): E.Either<UserError, readonly UserEvent[]> => {
+export const decideUser = (command: UserCommand, state: UserState): E.Either<UserError, readonly UserEvent[]> =>
+  command.type === 'RegisterUser' ? decideRegister(command, state) : decideChangePassword(command, state);
+
+const decideChangePassword = ({ data }: ChangePassword, state: UserState): E.Either<UserError, readonly UserEvent[]> => {
+  if (state.status !== 'registered') return E.left({ code: UserErrorCode.AccountNotFound, message: 'no user with this email' });
+  if (data.currentVerifiedAgainst !== state.passwordHash) return E.left({ code: UserErrorCode.InvalidCredentials, message: 'the current password is wrong', field: 'current_password' });
+  return E.right([{ type: PASSWORD_CHANGED, data: { schemaVersion: 1, passwordHash: data.newPasswordHash, changedAtMs: data.atMs } }]);
+};
+
+const decideRegister = (command: RegisterUser, state: UserState): E.Either<UserError, readonly UserEvent[]> => {
   const { data } = command;
   if (state.status === 'new') {
     return E.right([{

@@ -26,9 +26,16 @@ const UserRegisteredV1 = t.intersection([
 ]);
 export type UserRegisteredData = t.TypeOf<typeof UserRegisteredV1>;
 
-export type UserEvent = { readonly type: typeof USER_REGISTERED; readonly data: UserRegisteredData };
+export const PASSWORD_CHANGED = 'PasswordChanged';
+const PasswordChangedV1 = t.type({ schemaVersion: t.literal(1), passwordHash: t.string, changedAtMs: t.number });
+export type PasswordChangedData = t.TypeOf<typeof PasswordChangedV1>;
+
+export type UserEvent =
+  | { readonly type: typeof USER_REGISTERED; readonly data: UserRegisteredData }
+  | { readonly type: typeof PASSWORD_CHANGED; readonly data: PasswordChangedData };
 
 export const decodeUserEvent = (type: string, data: unknown): E.Either<t.Errors | string, UserEvent> => {
-  if (type !== USER_REGISTERED) return E.left(`unknown user event type ${type}`);
-  return E.map((decoded: UserRegisteredData): UserEvent => ({ type: USER_REGISTERED, data: decoded }))(UserRegisteredV1.decode(data));
+  if (type === USER_REGISTERED) return E.map((decoded: UserRegisteredData): UserEvent => ({ type: USER_REGISTERED, data: decoded }))(UserRegisteredV1.decode(data));
+  if (type === PASSWORD_CHANGED) return E.map((decoded: PasswordChangedData): UserEvent => ({ type: PASSWORD_CHANGED, data: decoded }))(PasswordChangedV1.decode(data));
+  return E.left(`unknown user event type ${type}`);
 };

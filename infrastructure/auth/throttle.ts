@@ -9,7 +9,7 @@ export type ThrottleSettings = {
   /** Failed logins from one client IP within the window before that IP is locked out of logging in. */
   readonly loginFailuresPerIpMax: number;
   readonly loginFailureWindowS: number;
-  /** How long a lock lasts. */
+  /** How long a lock lasts after the last attempt on the locked email. */
   readonly loginLockoutS: number;
   /** After the k-th failure in a row the next try must wait 2^(k-1) s, up to this. */
   readonly loginDelayMaxS: number;
@@ -92,7 +92,11 @@ export const createThrottle = (options: { readonly redis?: Redis; readonly keyPr
       const byEmail = await consume(perEmail, email);
       if (byEmail.over) {
         await perIp.reward(ip);
-        return { refused: { retryAfterS: secondsOf(byEmail.res.msBeforeNext) } };
+        // Guessing on a locked email keeps it locked: a flood gets its few answers and no more, however long
+        // it runs, and the lock ends `loginLockoutS` after the last try. (A patient attacker gets the same few
+        // guesses per lockout as with a fixed lock; the owner is locked out by either while attacked.)
+        await perEmail.block(email, s.loginLockoutS);
+        return { refused: { retryAfterS: s.loginLockoutS } };
       }
       return {};
     }),

@@ -14,6 +14,7 @@ import { createInMemoryMarketData } from '../../infrastructure/market/in-memory'
 import { createMetrics } from '../../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from './pg-database';
 import { createThrottle, type ThrottleSettings } from '../../infrastructure/auth/throttle';
+import { createRedisSessionStore } from '../../infrastructure/sessions/redis-store';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TRADING_JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
@@ -59,6 +60,7 @@ export const startTradingHarness = async (
     logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles: createInMemoryCandleStore() },
     nowMs: () => clock.nowMs,
     throttle: createThrottle({ redis, keyPrefix: `${prefix}throttle`, settings: { ...GENEROUS_SIGN_UPS, ...options.throttle } }),
+    sessionStore: createRedisSessionStore(redis, { keyPrefix: `${prefix}session:` }),
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
