@@ -5,6 +5,9 @@ import { createOrdersRouter } from '../commands/orders/router';
 import { createTransfersRouter } from '../commands/transfers/router';
 import { createUsersRouter } from '../commands/users/router';
 import { findAsset } from '../domain/market/catalog';
+import type { Throttle } from '../infrastructure/auth/throttle';
+import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory-store';
+import type { SessionStore } from '../infrastructure/sessions/store';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { ReadinessCheck } from '../infrastructure/http/health';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
@@ -31,14 +34,24 @@ export type TradingApiDeps = {
   readonly resources?: ReadonlyArray<{ readonly name: string; close(): Promise<void> }>;
   readonly jsonBodyBytesMax?: number;
   readonly shutdownGraceMs?: number;
+  /** Login and sign-up throttles (Redis-backed in distributed mode); in-memory with default limits when absent. */
+  readonly throttle?: Throttle;
+  /** Refresh-token families and the revocation list (Redis in distributed mode); in-memory when absent. */
+  readonly sessionStore?: SessionStore;
+  readonly trustedProxies?: readonly string[];
+  readonly corsOrigins?: readonly string[];
 };
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const accounts = createAccounts(deps.store, { metrics: deps.metrics, logger: deps.logger });
-  const common = { store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
+  const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
+  const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
-    createUsersRouter({ ...common, openAccount: openAccountWith(accounts) }),
+    createUsersRouter({
+      ...common, openAccount: openAccountWith(accounts), ...(deps.throttle ? { throttle: deps.throttle } : {}),
+      emailOfAccount: async (accountId) => { const state = await accounts.load(accountId); return state.status === 'open' ? state.email : undefined; },
+    }),
     createTransfersRouter(common),
     createOrdersRouter({ ...common, ...(deps.market ? { market: deps.market.reader } : {}) }),
     createAssetsRouter(),
@@ -55,5 +68,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.jsonBodyBytesMax ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),
     ...(deps.shutdownGraceMs ? { shutdownGraceMs: deps.shutdownGraceMs } : {}),
+    ...(deps.trustedProxies ? { trustedProxies: deps.trustedProxies } : {}),
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
   });
 };

@@ -9,6 +9,8 @@ import { formatValidationErrors } from './http/validation-errors';
  * anywhere fails the start with a message naming the variable.
  */
 export const DEFAULT_PORT = 8080;
+/** Where an API process serves `/metrics` (and `/healthz` again): a port the public load balancer does not expose. */
+export const DEFAULT_OPS_PORT = 9464;
 export const JSON_BODY_BYTES_MAX_DEFAULT = 64 * 1024;
 export const SHUTDOWN_GRACE_MS_DEFAULT = 10_000;
 export const IDEMPOTENCY_TTL_MS_DEFAULT = 24 * 60 * 60 * 1000;
@@ -36,9 +38,18 @@ const IntFromString = new t.Type<number, string, unknown>(
   String,
 );
 
+/** A comma-separated list; empty entries dropped. */
+const ListFromString = new t.Type<string[], string, unknown>(
+  'ListFromString',
+  (u): u is string[] => Array.isArray(u),
+  (u, c) => (typeof u === 'string' ? t.success(u.split(',').map((item) => item.trim()).filter((item) => item !== '')) : t.failure(u, c, 'expected a comma-separated list')),
+  (list) => list.join(','),
+);
+
 const ConfigCodec = t.type({
   mode: RunMode,
   port: t.union([t.undefined, IntFromString.pipe(Port)]),
+  opsPort: t.union([t.undefined, IntFromString.pipe(Port)]),
   streamingPort: t.union([t.undefined, IntFromString.pipe(Port)]),
   host: t.union([t.undefined, Host]),
   databaseUrl: t.union([t.undefined, Url]),
@@ -49,12 +60,18 @@ const ConfigCodec = t.type({
   jsonBodyBytesMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   shutdownGraceMs: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   idempotencyTtlMs: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  trustedProxies: t.union([t.undefined, ListFromString]),
+  corsOrigins: t.union([t.undefined, ListFromString]),
+  loginFailuresMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  loginLockoutS: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  signUpsPerIpMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   logLevel: t.union([t.undefined, t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null })]),
 });
 
 export type Config = {
   readonly mode: RunMode;
   readonly port: number;
+  readonly opsPort: number;
   /** Embedded mode's streaming node; undefined: the API's port + 1. */
   readonly streamingPort: number | undefined;
   /** The interface to listen on; undefined: each entry point's own default. */
@@ -70,6 +87,13 @@ export type Config = {
   readonly shutdownGraceMs: number;
   readonly idempotencyTtlMs: number;
   readonly logLevel: string;
+  /** Proxies whose X-Forwarded-For is believed (IPs or CIDRs); from anyone else it is ignored. */
+  readonly trustedProxies: readonly string[];
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  readonly corsOrigins: readonly string[];
+  readonly loginFailuresMax: number | undefined;
+  readonly loginLockoutS: number | undefined;
+  readonly signUpsPerIpMax: number | undefined;
 };
 
 export class ConfigError extends Error {
@@ -86,6 +110,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
   const raw = {
     mode: present(env.RUN_MODE) ?? (env.NODE_ENV === 'test' ? 'test' : 'embedded'),
     port: present(env.PORT),
+    opsPort: present(env.OPS_PORT),
     streamingPort: present(env.STREAMING_PORT),
     host: present(env.HOST),
     databaseUrl: present(env.DATABASE_URL),
@@ -97,6 +122,11 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
     shutdownGraceMs: present(env.SHUTDOWN_GRACE_MS),
     idempotencyTtlMs: present(env.IDEMPOTENCY_TTL_MS),
     logLevel: present(env.LOG_LEVEL),
+    trustedProxies: present(env.TRUSTED_PROXIES),
+    corsOrigins: present(env.CORS_ORIGINS),
+    loginFailuresMax: present(env.LOGIN_FAILURES_MAX),
+    loginLockoutS: present(env.LOGIN_LOCKOUT_S),
+    signUpsPerIpMax: present(env.SIGN_UPS_PER_IP_MAX),
   };
   const decoded = ConfigCodec.decode(raw);
   if (E.isLeft(decoded)) return E.left(`invalid configuration: ${formatValidationErrors(decoded.left, envNames)}`);
@@ -110,6 +140,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
   return E.right({
     mode: c.mode,
     port: c.port ?? defaults.port ?? DEFAULT_PORT,
+    opsPort: c.opsPort ?? DEFAULT_OPS_PORT,
     streamingPort: c.streamingPort,
     host: c.host,
     databaseUrl: c.databaseUrl,
@@ -122,13 +153,19 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
     shutdownGraceMs: c.shutdownGraceMs ?? SHUTDOWN_GRACE_MS_DEFAULT,
     idempotencyTtlMs: c.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS_DEFAULT,
     logLevel: c.logLevel ?? 'info',
+    trustedProxies: c.trustedProxies ?? [],
+    corsOrigins: c.corsOrigins ?? [],
+    loginFailuresMax: c.loginFailuresMax,
+    loginLockoutS: c.loginLockoutS,
+    signUpsPerIpMax: c.signUpsPerIpMax,
   });
 };
 
 const envNames: Readonly<Record<string, string>> = {
-  mode: 'RUN_MODE', port: 'PORT', streamingPort: 'STREAMING_PORT', host: 'HOST', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
+  mode: 'RUN_MODE', port: 'PORT', opsPort: 'OPS_PORT', streamingPort: 'STREAMING_PORT', host: 'HOST', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
-  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL',
+  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL', trustedProxies: 'TRUSTED_PROXIES', corsOrigins: 'CORS_ORIGINS',
+  loginFailuresMax: 'LOGIN_FAILURES_MAX', loginLockoutS: 'LOGIN_LOCKOUT_S', signUpsPerIpMax: 'SIGN_UPS_PER_IP_MAX',
 };
 
 /** For entry points: a bad environment is broken infrastructure, so it throws and the process does not start. */

@@ -5,6 +5,9 @@ import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
+import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
+import { createRedisSessionStore } from '../infrastructure/sessions/redis-store';
+import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createIdempotencyStore } from '../infrastructure/idempotency/from-config';
 import { createLogger } from '../infrastructure/logging';
 import { createPgCandleStore } from '../infrastructure/market/candle-store-pg';
@@ -23,22 +26,33 @@ const main = async () => {
     : await createPostgresEventStore({ connectionString: config.databaseUrl! });
   const idempotencyStore = createIdempotencyStore(config);
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+  // Throttles and sessions share a client; when Redis is away they refuse with 503 rather than guess.
+  const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const pool = config.databaseUrl === undefined ? undefined : new Pool({ connectionString: config.databaseUrl, max: 4 });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics,
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
+    throttle: throttleFromConfig(config, throttleRedis),
+    ...(throttleRedis ? { sessionStore: createRedisSessionStore(throttleRedis, { keyPrefix: 'session:' }) } : {}), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, idempotencyTtlMs: config.idempotencyTtlMs, shutdownGraceMs: config.shutdownGraceMs,
     readiness: async () => ({ ready: true, checks: { eventStore: `head ${await store.headPosition()}` } }),
     resources: [
       { name: 'event store', close: () => store.close() },
       { name: 'idempotency store', close: () => idempotencyStore.close() },
       ...(redis ? [{ name: 'redis', close: async () => { redis.disconnect(); } }] : []),
+      ...(throttleRedis ? [{ name: 'throttle redis', close: async () => { throttleRedis.disconnect(); } }] : []),
       ...(pool ? [{ name: 'pg pool', close: () => pool.end() }] : []),
     ],
   });
   const port = await api.start(config.port, process.env.HOST ?? '0.0.0.0');
-  logger.info({ url: `http://localhost:${port}` }, 'trading API ready');
-  stopOnSignals(logger, () => api.stop());
+  let serving = true;
+  const ops = await startOpsServer({ port: config.opsPort, registry: metrics.registry, healthy: () => serving });
+  logger.info({ url: `http://localhost:${port}`, ops: `http://localhost:${ops.port}/metrics` }, 'trading API ready');
+  stopOnSignals(logger, async () => {
+    serving = false;
+    await api.stop();
+    await ops.close();
+  });
 };
 
 main().catch((error: unknown) => {

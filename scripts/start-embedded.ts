@@ -5,6 +5,8 @@ import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-up
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
+import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
+import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
@@ -38,9 +40,14 @@ const main = async () => {
   const api = createTradingApi({
     store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics,
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
+    throttle: throttleFromConfig(config), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
   });
   const apiPort = await api.start(config.port, config.host ?? '127.0.0.1');
+
+  let serving = true;
+  // Loopback only: metrics are for the operator on this machine, not for the API's public.
+  const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving });
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
   const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1');
@@ -51,13 +58,15 @@ const main = async () => {
     orderUpdateOf, bus,
   );
 
-  logger.info({ api: `http://localhost:${apiPort}`, streaming: `http://localhost:${streamingPort}`, openapi: `http://localhost:${apiPort}/v1/openapi.json` }, 'embedded platform ready');
+  logger.info({ api: `http://localhost:${apiPort}`, streaming: `http://localhost:${streamingPort}`, openapi: `http://localhost:${apiPort}/v1/openapi.json`, metrics: `http://127.0.0.1:${ops.port}/metrics` }, 'embedded platform ready');
   process.stdout.write(`\nBrokerage (embedded) ready:\n  REST API        http://localhost:${apiPort}  (GET /v1/openapi.json)\n  streaming       http://localhost:${streamingPort}  (Socket.IO, ws://localhost:${streamingPort}/v1/market/stream)\n\n`);
 
   stopOnSignals(logger, async () => {
     await streaming.drain();
     await streaming.close();
+    serving = false;
     await api.stop();
+    await ops.close();
     orderUpdates.abort();
     await updates.catch(() => 0);
     await feed.stop();

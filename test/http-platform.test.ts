@@ -43,13 +43,13 @@ describe('platform routes', () => {
     expect(down.body.status).toBe('unavailable');
   });
 
-  it('serves Prometheus metrics labelled by route pattern, not raw path', async () => {
+  it('records Prometheus metrics labelled by route pattern, not raw path, and serves them only on the ops port', async () => {
     await call(h, 'GET', '/v1/assets/MSFT');
-    const reply = await call(h, 'GET', '/metrics');
-    expect(reply.status).toBe(200);
-    expect(reply.body).toContain('http_request_duration_seconds_bucket');
-    expect(reply.body).toContain('route="/v1/assets/:symbol"');
-    expect(reply.body).not.toContain('route="/v1/assets/MSFT"');
+    const scraped = await h.metrics.registry.metrics();
+    expect(scraped).toContain('http_request_duration_seconds_bucket');
+    expect(scraped).toContain('route="/v1/assets/:symbol"');
+    expect(scraped).not.toContain('route="/v1/assets/MSFT"');
+    expect((await call(h, 'GET', '/metrics')).status).toBe(404);
   });
 
   it('serves an OpenAPI 3.1 document that matches the registered routes', async () => {
@@ -63,7 +63,7 @@ describe('platform routes', () => {
     expect(() => assertRoutesMatchOpenApi(plain.app, reply.body, { ignoreUnregistered: LEAD_ROUTES })).not.toThrow();
     expect(() => assertRoutesMatchOpenApi(plain.app, reply.body)).toThrow(/documented but not registered \[.*POST \/v1\/orders/);
     expect(() => assertRoutesMatchOpenApi(h.http.app, reply.body, { ignoreUnregistered: LEAD_ROUTES })).toThrow(/undocumented \[.*POST \/test\/orders/);
-    expect(listRoutes(plain.app)).toEqual(expect.arrayContaining(['GET /healthz', 'GET /metrics', 'GET /v1/openapi.json', 'GET /v1/assets/{}']));
+    expect(listRoutes(plain.app)).toEqual(expect.arrayContaining(['GET /healthz', 'GET /v1/openapi.json', 'GET /v1/assets/{}']));
   });
 
   it('documents the idempotency header, bearer scheme and error body', () => {

@@ -178,6 +178,17 @@ describe('streaming node (in-process bus)', () => {
     });
   });
 
+  it('charges admission only after the token checks out: a storm of bad tokens leaves room for genuine clients', async () => {
+    await start({ admissionsPerSecond: 2, nowMs: () => 1_000_000 });
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const forged = await connectWsClient(port, { query: `${signAccessToken({ accountId: 'x' }, SECRET)}tampered` });
+      expect(forged).toEqual(expect.objectContaining({ refusedStatus: 401 }));
+    }
+    await socketIo('genuine-1');
+    await plainWs('genuine-2');
+    expect(node.stats().connections).toBe(2);
+  });
+
   describe('drain', () => {
     it('tells every client to reconnect after a random delay, then closes them and refuses newcomers', async () => {
       await start({ random: () => 0.5 });

@@ -26,11 +26,15 @@ describe('OpenAPI document', () => {
     for (const ref of refs) expect([ref, resolve(doc, ref)]).toEqual([ref, expect.anything()]);
   });
 
-  it('requires the Idempotency-Key on every mutating route but log-in, and bearer auth on account routes', () => {
+  // Session routes carry credentials and hand out single-use tokens: a stored answer would be a stored token,
+  // and each is safe to repeat (log-in, log-out) or refuses a repeat by itself (a spent refresh token, a changed password).
+  const SESSION_ROUTES = new Set(['/v1/sessions', '/v1/sessions/refresh', '/v1/sessions/current', '/v1/account/password']);
+
+  it('requires the Idempotency-Key on every mutating route but the session routes, and bearer auth on account routes', () => {
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         const params = refsIn(operation.parameters ?? []);
-        const mutating = method !== 'get' && path !== '/v1/sessions';
+        const mutating = method !== 'get' && !SESSION_ROUTES.has(path);
         expect([method, path, params.includes('#/components/parameters/IdempotencyKey')]).toEqual([method, path, mutating]);
         if (path.startsWith('/v1/orders') || path.startsWith('/v1/transfers')) expect(operation.security).toEqual([{ bearer: [] }]);
       }

@@ -22,7 +22,7 @@ const errors = (...codes: string[]) => {
 const bearer = [{ bearer: [] }];
 const idem = { $ref: '#/components/parameters/IdempotencyKey' };
 const body = (name: string) => ({ required: true, content: json(ref(name)) });
-const COMMON = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'INTERNAL'];
+const COMMON = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'MALFORMED_REQUEST', 'JSON_TOO_DEEP', 'JSON_DUPLICATE_KEY', 'INTERNAL'];
 const IDEMPOTENT = ['IDEMPOTENCY_KEY_MISSING', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_REQUEST_IN_FLIGHT'];
 
 export const buildOpenApiDocument = () => ({
@@ -35,13 +35,38 @@ export const buildOpenApiDocument = () => ({
     '/v1/accounts': {
       post: {
         operationId: 'signUp', summary: 'Open an account', parameters: [idem], requestBody: body('SignUp'),
-        responses: { '201': ok('Account opened', ref('Session')), ...errors(...COMMON, ...IDEMPOTENT, 'EMAIL_TAKEN') },
+        responses: { '201': ok('Account opened', ref('Session')), ...errors(...COMMON, ...IDEMPOTENT, 'EMAIL_TAKEN', 'SIGN_UP_THROTTLED') },
       },
     },
     '/v1/sessions': {
       post: {
         operationId: 'logIn', summary: 'Log in', requestBody: body('LogIn'),
-        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS') },
+        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED') },
+      },
+    },
+    '/v1/sessions/refresh': {
+      post: {
+        operationId: 'refreshSession', summary: 'Trade a refresh token for a new access token and a new refresh token (the old one is spent; reusing a spent one revokes the session)',
+        requestBody: body('Refresh'),
+        responses: { '200': ok('Refreshed', ref('Session')), ...errors(...COMMON, 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED') },
+      },
+    },
+    '/v1/sessions/current': {
+      delete: {
+        operationId: 'logOut', summary: 'End this session: its access and refresh tokens stop working at once', security: bearer,
+        responses: { '204': { description: 'Logged out' }, ...errors('UNAUTHENTICATED', 'TOKEN_REVOKED', 'INTERNAL') },
+      },
+    },
+    '/v1/account/password': {
+      post: {
+        operationId: 'changePassword', summary: 'Change the password (the current one required); every session ends', security: bearer, requestBody: body('ChangePassword'),
+        responses: { '204': { description: 'Changed; log in again' }, ...errors(...COMMON, 'UNAUTHENTICATED', 'TOKEN_REVOKED', 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED', 'ACCOUNT_NOT_FOUND') },
+      },
+    },
+    '/v1/account/security-events': {
+      get: {
+        operationId: 'listSecurityEvents', summary: 'The signed-in user\'s log-ins, failures, locks, password and session changes, newest first (100 at most)', security: bearer,
+        responses: { '200': ok('Security events', ref('SecurityEvents')), ...errors('UNAUTHENTICATED', 'ACCOUNT_NOT_FOUND', 'INTERNAL') },
       },
     },
     '/v1/transfers': {
@@ -128,9 +153,6 @@ export const buildOpenApiDocument = () => ({
           '503': ok('Not ready or draining', { type: 'object', properties: { status: { enum: ['unavailable', 'draining'] }, checks: { type: 'object' } } }),
         },
       },
-    },
-    '/metrics': {
-      get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
     },
     '/v1/openapi.json': {
       get: { operationId: 'openApi', summary: 'This document', responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }) } },

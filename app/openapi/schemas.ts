@@ -54,7 +54,31 @@ export const components = {
     },
     Session: {
       type: 'object', required: ['account_id', 'token'],
-      properties: { account_id: { type: 'string', format: 'uuid' }, token: { type: 'string' } },
+      properties: {
+        account_id: { type: 'string', format: 'uuid' },
+        token: { type: 'string', description: 'Access JWT, 15 minutes' },
+        refresh_token: { type: 'string', description: 'Opaque, single use (log-in and refresh only)' },
+      },
+    },
+    Refresh: {
+      type: 'object', required: ['refresh_token'], additionalProperties: false,
+      properties: { refresh_token: { type: 'string', maxLength: 128 } },
+    },
+    ChangePassword: {
+      type: 'object', required: ['current_password', 'new_password'], additionalProperties: false,
+      properties: { current_password: { type: 'string', maxLength: 128 }, new_password: { type: 'string', minLength: 10, maxLength: 128 } },
+    },
+    SecurityEvents: {
+      type: 'object', required: ['events'],
+      properties: {
+        events: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['type', 'at', 'ip', 'user_agent'],
+            properties: { type: { type: 'string' }, at: { type: 'string', format: 'date-time' }, ip: { type: 'string' }, user_agent: { type: 'string' }, reason: { type: 'string' } },
+          },
+        },
+      },
     },
     TransferRequest: {
       type: 'object', required: ['direction', 'amount'], additionalProperties: false,

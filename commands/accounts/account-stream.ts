@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/Either';
-import { decide, decodeAccountEvent, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState, type DomainError } from '../../domain/account';
+import { decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState, type DomainError } from '../../domain/account';
 import type { EventMetadata, EventStore } from '../../infrastructure/event-store/port';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '../command-handler';
 import type { Decider, EventCodec } from '../decider';
+import { KeyedSerializer } from '../keyed-serializer';
 import { StreamStateCache } from '../state-cache';
 import { loadStream } from '../stream-loader';
 
@@ -40,8 +41,8 @@ export const createAccounts = (
   store: EventStore, options: { readonly metrics?: Metrics; readonly logger?: Logger; readonly cache?: StreamStateCache<AccountState> } = {},
 ): Accounts => {
   const cache = options.cache ?? new StreamStateCache<AccountState>();
-  return {
-    execute: (accountId, command, context) => handleCommand(store, accountDecider, accountCodec, command, {
+  const serializer = new KeyedSerializer();
+  const run = (accountId: string, command: AccountCommand, context: AccountCommandContext) => handleCommand(store, accountDecider, accountCodec, command, {
       streamId: accountStreamOf(accountId),
       eventIdSource: context.eventIdSource,
       metadata: context.metadata,
@@ -52,7 +53,13 @@ export const createAccounts = (
         onAppend: (durationMs, outcome) => options.metrics?.appendLatency.observe({ outcome }, durationMs / 1000),
         onSnapshotFailed: (streamId, error) => options.logger?.warn({ err: error, streamId }, 'snapshot not written; the command stands'),
       },
-    }),
+    });
+  return {
+    // One account's commands in this process take turns, deciding on the state the previous one left.
+    execute: async (accountId, command, context) => {
+      const outcome = await serializer.run(accountId, () => run(accountId, command, context));
+      return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
+    },
     load: async (accountId) => (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache)).state,
   };
 };

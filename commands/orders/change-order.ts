@@ -4,12 +4,23 @@ import { orderView, type OrderView } from '../../domain/account';
 import { versionFromEtag } from '../../domain/order/state-machine';
 import { findAsset } from '../../domain/market/catalog';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
-import { sendError } from '../../infrastructure/http/errors';
+import { sendError, type ApiError } from '../../infrastructure/http/errors';
+import { big } from '../../domain/money';
 import { decodeBody } from '../../infrastructure/http/validation';
 import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
 import { ReplaceOrderBody } from './bodies';
 import { marketPreTradeChecks } from './market-checks';
 import { ORDER_ID_PATTERN, orderNotFound, type OrderRouteKit, type OrdersRouterDeps } from './route-kit';
+
+/** A term the request leaves out is not compared; one it names must equal the stored one as a number ("151" is "151.00"). */
+const sameDecimal = (requested: string | undefined, stored: string | null): boolean =>
+  requested === undefined || (stored !== null && big(requested).eq(stored));
+
+const answerRefusal = async (res: Response, prior: 'same' | 'other' | 'none', refusal: ApiError, answerSame: () => Promise<void>): Promise<void> => {
+  if (prior === 'same') await answerSame();
+  else if (prior === 'other') sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already asked for something else' });
+  else sendError(res, refusal);
+};
 
 const replacing = (view: OrderView) => ({ order_id: view.orderId, status: view.status, etag: view.etag });
 const cancelling = (view: OrderView) => ({ order_id: view.orderId, status: view.status });
@@ -50,8 +61,10 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
     },
   }, idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `replace/${orderId}`));
   if (E.isRight(replaced)) { kit.answerOrder(res, 200, replaced.right, orderId, replacing); return; }
-  if (await kit.alreadyDone(res, orderId, 'OrderReplaceRequested', replaced.left.code)) { await kit.answerCurrentOrder(res, 200, orderId, replacing); return; }
-  sendError(res, replaced.left);
+  // Provably this request again only when every term it names is what that attempt asked for.
+  const prior = await kit.priorAttempt(res, orderId, 'OrderReplaceRequested', replaced.left.code, ({ data }) =>
+    sameDecimal(changes.quantity, data.quantity) && sameDecimal(changes.limit_price, data.limitPrice) && sameDecimal(changes.stop_price, data.stopPrice));
+  answerRefusal(res, prior, replaced.left, () => kit.answerCurrentOrder(res, 200, orderId, replacing));
 };
 
 /** `DELETE /v1/orders/{id}`: asks the venue to cancel (→ pending_cancel; the cancel is confirmed later). */
@@ -61,6 +74,7 @@ export const cancelOrder = (_deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   const cancelled = await kit.run(res, { type: 'RequestOrderCancel', data: { orderId, atMs: kit.nowMs() } },
     idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `cancel/${orderId}`));
   if (E.isRight(cancelled)) { kit.answerOrder(res, 200, cancelled.right, orderId, cancelling); return; }
-  if (await kit.alreadyDone(res, orderId, 'OrderCancelRequested', cancelled.left.code)) { await kit.answerCurrentOrder(res, 200, orderId, cancelling); return; }
-  sendError(res, cancelled.left);
+  // A cancel names nothing but its order, which the key's event names too: that is the whole request.
+  const prior = await kit.priorAttempt(res, orderId, 'OrderCancelRequested', cancelled.left.code, () => true);
+  answerRefusal(res, prior, cancelled.left, () => kit.answerCurrentOrder(res, 200, orderId, cancelling));
 };

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { DomainErrorCode, orderView, type AccountCommand, type OrderView } from '../../domain/account';
+import { DomainErrorCode, orderView, type AccountCommand, type AccountEvent, type OrderView } from '../../domain/account';
 import type { EventStore } from '../../infrastructure/event-store/port';
 import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastructure/http/context';
 import { sendError, type ApiError } from '../../infrastructure/http/errors';
@@ -7,6 +7,7 @@ import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import type { Metrics } from '../../infrastructure/metrics';
+import type { SessionStore } from '../../infrastructure/sessions/store';
 import type { Accounts, AccountOutcome } from '../accounts/account-stream';
 import { eventOfRequest } from '../accounts/request-backstop';
 import { etagHeader } from './order-json';
@@ -21,6 +22,8 @@ export type OrdersRouterDeps = {
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
   readonly idempotencyTtlMs?: number;
+  /** Revoked sessions' tokens are refused (log-out, password change). */
+  readonly sessionStore?: SessionStore;
 };
 
 export const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -53,10 +56,20 @@ export const createOrderRouteKit = (deps: OrdersRouterDeps) => {
   const answerCurrentOrder = async (res: Response, status: number, orderId: string, shape: (view: OrderView) => object): Promise<void> =>
     answerOrder(res, status, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: await deps.store.headPosition() }, orderId, shape);
 
-  /** Whether a refusal only says this request's own first attempt already took effect (its idempotency record lost). */
-  const alreadyDone = async (res: Response, orderId: string, type: 'OrderReplaceRequested' | 'OrderCancelRequested', code: string): Promise<boolean> =>
-    (code === DomainErrorCode.VersionMismatch || code === DomainErrorCode.InvalidTransition) &&
-    (await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId)) !== undefined;
+  /**
+   * What a refusal of a replace or cancel says about this request's own first attempt, when its idempotency
+   * record is lost: `same` when the stream holds this key's event for this order and `isSame` proves it asked
+   * for what this request asks (answer with the order as it is now), `other` when this key asked for something
+   * else there (the key was reused), `none` when the refusal is just a refusal.
+   */
+  const priorAttempt = async <T extends 'OrderReplaceRequested' | 'OrderCancelRequested'>(
+    res: Response, orderId: string, type: T, code: string, isSame: (event: Extract<AccountEvent, { type: T }>) => boolean,
+  ): Promise<'same' | 'other' | 'none'> => {
+    if (code !== DomainErrorCode.VersionMismatch && code !== DomainErrorCode.InvalidTransition) return 'none';
+    const prior = await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId);
+    if (prior === undefined) return 'none';
+    return isSame(prior as Extract<AccountEvent, { type: T }>) ? 'same' : 'other';
+  };
 
-  return { nowMs, run, answerOrder, answerCurrentOrder, alreadyDone };
+  return { nowMs, run, answerOrder, answerCurrentOrder, priorAttempt };
 };

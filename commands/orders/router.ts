@@ -4,6 +4,7 @@ import { requireBearer } from '../../infrastructure/auth/bearer';
 import { accountIdOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
 import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
+import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
 import '../error-statuses';
 import { cancelOrder, replaceOrder } from './change-order';
 import { etagHeader, orderJson } from './order-json';
@@ -20,9 +21,9 @@ export type { OrdersRouterDeps } from './route-kit';
 export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
   const router = Router();
   const kit = createOrderRouteKit(deps);
-  const auth = requireBearer(deps.jwtSecret);
+  const auth = requireBearer(deps.jwtSecret, deps.sessionStore);
   const idempotent = accountIdempotency({
-    store: deps.idempotencyStore, logger: deps.logger,
+    store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret),
     ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}),
   });
 

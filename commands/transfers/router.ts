@@ -9,10 +9,12 @@ import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastruc
 import { sendError } from '../../infrastructure/http/errors';
 import { CASH_DECIMAL, closedObject, decodeBody } from '../../infrastructure/http/validation';
 import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
+import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
 import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
 import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
+import type { SessionStore } from '../../infrastructure/sessions/store';
 import type { Accounts } from '../accounts/account-stream';
 import '../error-statuses';
 
@@ -30,6 +32,8 @@ export type TransfersRouterDeps = {
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
   readonly idempotencyTtlMs?: number;
+  /** Revoked sessions' tokens are refused (log-out, password change). */
+  readonly sessionStore?: SessionStore;
 };
 
 /** The wire shape of a transfer, read back from the account state (the same answer for a replay). */
@@ -51,8 +55,8 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const nowMs = deps.nowMs ?? (() => Date.now());
   const router = Router();
 
-  router.post('/v1/transfers', requireBearer(deps.jwtSecret),
-    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
+  router.post('/v1/transfers', requireBearer(deps.jwtSecret, deps.sessionStore),
+    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);
       if (E.isLeft(body)) { sendError(res, body.left); return; }

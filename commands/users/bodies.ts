@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import isEmail from 'validator/lib/isEmail';
 import { boundedString, closedObject } from '../../infrastructure/http/validation';
 
 /** NIST 800-63B: at least 8; we ask 10. The maximum bounds scrypt input and stops hash-flooding. */
@@ -10,7 +11,9 @@ export const NAME_CHARS_MAX = 100;
 export const ACCOUNT_HOLDER_AGE_YEARS_MIN = 18;
 const BIRTH_YEAR_MIN = 1900;
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/** An address as mail servers take it: no display name, no IP literal, ASCII local part (so no markup), a real TLD. */
+const isEmailAddress = (email: string): boolean =>
+  isEmail(email, { allow_display_name: false, require_tld: true, allow_ip_domain: false, allow_utf8_local_part: false });
 
 /** Lower-cased and trimmed, so `Ann@X.com ` and `ann@x.com` are one account. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
@@ -21,7 +24,7 @@ const Email = new t.Type<string, string, unknown>(
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c, 'must be an email address');
     const email = normalizeEmail(u);
-    return email.length <= EMAIL_CHARS_MAX && EMAIL_PATTERN.test(email) ? t.success(email) : t.failure(u, c, 'must be an email address');
+    return email.length <= EMAIL_CHARS_MAX && isEmailAddress(email) ? t.success(email) : t.failure(u, c, 'must be an email address');
   },
   String,
 );
@@ -60,3 +63,8 @@ export const signUpBody = (todayIso: string) =>
 export type SignUpBody = t.TypeOf<ReturnType<typeof signUpBody>>;
 
 export const LogInBody = closedObject('LogIn', { email: Email, password: PasswordAttempt }, {});
+
+/** Opaque: `<session id>.<secret>`; the length bounds the work before the lookup refuses it. */
+export const RefreshBody = closedObject('Refresh', { refresh_token: boundedString(1, 128) }, {});
+
+export const ChangePasswordBody = closedObject('ChangePassword', { current_password: PasswordAttempt, new_password: Password }, {});

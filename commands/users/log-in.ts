@@ -1,18 +1,16 @@
 import * as E from 'fp-ts/Either';
 import { burnPasswordCheck, verifyPassword } from '../../infrastructure/auth/password';
-import type { EventStore } from '../../infrastructure/event-store/port';
 import { apiError, type ApiError } from '../../infrastructure/http/errors';
-import { userStreamId } from './events';
-import { readRegistration } from './register';
+import type { Users } from './user-stream';
 
 const invalid = (): ApiError => apiError('INVALID_CREDENTIALS', 'email or password is wrong');
 
 /** Unknown email and wrong password answer alike, and take the same scrypt work, so neither reveals who is a customer. */
-export const logIn = async (store: EventStore, email: string, password: string): Promise<E.Either<ApiError, { accountId: string }>> => {
-  const registered = await readRegistration(store, userStreamId(email));
-  if (registered === undefined) {
+export const logIn = async (users: Users, email: string, password: string): Promise<E.Either<ApiError, { accountId: string }>> => {
+  const user = await users.load(email);
+  if (user.status !== 'registered') {
     await burnPasswordCheck(password);
     return E.left(invalid());
   }
-  return (await verifyPassword(password, registered.passwordHash)) ? E.right({ accountId: registered.accountId }) : E.left(invalid());
+  return (await verifyPassword(password, user.passwordHash)) ? E.right({ accountId: user.accountId }) : E.left(invalid());
 };

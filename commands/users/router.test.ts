@@ -33,7 +33,7 @@ describe('users router (embedded stores)', () => {
       expect(retried.status).toBe(201);
       const body = await retried.json() as { account_id: string; token: string };
       expect(opened).toEqual([body.account_id]);
-      expect(verifyAccessToken(body.token, SECRET)).toEqual({ accountId: body.account_id, expiresAtMs: expect.any(Number) });
+      expect(verifyAccessToken(body.token, SECRET)).toEqual({ accountId: body.account_id, sessionId: expect.any(String), issuedAtMs: expect.any(Number), expiresAtMs: expect.any(Number) });
     } finally {
       await http.stop();
     }
@@ -60,7 +60,7 @@ describe('users router (embedded stores)', () => {
       const replayed = await post();
       expect(replayed.account_id).toBe(first.account_id);
       expect(verifyAccessToken(first.token, SECRET)).toBeUndefined();
-      expect(verifyAccessToken(replayed.token, SECRET)).toEqual({ accountId: first.account_id, expiresAtMs: expect.any(Number) });
+      expect(verifyAccessToken(replayed.token, SECRET)).toEqual({ accountId: first.account_id, sessionId: expect.any(String), issuedAtMs: expect.any(Number), expiresAtMs: expect.any(Number) });
     } finally {
       jest.restoreAllMocks();
       await http.stop();

@@ -165,6 +165,7 @@ describe('PlaceOrder', () => {
     ['a zero quantity', { quantity: '0' }, 'quantity'],
     ['an exponent price', { limitPrice: '1e2' }, 'limitPrice'],
     ['a lower-case symbol', { symbol: 'aapl' }, 'symbol'],
+    ['a notional under the $1.00 minimum', { type: 'market' as const, limitPrice: undefined, quantity: undefined, notional: '0.99', referencePrice: '100.00' }, 'notional'],
     ['a notional too small for one millionth', { type: 'market' as const, limitPrice: undefined, quantity: undefined, notional: '0.01', referencePrice: '100000.00' }, 'notional'],
   ])('refuses %s with INVALID_ORDER', (_name, terms, field) => {
     const decision = given(funded()).when(place('o1', terms));

@@ -10,6 +10,8 @@ export const RATE_WINDOW_MS = 60_000;
 export const RATE_ORDERS_PER_WINDOW_MAX = 60;
 export const RATE_NOTIONAL_PER_WINDOW_CASH = '1000000.00';
 export const ORDER_QUANTITY_SHARES_MAX = '1000000';
+/** The smallest notional order (the seed's "$5 of AAPL"; brokers take $1 and up). */
+export const NOTIONAL_MIN_CASH = '1.00';
 export const DEPOSIT_AMOUNT_MAX_CASH = '1000000.00';
 /**
  * T+1 as a fixed delay from the trade. The settle job (which knows the market calendar) picks

@@ -16,7 +16,7 @@ import { ORDER_SIDES, ORDER_TYPES, TIMES_IN_FORCE } from '../order/state-machine
 import type { PlaceOrderData } from './commands';
 import { DomainErrorCode, fail, type DomainError } from './errors';
 import { isWellFormedSymbol } from '../market/symbol';
-import { ID_LENGTH_MAX, ORDER_QUANTITY_SHARES_MAX } from './limits';
+import { ID_LENGTH_MAX, NOTIONAL_MIN_CASH, ORDER_QUANTITY_SHARES_MAX } from './limits';
 import type { OrderTerms } from './reserve';
 
 export type ValidatedOrder = OrderTerms & {
@@ -79,6 +79,7 @@ export const validatePlaceOrder = (data: PlaceOrderData): E.Either<DomainError, 
       notional === null ? decimalField(data.quantity, QUANTITY_RULE, 'quantity') : E.right(notionalToQuantity(notional, referencePrice)),
     ),
     E.chain((v) => {
+      if (v.notional !== null && v.notional.lt(NOTIONAL_MIN_CASH)) return invalid<ValidatedOrder>(`notional must be at least $${NOTIONAL_MIN_CASH}`, 'notional');
       if (v.quantity.lte(0)) return invalid<ValidatedOrder>('notional buys less than a millionth of a share', 'notional');
       if (v.quantity.gt(ORDER_QUANTITY_SHARES_MAX)) return invalid<ValidatedOrder>(`quantity above ${ORDER_QUANTITY_SHARES_MAX}`, 'quantity');
       return E.right<DomainError, ValidatedOrder>({

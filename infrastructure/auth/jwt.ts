@@ -22,19 +22,36 @@ const secretKeyOf = (secret: string): KeyObject => {
   return key;
 };
 
-export type AccessClaims = { readonly accountId: string };
-/** What a verified token says: whose it is and until when it holds (long-lived sockets close then). */
-export type VerifiedAccess = AccessClaims & { readonly expiresAtMs: number };
+/** `sessionId` names the log-in the token belongs to (`sid`), so logging out can refuse it at once. */
+export type AccessClaims = { readonly accountId: string; readonly sessionId?: string };
+/** What a verified token says: whose it is, which session, when it was issued and until when it holds (long-lived sockets close then). */
+export type VerifiedAccess = AccessClaims & { readonly expiresAtMs: number; readonly issuedAtMs?: number };
 
-export const signAccessToken = (claims: AccessClaims, secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS): string =>
-  jwt.sign({}, secretKeyOf(secret), { algorithm: JWT_ALGORITHM, subject: claims.accountId, expiresIn: ttlSeconds, issuer: JWT_ISSUER });
+/**
+ * `iat` is whole seconds; `iat_ms` says the millisecond, so "every token issued before the password
+ * change" is exact, even for a log-in in the same second as the change.
+ */
+export const signAccessToken = (claims: AccessClaims, secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS): string => {
+  const issuedAtMs = Date.now();
+  return jwt.sign({ iat: Math.floor(issuedAtMs / 1000), iat_ms: issuedAtMs, ...(claims.sessionId === undefined ? {} : { sid: claims.sessionId }) }, secretKeyOf(secret), {
+    algorithm: JWT_ALGORITHM, subject: claims.accountId, expiresIn: Math.min(ttlSeconds, ACCESS_TOKEN_TTL_SECONDS), issuer: JWT_ISSUER,
+  });
+};
 
 /** The claims of a valid token, or undefined for anything else (expired, forged, wrong algorithm, malformed). */
 export const verifyAccessToken = (token: string, secret: string): VerifiedAccess | undefined => {
   try {
-    const payload = jwt.verify(token, secretKeyOf(secret), { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER });
+    // A token must say when it was issued, and live no longer than we ever issue one for: a token signed
+    // for a hundred years (a leaked key's work, or an old bug's) is refused even with a good signature.
+    const payload = jwt.verify(token, secretKeyOf(secret), { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, maxAge: ACCESS_TOKEN_TTL_SECONDS });
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0 || typeof payload.exp !== 'number') return undefined;
-    return { accountId: payload.sub, expiresAtMs: payload.exp * 1000 };
+    if (typeof payload.iat !== 'number' || payload.exp - payload.iat > ACCESS_TOKEN_TTL_SECONDS) return undefined;
+    const { sid: sessionId, iat_ms: issuedAtMsClaim } = payload as Record<string, unknown>;
+    const issuedAtMs = typeof issuedAtMsClaim === 'number' && Math.floor(issuedAtMsClaim / 1000) === payload.iat ? issuedAtMsClaim : payload.iat * 1000;
+    return {
+      accountId: payload.sub, expiresAtMs: payload.exp * 1000, issuedAtMs,
+      ...(typeof sessionId === 'string' ? { sessionId } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -2,6 +2,14 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logging';
 import { isDependencyUnavailable } from '../unavailable';
 import { apiError, sendError } from './errors';
+import type { JsonShapeProblem } from './json-shape';
+
+/** Thrown from the JSON parser's verify hook; body-parser hands it on as `entity.verify.failed`. */
+export class JsonShapeRefused extends Error {
+  constructor(readonly problem: JsonShapeProblem) {
+    super(problem.message);
+  }
+}
 
 /** Unknown route: every mismatch answers the same body shape as any other error. */
 export const notFound: RequestHandler = (req, res) => {
@@ -11,7 +19,13 @@ export const notFound: RequestHandler = (req, res) => {
 /** Seconds a client is asked to wait after a 503. */
 export const RETRY_AFTER_S = 1;
 
-type BodyParserError = { readonly type?: unknown; readonly status?: unknown };
+type BodyParserError = { readonly type?: unknown; readonly status?: unknown; readonly statusCode?: unknown };
+
+/** A 4xx error raised by express or body-parser (a bad percent-encoding, an undecodable gzip body): the client's mistake. */
+const isFrameworkClientError = (err: BodyParserError): boolean => {
+  const status = typeof err.status === 'number' ? err.status : err.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
+};
 
 const bodyParserCode = (err: BodyParserError): string | undefined => {
   switch (err.type) {
@@ -33,9 +47,17 @@ export const errorHandler = (fallbackLogger: Logger): ErrorRequestHandler => (er
     next(err);
     return;
   }
+  if (err instanceof JsonShapeRefused) {
+    sendError(res, apiError(err.problem.code, err.problem.message));
+    return;
+  }
   const code = typeof err === 'object' && err !== null ? bodyParserCode(err as BodyParserError) : undefined;
   if (code !== undefined) {
     sendError(res, apiError(code, code === 'MALFORMED_JSON' ? 'request body is not valid JSON' : 'request body refused'));
+    return;
+  }
+  if (typeof err === 'object' && err !== null && isFrameworkClientError(err as BodyParserError)) {
+    sendError(res, apiError('MALFORMED_REQUEST', 'the request could not be decoded (its path\'s percent-encoding or its body\'s Content-Encoding is broken)'));
     return;
   }
   const log = (res.locals.log as Logger | undefined) ?? fallbackLogger;

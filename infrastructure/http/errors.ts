@@ -22,6 +22,9 @@ const statusByCode = new Map<string, number>(Object.entries({
   INVALID_ORDER: 400,
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  MALFORMED_REQUEST: 400,
+  JSON_TOO_DEEP: 400,
+  JSON_DUPLICATE_KEY: 400,
   UNKNOWN_SYMBOL: 422,
   ACCOUNT_RESTRICTED: 403,
   PDT_RESTRICTION: 403,
@@ -34,6 +37,9 @@ const statusByCode = new Map<string, number>(Object.entries({
   ACCOUNT_NOT_FOUND: 404,
   NOT_FOUND: 404,
   UNAUTHENTICATED: 401,
+  TOKEN_REVOKED: 401,
+  INVALID_REFRESH_TOKEN: 401,
+  REFRESH_TOKEN_REUSED: 401,
   EMAIL_TAKEN: 409,
   INVALID_CREDENTIALS: 401,
   IDEMPOTENCY_KEY_MISSING: 400,
@@ -65,12 +71,22 @@ export const statusForCode = (code: string): number => {
 /** A copy of the table, for the OpenAPI document and tests. */
 export const errorStatusTable = (): ReadonlyMap<string, number> => new Map(statusByCode);
 
+/** The domain names fields in camelCase; the wire speaks snake_case (`limitPrice` → `limit_price`). Header names stay as they are. */
+export const wireFieldName = (field: string): string =>
+  /^[a-z][a-zA-Z0-9]*$/.test(field) ? field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) : field;
+
 const body = (error: ApiError) => ({
-  error: error.field === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, field: error.field },
+  error: error.field === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, field: wireFieldName(error.field) },
 });
 
+/** Seconds a client is asked to wait after a 429 or 503 that did not name its own wait. */
+export const RETRY_AFTER_DEFAULT_S = 1;
+
 export const sendError = (res: Response, error: ApiError): void => {
-  res.status(statusForCode(error.code)).json(body(error));
+  const status = statusForCode(error.code);
+  // Every "not now" says when to come back, so well-behaved clients back off instead of hammering.
+  if ((status === 429 || status === 503) && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_DEFAULT_S));
+  res.status(status).json(body(error));
 };
 
 /** For a resource named in the URL path that does not exist: 404 whatever the code says. */

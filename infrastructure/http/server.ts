@@ -1,12 +1,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import cors from 'cors';
 import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
+import helmet from 'helmet';
 import { JSON_BODY_BYTES_MAX_DEFAULT, SHUTDOWN_GRACE_MS_DEFAULT } from '../config';
 import type { Logger } from '../logging';
 import { metrics as processMetrics, type Metrics } from '../metrics';
 import { correlation } from './correlation';
 import { errorHandler, notFound } from './error-handler';
 import { healthz, type ReadinessCheck } from './health';
+import { jsonShapeProblem } from './json-shape';
+import { JsonShapeRefused } from './error-handler';
 import { requestMetrics } from './request-metrics';
 
 export type HttpAppOptions = {
@@ -22,6 +26,10 @@ export type HttpAppOptions = {
   readonly shutdownGraceMs?: number;
   /** Closed by `stop()` after the server, in order (event store, Redis, ...). */
   readonly resources?: ReadonlyArray<{ readonly name: string; close(): Promise<void> }>;
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For names the client; nobody else's is believed. */
+  readonly trustedProxies?: readonly string[];
+  /** Browser origins allowed by CORS; any other origin gets no CORS headers (the browser then refuses). */
+  readonly corsOrigins?: readonly string[];
 };
 
 export type HttpApp = {
@@ -44,6 +52,15 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip is the socket's address unless the connection comes from a configured proxy.
+  app.set('trust proxy', options.trustedProxies !== undefined && options.trustedProxies.length > 0 ? [...options.trustedProxies] : false);
+  // helmet's defaults fit an API: no sniffing, no framing, HSTS, no referrer; the CSP forbids everything a JSON API never needs.
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(cors({
+    origin: [...(options.corsOrigins ?? [])], methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Idempotency-Key', 'If-Match', 'X-Consistency-Position'],
+    exposedHeaders: ['ETag', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id'], maxAge: 600,
+  }));
   app.use(correlation(logger));
   app.use(requestMetrics(metrics));
   // While draining, every keep-alive connection is told to close after its current response, so close() is not held open.
@@ -54,13 +71,17 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
     res.on('close', () => active.delete(res));
     next();
   }) as RequestHandler);
-  app.use(express.json({ limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true }));
+  app.use(express.json({
+    limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true,
+    // Before JSON.parse: a body too deep for our recursive walks, or naming a key twice, never becomes a value.
+    verify: (_req, _res, raw) => {
+      const problem = jsonShapeProblem(raw.toString('utf8'));
+      if (problem !== undefined) throw new JsonShapeRefused(problem);
+    },
+  }));
 
   app.get('/healthz', healthz(options.readiness ?? alwaysReady, () => draining));
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
+  // `/metrics` is served on the ops port only (ops-server.ts): what the process does is not the public's business.
   app.get('/v1/openapi.json', (_req, res) => { res.json(options.openApiDocument); });
   for (const router of options.routers) app.use(router);
   app.use(notFound);

@@ -3,6 +3,7 @@ import { createHttpApp } from '../http/server';
 import { createLogger } from '../logging';
 import { createMetrics } from '../metrics';
 import { createInMemoryIdempotencyStore } from './in-memory-store';
+import { fingerprintKeyFrom } from './fingerprint';
 import { idempotency } from './middleware';
 
 it('keeps a request in flight when its client hangs up, so the retry cannot run it twice', async () => {
@@ -13,7 +14,7 @@ it('keeps a request in flight when its client hangs up, so the retry cannot run 
   let runs = 0;
   const router = Router();
   const logger = createLogger({ level: 'silent' });
-  router.post('/slow', idempotency({ store: createInMemoryIdempotencyStore(), scope: () => 'test', logger }), async (_req, res) => {
+  router.post('/slow', idempotency({ store: createInMemoryIdempotencyStore(), scope: () => 'test', logger, fingerprintKey: fingerprintKeyFrom('test-secret') }), async (_req, res) => {
     runs += 1;
     entered();
     await gate;

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { createHttpApp } from '../http/server';
 import { createLogger } from '../logging';
 import { createMetrics } from '../metrics';
+import { fingerprintKeyFrom } from './fingerprint';
 import { idempotency } from './middleware';
 import { createRedisIdempotencyStore } from './redis-store';
 
@@ -12,7 +13,7 @@ it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and runs nothing, when the
   let runs = 0;
   const logger = createLogger({ level: 'silent' });
   const router = Router();
-  router.post('/thing', idempotency({ store: createRedisIdempotencyStore(dead, { keyPrefix: 'x:' }), scope: () => 'test', logger }), (_req, res) => {
+  router.post('/thing', idempotency({ store: createRedisIdempotencyStore(dead, { keyPrefix: 'x:' }), scope: () => 'test', logger, fingerprintKey: fingerprintKeyFrom('test-secret') }), (_req, res) => {
     runs += 1;
     res.status(201).json({});
   });

@@ -14,7 +14,7 @@ export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
 /** A crashed process leaves its marker behind; this is how long the key stays blocked. Longer than any request. */
 export const IN_FLIGHT_TTL_MS = 30_000;
 /** Headers replayed with a stored response; the rest are per-attempt (correlation id, date). */
-export const REPLAYED_HEADERS: readonly string[] = ['content-type', 'etag', 'location'];
+export const REPLAYED_HEADERS: readonly string[] = ['content-type', 'etag', 'location', 'cache-control'];
 export const REPLAYED_MARKER_HEADER = 'Idempotent-Replayed';
 
 const KEY_PATTERN = /^[\x21-\x7e]+$/;
@@ -26,7 +26,14 @@ export type IdempotencyOptions = {
   readonly ttlMs?: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  /** Adjusts a stored response before it is replayed (sign-up re-issues its short-lived token). */
+  /** HMAC key of request fingerprints (`fingerprintKeyFrom` a server secret). */
+  readonly fingerprintKey: Buffer;
+  /**
+   * What of a response is kept for replays. A response that carries a secret (a token) must keep only a
+   * marker of itself, and `refreshReplay` makes the secret afresh for the verified replay.
+   */
+  readonly storedForReplay?: (response: StoredResponse) => StoredResponse;
+  /** Adjusts a stored response before it is replayed (sign-up issues a fresh token). */
   readonly refreshReplay?: (stored: StoredResponse) => StoredResponse;
 };
 
@@ -58,7 +65,7 @@ export const idempotency = (options: IdempotencyOptions): RequestHandler => asyn
   if (key === undefined) { sendError(res, apiError('IDEMPOTENCY_KEY_MISSING', `${IDEMPOTENCY_HEADER} header is required on this route`)); return; }
 
   const storeKey = `${options.scope(req, res)}:${key}`;
-  const fingerprint = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
+  const fingerprint = requestFingerprint(options.fingerprintKey, req.method, req.baseUrl + req.path, req.body);
   const owner = randomUUID();
   let outcome: Awaited<ReturnType<IdempotencyStore['begin']>>;
   try {
@@ -91,9 +98,10 @@ export const idempotency = (options: IdempotencyOptions): RequestHandler => asyn
       const value = res.getHeader(name);
       if (value !== undefined) headers[name] = String(value);
     }
+    const response: StoredResponse = { status: res.statusCode, body: text, headers };
     const write = res.statusCode >= 500
       ? options.store.abandon(storeKey, owner)
-      : options.store.complete(storeKey, owner, { state: 'done', fingerprint, response: { status: res.statusCode, body: text, headers } }, options.ttlMs ?? IDEMPOTENCY_TTL_MS_DEFAULT);
+      : options.store.complete(storeKey, owner, { state: 'done', fingerprint, response: options.storedForReplay ? options.storedForReplay(response) : response }, options.ttlMs ?? IDEMPOTENCY_TTL_MS_DEFAULT);
     write.catch((err: unknown) => log.error({ err }, 'idempotency record not written')).finally(() => originalSend(body));
     return res;
   }) as Response['send'];

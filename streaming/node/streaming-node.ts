@@ -63,14 +63,17 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
   const admission = createAdmissionControl(options.admissionsPerSecond ?? ADMISSIONS_PER_SECOND_MAX, nowMs);
   let draining = false;
 
-  /** Admission first: a storm must not make the node spend CPU verifying signatures it will refuse anyway. */
+  /**
+   * The token first, then admission: a storm of unauthenticated upgrades must not spend the admissions of
+   * genuine clients (it turned 7 of 10 away). An HS256 check with a prepared key costs microseconds.
+   */
   const admit = (token: unknown): E.Either<Refusal, { readonly accountId: string; readonly expiresAtMs: number }> => {
     if (draining) return E.left({ code: RefusalCode.Draining, retryAfterMs: DRAIN_RECONNECT_DELAY_MS_MAX });
-    const admitted = admission.tryAdmit();
-    if (!admitted.admitted) return E.left({ code: RefusalCode.AdmissionRefused, retryAfterMs: admitted.retryAfterMs });
     if (typeof token !== 'string' || token.length === 0) return E.left({ code: RefusalCode.AuthRequired });
     const claims = verifyAccessToken(token, jwtSecret);
     if (!claims || !ACCOUNT_ID_PATTERN.test(claims.accountId)) return E.left({ code: RefusalCode.AuthInvalid });
+    const admitted = admission.tryAdmit();
+    if (!admitted.admitted) return E.left({ code: RefusalCode.AdmissionRefused, retryAfterMs: admitted.retryAfterMs });
     return E.right({ accountId: claims.accountId, expiresAtMs: claims.expiresAtMs });
   };
   const refused = (refusal: Refusal): void => {

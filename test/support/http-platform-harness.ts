@@ -16,6 +16,8 @@ import { createMetrics } from '../../infrastructure/metrics';
 import { testKeyPrefix } from './pg-database';
 import { createAssetsRouter } from '../../read-api/assets/route';
 import { buildOpenApiDocument } from '../../app/openapi/document';
+import { createThrottle } from '../../infrastructure/auth/throttle';
+import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -58,6 +60,7 @@ export type Harness = {
   readonly gate: { wait: Promise<void>; open(): void; entered(): void; readonly reached: Promise<void> };
   readonly failures: { left: number };
   readonly logLines: string[];
+  readonly metrics: ReturnType<typeof createMetrics>;
   close(): Promise<void>;
 };
 
@@ -76,9 +79,9 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
   const gate = { wait: new Promise<void>((resolve) => { release = resolve; }), open: () => release(), entered: () => arrive(), reached };
   const failures = { left: 0 };
   const auth = requireBearer(JWT_SECRET);
-  const idem = accountIdempotency({ store: idempotencyStore, logger, metrics });
+  const idem = accountIdempotency({ store: idempotencyStore, logger, metrics, fingerprintKey: fingerprintKeyFrom(JWT_SECRET) });
   const routers = [
-    createUsersRouter({ store, idempotencyStore, jwtSecret: JWT_SECRET, logger, metrics, openAccount: async (accountId, email, atMs) => { opened.push({ accountId, email, atMs }); } }),
+    createUsersRouter({ store, idempotencyStore, jwtSecret: JWT_SECRET, logger, metrics, throttle: createThrottle({ settings: { signUpsPerIpMax: 1_000_000 } }), openAccount: async (accountId, email, atMs) => { opened.push({ accountId, email, atMs }); } }),
     createAssetsRouter(),
     ...(options.withProbes ? [probeRouter({ idem, auth, gate, failures })] : []),
   ];
@@ -89,7 +92,7 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
   });
   const port = await http.start(0);
   return {
-    baseUrl: `http://127.0.0.1:${port}`, http, opened, store, redis, prefix, gate, failures, logLines,
+    baseUrl: `http://127.0.0.1:${port}`, http, opened, store, redis, prefix, gate, failures, logLines, metrics,
     async close() {
       gate.open();
       await http.stop();

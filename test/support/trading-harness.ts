@@ -13,9 +13,12 @@ import { createInMemoryCandleStore } from '../../infrastructure/market/candle-st
 import { createInMemoryMarketData } from '../../infrastructure/market/in-memory';
 import { createMetrics } from '../../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from './pg-database';
+import { createThrottle, type ThrottleSettings } from '../../infrastructure/auth/throttle';
+import { createRedisSessionStore } from '../../infrastructure/sessions/redis-store';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
+export const TRADING_JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
+const JWT_SECRET = TRADING_JWT_SECRET;
 /** Bounded sweep of this run's Redis keys. */
 const SWEEP_ROUNDS_MAX = 200;
 
@@ -40,7 +43,12 @@ export type TradingHarness = {
   close(): Promise<void>;
 };
 
-export const startTradingHarness = async (label: string): Promise<TradingHarness> => {
+/** Tests sign up hundreds of users from one address; the throttle tests set their own limits. */
+export const GENEROUS_SIGN_UPS = { signUpsPerIpMax: 1_000_000 } as const;
+
+export const startTradingHarness = async (
+  label: string, options: { readonly throttle?: Partial<ThrottleSettings>; readonly trustedProxies?: readonly string[]; readonly corsOrigins?: readonly string[] } = {},
+): Promise<TradingHarness> => {
   const database: TestDatabase = await createTestDatabase(label);
   const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -51,6 +59,10 @@ export const startTradingHarness = async (label: string): Promise<TradingHarness
     store, idempotencyStore: createRedisIdempotencyStore(redis, { keyPrefix: prefix }), jwtSecret: JWT_SECRET,
     logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles: createInMemoryCandleStore() },
     nowMs: () => clock.nowMs,
+    throttle: createThrottle({ redis, keyPrefix: `${prefix}throttle`, settings: { ...GENEROUS_SIGN_UPS, ...options.throttle } }),
+    sessionStore: createRedisSessionStore(redis, { keyPrefix: `${prefix}session:` }),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
   const port = await api.start(0);
   const baseUrl = `http://127.0.0.1:${port}`;
