@@ -7,7 +7,7 @@ import { fromFix, toFixBody } from './app-messages';
 import { FixDecodeError, type DecodedFix, type FixCodec, type FixFields } from './codec';
 import { FixFramer } from './framing';
 import type { FixAppMessage, FixSession } from './messages';
-import type { FixSessionStore, StoredOutgoing } from './session-store';
+import { SequenceConflictError, type FixSessionStore, type StoredOutgoing } from './session-store';
 
 /** Sends stored and written per store round trip, so a burst of orders costs one commit, not one each. */
 export const SEND_BATCH_MAX = 500;
@@ -52,6 +52,14 @@ type Connection = {
   readonly closed: Promise<void>;
 };
 
+/** A send after close() or abandon(): an operating condition (the lease moved), not a bug. */
+export class SessionClosedError extends Error {
+  override readonly name = 'SessionClosedError';
+  constructor(readonly session: string) {
+    super(`FIX session ${session} is closed in this process`);
+  }
+}
+
 /**
  * One FIX 4.4 session, initiator or acceptor, over whichever TCP socket is attached to it. It owns the
  * sequence numbers (stored before a message leaves), answers ResendRequests from the store (application
@@ -75,6 +83,7 @@ export class FixSessionEngine implements FixSession {
   private closing = false;
   /** The last sequence number written to a socket: anything stored above it waits for a resend request. */
   private lastWrittenSeq = 0;
+  private reloadBeforeNextLogon = false;
   private testRequestCount = 0;
   private readonly logonWaiters: (() => void)[] = [];
 
@@ -89,9 +98,9 @@ export class FixSessionEngine implements FixSession {
   }
 
   /**
-   * Reads the sequence numbers from the store, once: from then on this process owns the session (the lease
-   * says so) and its counters only move forward, so memory is never behind the store. A sequence number
-   * consumed by a failed store write is simply skipped; the counterparty's resend request gets a gap fill.
+   * Reads the sequence numbers from the store: from then on this process owns the session (the lease says
+   * so) and its counters only move forward, so memory is never behind the store. A sequence number consumed
+   * by a failed store write is simply skipped; the counterparty's resend request gets a gap fill.
    */
   async load(): Promise<void> {
     const stored = await this.store.load(this.name);
@@ -121,7 +130,6 @@ export class FixSessionEngine implements FixSession {
   }
 
   send(message: FixAppMessage): Promise<void> {
-    invariant(!this.closing, `session ${this.name} is closed`);
     invariant(this.nextSenderSeq > 0, `session ${this.name} has not loaded its sequence numbers`);
     const { msgType, name, body } = toFixBody(message);
     return this.enqueue(msgType, name, body, message);
@@ -135,6 +143,10 @@ export class FixSessionEngine implements FixSession {
     invariant(this.connection === undefined, `session ${this.name} already has a connection`);
     if (this.closing) { socket.destroy(); return; }
     invariant(this.nextSenderSeq > 0, `session ${this.name} has not loaded its sequence numbers`);
+    if (this.reloadBeforeNextLogon) {
+      this.reloadBeforeNextLogon = false;
+      await this.load();
+    }
     this.gapOpenThrough = 0;
     let closedResolve: () => void = () => undefined;
     const connection: Connection = {
@@ -164,6 +176,15 @@ export class FixSessionEngine implements FixSession {
     this.connection?.socket.destroy();
   }
 
+  /**
+   * Stops at once without a word to the counterparty: the lease is gone and another process may own the
+   * session now, so this one must not use another sequence number. Unsent messages stay in the store.
+   */
+  abandon(): void {
+    this.closing = true;
+    this.connection?.socket.destroy();
+  }
+
   /** Logout, then close; nothing is sent afterwards. Messages not yet sent stay stored for the next run. */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -183,6 +204,7 @@ export class FixSessionEngine implements FixSession {
   }
 
   private enqueue(msgType: string, name: string, body: FixFields, app?: FixAppMessage): Promise<void> {
+    if (this.closing) return Promise.reject(new SessionClosedError(this.name));
     return new Promise((resolve, reject) => {
       const seq = this.nextSenderSeq;
       this.nextSenderSeq += 1;
@@ -214,7 +236,9 @@ export class FixSessionEngine implements FixSession {
           await this.store.recordSent(this.name, stored, fresh[fresh.length - 1]!.seq + 1);
         }
       } catch (error) {
-        // Nothing of this batch left; the next connect reloads the sequence numbers from the store.
+        // Nothing of this batch left. A conflict means the store moved under us: read it again before the
+        // next logon. Any other failure leaves the store behind memory, which only skips numbers (gap-filled).
+        if (error instanceof SequenceConflictError) this.reloadBeforeNextLogon = true;
         for (const item of batch) item.done.reject(error);
         this.logger.error({ session: this.name, err: error }, 'fix store write failed; dropping the connection');
         this.dropConnection();

@@ -8,7 +8,12 @@ export const RECONNECT_MAX_MS = 5_000;
 
 export type VenueAddress = { readonly host: string; readonly port: number };
 
-export type FixInitiator = { stop(): Promise<void> };
+export type FixInitiator = {
+  /** Logs out and stops reconnecting. */
+  stop(): Promise<void>;
+  /** Stops at once without a Logout (the lease is lost: the session is not ours to speak on any more). */
+  abandon(): Promise<void>;
+};
 
 /**
  * Keeps an initiator session connected: connect, attach (which logs on), and when the socket closes for
@@ -52,6 +57,12 @@ export const startFixInitiator = (session: FixSessionEngine, address: () => Venu
       stopped = true;
       wake?.();
       await session.close();
+      await loop;
+    },
+    abandon: async () => {
+      stopped = true;
+      wake?.();
+      session.abandon();
       await loop;
     },
   };

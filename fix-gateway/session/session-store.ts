@@ -18,7 +18,11 @@ export type StoredOutgoing = {
 
 export interface FixSessionStore {
   load(session: string): Promise<SessionSequences>;
-  /** Stores `sent` (consecutive sequence numbers) and moves the next sender number past them, atomically. */
+  /**
+   * Stores `sent` (consecutive sequence numbers from `sent[0].seq`) and moves the next sender number past
+   * them, atomically, only if the stored next sender number is still `sent[0].seq`. Otherwise nothing is
+   * written and it throws SequenceConflictError: another process took the session (a fence behind the lease).
+   */
   recordSent(session: string, sent: readonly StoredOutgoing[], nextSenderSeq: number): Promise<void>;
   saveNextTargetSeq(session: string, nextTargetSeq: number): Promise<void>;
   /** Stored application messages with fromSeq <= seq <= toSeq, in order. */
@@ -53,14 +57,22 @@ const LOAD = { name: 'fix_session_load', text: `
   INSERT INTO fix_session (name, next_sender_seq, next_target_seq) VALUES ($1, 1, 1)
   ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
   RETURNING next_sender_seq, next_target_seq` };
-// One statement, so the rows and the sequence number commit together in one round trip.
+export class SequenceConflictError extends Error {
+  override readonly name = 'SequenceConflictError';
+}
+
+// One statement, so the rows and the sequence number commit together in one round trip; the compare on
+// next_sender_seq (re-checked under the row lock) keeps a deposed owner from writing a number twice.
 const RECORD_SENT = { name: 'fix_session_record_sent', text: `
-  WITH stored AS (
+  WITH moved AS (
+    UPDATE fix_session SET next_sender_seq = $3 WHERE name = $1 AND next_sender_seq = $4 RETURNING 1
+  ), stored AS (
     INSERT INTO fix_sent (session, seq, sending_time_ms, message)
     SELECT $1, r.seq, r.sending_time_ms, r.message
       FROM jsonb_to_recordset($2::jsonb) AS r(seq integer, sending_time_ms bigint, message jsonb)
+     WHERE EXISTS (SELECT 1 FROM moved)
   )
-  UPDATE fix_session SET next_sender_seq = $3 WHERE name = $1` };
+  SELECT count(*)::int AS moved FROM moved` };
 const SAVE_TARGET = { name: 'fix_session_save_target', text: 'UPDATE fix_session SET next_target_seq = $2 WHERE name = $1' };
 const READ_SENT = { name: 'fix_session_read_sent', text: `
   SELECT seq, sending_time_ms, message FROM fix_sent
@@ -73,7 +85,8 @@ export const sqlFixSessionStore = (database: SqlDatabase): FixSessionStore => ({
   },
   recordSent: async (session, sent, nextSenderSeq) => {
     const rows = sent.filter((s) => s.message !== undefined).map((s) => ({ seq: s.seq, sending_time_ms: s.sendingTimeMs, message: s.message }));
-    await database.query(RECORD_SENT, [session, JSON.stringify(rows), nextSenderSeq]);
+    const { rows: outcome } = await database.query<{ moved: number }>(RECORD_SENT, [session, JSON.stringify(rows), nextSenderSeq, sent[0]!.seq]);
+    if (Number(outcome[0]?.moved) !== 1) throw new SequenceConflictError(`session ${session}: next sender sequence number is no longer ${sent[0]!.seq}`);
   },
   saveNextTargetSeq: async (session, nextTargetSeq) => {
     await database.query(SAVE_TARGET, [session, nextTargetSeq]);
