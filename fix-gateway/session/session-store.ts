@@ -45,6 +45,8 @@ const SCHEMA_SQL = [
      message         jsonb   NOT NULL,
      PRIMARY KEY (session, seq)
    )`,
+  // The execution engine asks, when it resumes after a crash, whether a ClOrdID already left.
+  "CREATE INDEX IF NOT EXISTS fix_sent_cl_ord_id ON fix_sent (session, (message->>'clOrdId'))",
 ];
 
 export const migrateFixSessionStore = (database: SqlDatabase): Promise<void> =>
