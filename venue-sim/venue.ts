@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { metrics } from '../infrastructure/metrics';
 import type { SqlDatabase } from '../infrastructure/pg/sql-client';
 import { startFixAcceptor } from '../fix-gateway/session/acceptor';
 import { FixCodec } from '../fix-gateway/session/codec';
@@ -9,6 +11,7 @@ import { DropCopy, migrateDropCopy } from './drop-copy';
 import { VenueMatcher } from './matcher';
 import type { VenueProfile } from './profiles';
 import type { VenueQuotes } from './venue-quotes';
+import { venueMetrics } from './venue-metrics';
 
 /** The CompID the broker's gateway logs on with, unless told otherwise. */
 export const GATEWAY_COMP_ID = 'BROKER';
@@ -44,6 +47,7 @@ export const startVenue = async (options: {
   readonly nowMs?: () => number;
   readonly chance?: () => number;
   readonly runId?: string;
+  readonly registry?: Registry;
 }): Promise<RunningVenue> => {
   const { profile, logger } = options;
   const nowMs = options.nowMs ?? Date.now;
@@ -58,6 +62,9 @@ export const startVenue = async (options: {
   await session.load();
   const matcher = new VenueMatcher(profile, options.quotes, nowMs, options.chance ?? Math.random, options.runId ?? nowMs().toString(36));
   const dropCopy = new DropCopy(options.database, profile.mic);
+  const figures = venueMetrics(options.registry ?? metrics.registry);
+  const loggedOnTimer = setInterval(() => figures.loggedOn.set({ venue: profile.mic }, session.isLoggedOn() ? 1 : 0), 1_000);
+  loggedOnTimer.unref();
 
   // Matching is synchronous, so reports leave in the order they were decided: each waits for its drop copy
   // (grouped into few inserts) and then goes to the session, which sequences it.
@@ -66,6 +73,7 @@ export const startVenue = async (options: {
     if (outputs.length === 0) return;
     const reports = outputs.filter((m): m is ExecutionReport => m.msgType === 'ExecutionReport');
     const recorded = dropCopy.record(reports);
+    for (const report of reports) figures.executions.inc({ venue: profile.mic, exec_type: report.execType });
     sending = sending.then(async () => {
       await recorded;
       await Promise.all(outputs.map((message) => session.send(message)));
@@ -94,6 +102,7 @@ export const startVenue = async (options: {
     settled: () => sending,
     stop: async () => {
       options.quotes.onChange(() => undefined);
+      clearInterval(loggedOnTimer);
       for (const timer of timers) clearTimeout(timer);
       await sending;
       await acceptor.stop();
