@@ -74,10 +74,13 @@ export const startVenue = async (options: {
     const reports = outputs.filter((m): m is ExecutionReport => m.msgType === 'ExecutionReport');
     const recorded = dropCopy.record(reports);
     for (const report of reports) figures.executions.inc({ venue: profile.mic, exec_type: report.execType });
+    // The session sequences and stores sends in the order they are called and groups them into few writes,
+    // so the chain waits only for the drop copy, never for the previous report's store write.
+    const failed = (error: unknown): void => logger.error({ venue: profile.mic, err: error }, 'venue could not record or send a report');
     sending = sending.then(async () => {
       await recorded;
-      await Promise.all(outputs.map((message) => session.send(message)));
-    }).catch((error: unknown) => logger.error({ venue: profile.mic, err: error }, 'venue could not record or send a report'));
+      for (const message of outputs) session.send(message).catch(failed);
+    }).catch(failed);
   };
   const timers = new Set<NodeJS.Timeout>();
   session.onMessage(async (message) => {

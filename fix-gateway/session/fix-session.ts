@@ -80,6 +80,7 @@ export class FixSessionEngine implements FixSession {
   private receiving: Promise<void> = Promise.resolve();
   private receiveQueued = 0;
   private targetSeqDirty = false;
+  private targetSeqWriting: Promise<void> | undefined;
   private closing = false;
   /** The last sequence number written to a socket: anything stored above it waits for a resend request. */
   private lastWrittenSeq = 0;
@@ -200,6 +201,7 @@ export class FixSessionEngine implements FixSession {
     this.connection?.socket.destroy();
     await this.draining?.catch(() => undefined);
     await this.receiving;
+    await this.targetSeqWriting;
     await this.flushTargetSeq();
   }
 
@@ -293,11 +295,22 @@ export class FixSessionEngine implements FixSession {
         }
       });
     }
-    // One store write per chunk for the target sequence number, not one per message.
-    this.receiving = this.receiving.then(() => this.flushTargetSeq()).catch((error: unknown) => {
-      this.targetSeqDirty = true;
-      this.logger.error({ session: this.name, err: error }, 'fix store write of the target sequence number failed');
-    });
+    // The target sequence number is saved behind the handling, latest value wins, one write in flight: a
+    // crash before it lands only makes the counterparty resend what was handled (handlers are idempotent).
+    this.receiving = this.receiving.then(() => { this.kickTargetSeqWrite(); });
+  }
+
+  private kickTargetSeqWrite(): void {
+    if (this.targetSeqWriting !== undefined || !this.targetSeqDirty) return;
+    this.targetSeqWriting = this.flushTargetSeq()
+      .catch((error: unknown) => {
+        this.targetSeqDirty = true;
+        this.logger.error({ session: this.name, err: error }, 'fix store write of the target sequence number failed');
+      })
+      .finally(() => {
+        this.targetSeqWriting = undefined;
+        if (this.targetSeqDirty && !this.closing) this.kickTargetSeqWrite();
+      });
   }
 
   private async flushTargetSeq(): Promise<void> {
