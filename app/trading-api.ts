@@ -13,7 +13,12 @@ import type { Logger } from '../infrastructure/logging';
 import type { CandleStore } from '../infrastructure/market/candle';
 import type { MarketDataReader } from '../infrastructure/market/port';
 import type { Metrics } from '../infrastructure/metrics';
+import { createActivitiesRouter } from '../read-api/activities/route';
 import { createAssetsRouter } from '../read-api/assets/router';
+import { queryOrderHistory } from '../read-api/orders/query';
+import { createOrdersListRouter } from '../read-api/orders/route';
+import { createPortfolioRouter } from '../read-api/portfolio/route';
+import type { ReadModels } from '../read-api/read-models';
 import { buildOpenApiDocument } from '../read-api/openapi/document';
 import { createMarketRouter } from '../streaming/market-rest/market-router';
 
@@ -32,6 +37,8 @@ export type TradingApiDeps = {
   readonly resources?: ReadonlyArray<{ readonly name: string; close(): Promise<void> }>;
   readonly jsonBodyBytesMax?: number;
   readonly shutdownGraceMs?: number;
+  /** The projections' tables: the query routes (`GET /v1/orders`, `/v1/portfolio`, `/v1/account/activities`) are served only with them. */
+  readonly readModels?: ReadModels;
 };
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
@@ -41,9 +48,20 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const routers: Router[] = [
     createUsersRouter({ ...common, openAccount: openAccountWith(accounts) }),
     createTransfersRouter(common),
-    createOrdersRouter({ ...common, ...(deps.market ? { market: deps.market.reader } : {}) }),
+    createOrdersRouter({
+      ...common, ...(deps.market ? { market: deps.market.reader } : {}),
+      ...(deps.readModels ? { orderHistory: (accountId: string, orderId: string) => queryOrderHistory(deps.readModels!.db, accountId, orderId) } : {}),
+    }),
     createAssetsRouter(),
   ];
+  if (deps.readModels) {
+    const read = { models: deps.readModels, jwtSecret: deps.jwtSecret };
+    routers.push(
+      createOrdersListRouter(read),
+      createPortfolioRouter({ ...read, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
+      createActivitiesRouter(read),
+    );
+  }
   if (deps.market) {
     routers.push(createMarketRouter({
       reader: deps.market.reader, candles: deps.market.candles, isKnownSymbol: (symbol) => findAsset(symbol) !== undefined,

@@ -13,6 +13,10 @@ import { createInMemoryCandleStore } from '../infrastructure/market/candle-store
 import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { createMetrics } from '../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { Pool } from 'pg';
+import { sqlDatabaseFromPool, type SqlDatabase } from '../infrastructure/pg/sql-client';
+import { createProjections } from '../projections/all';
+import { startProjectionRunner, type ProjectionRunner } from '../projections/runner/runner';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
@@ -29,20 +33,33 @@ export type TradingHarness = {
   readonly prefix: string;
   readonly market: ReturnType<typeof createInMemoryMarketData>;
   readonly clock: { nowMs: number };
+  /** With `readModels`: the projections' database and their runner. */
+  readonly readDb?: SqlDatabase;
+  readonly runner?: ProjectionRunner;
   request(method: string, path: string, options?: { token?: string; key?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
   /** Signs up a fresh user and returns its account id and token. */
   signUp(): Promise<{ accountId: string; token: string }>;
   /** A system job's command on an account (ACH settlement, fills): what the API does not expose. */
-  system(accountId: string, command: AccountCommand): Promise<void>;
+  system(accountId: string, command: AccountCommand): Promise<bigint>;
   /** Signs up, deposits `amount` and settles it, so all of it is settled cash. */
   fundedAccount(amount: string): Promise<{ accountId: string; token: string }>;
   flushIdempotency(): Promise<void>;
   close(): Promise<void>;
 };
 
-export const startTradingHarness = async (label: string): Promise<TradingHarness> => {
+export type HarnessOptions = {
+  /** Run the projections in this database and serve the query routes from them. */
+  readonly readModels?: boolean;
+  /** How long a read with X-Consistency-Position waits at most. */
+  readonly consistencyWaitMsMax?: number;
+};
+
+export const startTradingHarness = async (label: string, options: HarnessOptions = {}): Promise<TradingHarness> => {
   const database: TestDatabase = await createTestDatabase(label);
   const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
+  const readDb = options.readModels ? sqlDatabaseFromPool(new Pool({ connectionString: database.url, max: 4 }), true) : undefined;
+  const runner = readDb === undefined ? undefined
+    : await startProjectionRunner({ store, db: readDb, projections: createProjections(), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = testKeyPrefix(label);
   const market = createInMemoryMarketData();
@@ -51,6 +68,7 @@ export const startTradingHarness = async (label: string): Promise<TradingHarness
     store, idempotencyStore: createRedisIdempotencyStore(redis, { keyPrefix: prefix }), jwtSecret: JWT_SECRET,
     logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles: createInMemoryCandleStore() },
     nowMs: () => clock.nowMs,
+    ...(readDb ? { readModels: { db: readDb, consistencyWaitMsMax: options.consistencyWaitMsMax ?? 5_000 } } : {}),
   });
   const port = await api.start(0);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -76,6 +94,7 @@ export const startTradingHarness = async (label: string): Promise<TradingHarness
   const system = async (accountId: string, command: AccountCommand) => {
     const result = await executeAccountCommand(store, accountId, command, { eventIdSource: randomUUID(), metadata: { actor: 'system:test' } });
     if (E.isLeft(result)) throw new Error(`${command.type} refused: ${result.left.code} ${result.left.message}`);
+    return result.right.position;
   };
 
   const fundedAccount = async (amount: string) => {
@@ -98,8 +117,11 @@ export const startTradingHarness = async (label: string): Promise<TradingHarness
 
   return {
     baseUrl, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
+    ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}),
     close: async () => {
       await api.stop();
+      await runner?.stop();
+      await readDb?.close();
       await store.close();
       await flushIdempotency();
       redis.disconnect();

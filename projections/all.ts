@@ -1,0 +1,9 @@
+import { createActivitiesProjection } from './activities/model';
+import { createOrdersProjection } from './orders/model';
+import { createPortfolioProjection } from './portfolio/model';
+import type { Projection } from './runner/projection';
+
+/** Every PostgreSQL read model, fresh (each keeps its own per-process caches). */
+export const createProjections = (): Projection[] => [createOrdersProjection(), createPortfolioProjection(), createActivitiesProjection()];
+
+export const projectionNamed = (name: string): Projection | undefined => createProjections().find((projection) => projection.name === name);
