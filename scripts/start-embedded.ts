@@ -4,7 +4,11 @@ import { createTradingApi } from '../app/trading-api';
 import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
-import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
+import { createSqlEventStore } from '../infrastructure/event-store/postgres';
+import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
+import { createProjections } from '../projections/all';
+import { startProjectionRunner } from '../projections/runner/runner';
+import { CONSISTENCY_WAIT_MS_MAX_DEFAULT } from '../read-api/read-models';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
@@ -27,8 +31,11 @@ const main = async () => {
   warnAboutConfig(config, logger);
   const dataDir = process.env.DATA_DIR ?? path.resolve(__dirname, '..', '.data', 'embedded');
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const store = await createPgliteEventStore({ ...(dataDir === 'memory' ? {} : { dataDir }), onWorkerThread: true });
+  // One PGlite holds the event store and the read models: it admits one process, and one connection.
+  const database = sqlDatabaseFromPgliteWorker(dataDir === 'memory' ? {} : { dataDir });
+  const store = await createSqlEventStore({ ...database, close: async () => undefined }, { batchesInFlightDefault: 1 });
   logger.info({ dataDir }, 'event store ready (PGlite)');
+  const projections = await startProjectionRunner({ store, db: database, projections: createProjections(), logger, registry: metrics.registry });
 
   const bus = createInProcessBus();
   const market = createInMemoryMarketData();
@@ -39,6 +46,8 @@ const main = async () => {
     store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics,
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
+    readModels: { db: database, consistencyWaitMsMax: CONSISTENCY_WAIT_MS_MAX_DEFAULT },
+    readiness: async () => ({ ready: projections.healthy(), checks: Object.fromEntries(projections.status().map((p) => [`projection:${p.name}`, `position ${p.position}, ${p.lagEvents} behind, ${p.lagMs} ms`])) }),
   });
   const apiPort = await api.start(config.port, process.env.HOST ?? '127.0.0.1');
 
@@ -62,7 +71,9 @@ const main = async () => {
     await updates.catch(() => 0);
     await feed.stop();
     await bus.close();
+    await projections.stop();
     await store.close();
+    await database.close();
   });
 };
 

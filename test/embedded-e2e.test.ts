@@ -8,7 +8,7 @@ import { connectSocketIoClient, eventually, expectConnected } from '../streaming
 const ROOT = path.resolve(__dirname, '..');
 const API_PORT = 18_380 + Math.floor(Math.random() * 200);
 const STREAMING_PORT = API_PORT + 1_000;
-const START_ROUNDS_MAX = 150;
+const START_ROUNDS_MAX = 450; // PGlite starts in seconds alone, but takes much longer on a machine busy with other work
 const START_ROUND_MS = 200;
 
 let child: ChildProcess;
@@ -26,7 +26,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, START_ROUND_MS));
   }
   throw new Error('the embedded platform did not start');
-});
+}, START_ROUNDS_MAX * START_ROUND_MS + 10_000);
 
 afterAll(async () => {
   if (child.exitCode !== null) return;
@@ -61,6 +61,13 @@ it('serves the README\'s first session, streams simulated quotes, and tells the 
 
     const quotes = await (await fetch(`${base}/v1/market/quotes?symbols=AAPL`)).json() as { quotes: { bid: string; ask: string }[] };
     expect(new Big(quotes.quotes[0]!.bid).lt(quotes.quotes[0]!.ask)).toBe(true);
+
+    // The read side runs in the same process on the same PGlite: a read presenting the order's position sees it.
+    const consistent = { Authorization: `Bearer ${token}`, 'X-Consistency-Position': order.body.position! };
+    const orders = await (await fetch(`${base}/v1/orders?status=open`, { headers: consistent })).json() as { orders: { order_id: string }[] };
+    expect(orders.orders.map((o) => o.order_id)).toEqual([order.body.order_id]);
+    const portfolio = await (await fetch(`${base}/v1/portfolio`, { headers: consistent })).json() as { buying_power: string; cash: { settled: string } };
+    expect(portfolio).toMatchObject({ buying_power: '450.00', cash: { settled: '0.00' } });
   } finally {
     client.close();
   }
