@@ -10,6 +10,8 @@ import { createLogger } from '../infrastructure/logging';
 import { createPgCandleStore } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
+import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
+import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { stopOnSignals } from './process-lifecycle';
 
 /** Distributed mode's API process: EventStoreDB (or PostgreSQL) for events, Redis for idempotency and quotes. */
@@ -27,6 +29,8 @@ const main = async () => {
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics,
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
+    // The read models live in DATABASE_URL, written by `npm run start:projections`.
+    ...(pool ? { readModels: { db: sqlDatabaseFromPool(pool, false), consistencyWaitMsMax: consistencyWaitMsFromEnv() } } : {}),
     jsonBodyBytesMax: config.jsonBodyBytesMax, idempotencyTtlMs: config.idempotencyTtlMs, shutdownGraceMs: config.shutdownGraceMs,
     readiness: async () => ({ ready: true, checks: { eventStore: `head ${await store.headPosition()}` } }),
     resources: [

@@ -8,7 +8,7 @@ import { createSqlEventStore } from '../infrastructure/event-store/postgres';
 import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
 import { createProjections } from '../projections/all';
 import { startProjectionRunner } from '../projections/runner/runner';
-import { CONSISTENCY_WAIT_MS_MAX_DEFAULT } from '../read-api/read-models';
+import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
@@ -46,7 +46,7 @@ const main = async () => {
     store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics,
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
-    readModels: { db: database, consistencyWaitMsMax: CONSISTENCY_WAIT_MS_MAX_DEFAULT },
+    readModels: { db: database, consistencyWaitMsMax: consistencyWaitMsFromEnv() },
     readiness: async () => ({ ready: projections.healthy(), checks: Object.fromEntries(projections.status().map((p) => [`projection:${p.name}`, `position ${p.position}, ${p.lagEvents} behind, ${p.lagMs} ms`])) }),
   });
   const apiPort = await api.start(config.port, process.env.HOST ?? '127.0.0.1');
