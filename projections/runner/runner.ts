@@ -140,7 +140,10 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
     live.running = false;
   };
 
-  const consume = async (projection: Projection, schema: string, live: Live, signal: AbortSignal): Promise<void> => {
+  const consume = async (projection: Projection, schema: string, live: Live, outer: AbortSignal): Promise<void> => {
+    // Ends the reader too when a batch fails: otherwise it would wait forever for room in the buffer.
+    const ended = new AbortController();
+    const signal = AbortSignal.any([outer, ended.signal]);
     const buffer: RecordedEvent[] = [];
     let wakeConsumer: (() => void) | undefined;
     let wakeReader: (() => void) | undefined;
@@ -180,10 +183,12 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
         metrics.position.set({ projection: projection.name }, Number(live.position));
       }
     } finally {
+      ended.abort();
       signal.removeEventListener('abort', abortWake);
+      wakeReader?.();
       await reader;
     }
-    if (readerError !== undefined && !signal.aborted) throw readerError;
+    if (readerError !== undefined && !outer.aborted) throw readerError;
   };
 
   const sampleLag = async (): Promise<void> => {
