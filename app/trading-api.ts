@@ -15,6 +15,7 @@ import type { MarketDataReader } from '../infrastructure/market/port';
 import type { Metrics } from '../infrastructure/metrics';
 import { createActivitiesRouter } from '../read-api/activities/route';
 import { createAssetsRouter } from '../read-api/assets/router';
+import { createComplianceReplayRouter } from '../read-api/compliance-replay/route';
 import { queryOrderHistory } from '../read-api/orders/query';
 import { createOrdersListRouter } from '../read-api/orders/route';
 import { createPortfolioRouter } from '../read-api/portfolio/route';
@@ -53,6 +54,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
       ...(deps.readModels ? { orderHistory: (accountId: string, orderId: string) => queryOrderHistory(deps.readModels!.db, accountId, orderId) } : {}),
     }),
     createAssetsRouter(),
+    createComplianceReplayRouter({ store: deps.store, jwtSecret: deps.jwtSecret, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
   ];
   if (deps.readModels) {
     const read = { models: deps.readModels, jwtSecret: deps.jwtSecret };

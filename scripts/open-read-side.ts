@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Pool } from 'pg';
-import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore, createSqlEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
@@ -15,12 +14,14 @@ export type ReadSide = { readonly store: EventStore; readonly db: SqlDatabase; r
  * data directory (`DATA_DIR`, default `.data/embedded`), which only one process may open: stop `npm start` first.
  */
 export const openReadSide = async (): Promise<ReadSide> => {
-  const config = loadConfig();
-  if (config.databaseUrl !== undefined) {
-    const store = config.eventStoreUrl !== undefined
-      ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
-      : await createPostgresEventStore({ connectionString: config.databaseUrl, listenForCommits: false });
-    const db = sqlDatabaseFromPool(new Pool({ connectionString: config.databaseUrl, max: 4 }), true);
+  // Not loadConfig: an operator command needs no JWT secret or port, only where the data is.
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const eventStoreUrl = process.env.EVENTSTORE_URL || undefined;
+  if (databaseUrl !== undefined) {
+    const store = eventStoreUrl !== undefined
+      ? createEventStoreDbEventStore({ connectionString: eventStoreUrl })
+      : await createPostgresEventStore({ connectionString: databaseUrl, listenForCommits: false });
+    const db = sqlDatabaseFromPool(new Pool({ connectionString: databaseUrl, max: 4 }), true);
     return { store, db, mode: 'distributed', close: async () => { await store.close(); await db.close(); } };
   }
   const dataDir = process.env.DATA_DIR ?? path.resolve(__dirname, '..', '.data', 'embedded');

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { createLogger } from '../infrastructure/logging';
 import { createProjections, projectionNamed } from '../projections/all';
 import { rebuildProjection } from '../projections/rebuild/rebuild';
@@ -9,7 +10,8 @@ import { createProgressBar } from './progress-bar';
  * while the platform runs, then swaps them in atomically (see projections/rebuild/rebuild.ts).
  */
 const main = async () => {
-  const logger = createLogger({ name: 'rebuild' });
+  // Logs go to stderr: stdout carries the command's own output.
+  const logger = createLogger({ name: 'rebuild', level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination(2) });
   const name = process.argv[2];
   const projection = name === undefined ? undefined : projectionNamed(name);
   if (projection === undefined) {

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { createLogger } from '../infrastructure/logging';
 import { verifyAuditLog } from '../projections/audit/verify';
 import { openReadSide } from './open-read-side';
@@ -7,7 +8,8 @@ import { openReadSide } from './open-read-side';
  * when it is untampered; exit 1 naming the first broken row (account, seq, position, why) otherwise.
  */
 const main = async () => {
-  const logger = createLogger({ name: 'verify-audit' });
+  // Logs go to stderr: stdout carries the command's own output.
+  const logger = createLogger({ name: 'verify-audit', level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination(2) });
   const side = await openReadSide();
   try {
     const result = await verifyAuditLog(side.db, (rows) => process.stderr.write(`\rverified ${rows.toLocaleString('en-US')} rows`));

@@ -28,6 +28,8 @@ export type Reply = { status: number; body: any; headers: Headers };
 /** The whole trading API on a real server: PostgreSQL event store on a fresh database, idempotency in the real Redis. */
 export type TradingHarness = {
   readonly baseUrl: string;
+  /** The harness's own PostgreSQL database (event store and read models). */
+  readonly databaseUrl: string;
   readonly store: EventStore;
   readonly redis: Redis;
   readonly prefix: string;
@@ -116,7 +118,7 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
   };
 
   return {
-    baseUrl, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
+    baseUrl, databaseUrl: database.url, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
     ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}),
     close: async () => {
       await api.stop();

@@ -32,10 +32,10 @@ export type UsersRouterDeps = {
 export const createUsersRouter = (deps: UsersRouterDeps): Router => {
   const nowMs = deps.nowMs ?? (() => Date.now());
   const router = Router();
-  const answer = (res: Response, status: number, outcome: E.Either<Parameters<typeof sendError>[1], { accountId: string }>) => {
+  const answer = (res: Response, status: number, outcome: E.Either<Parameters<typeof sendError>[1], { accountId: string; roles?: readonly string[] }>) => {
     if (E.isLeft(outcome)) { sendError(res, outcome.left); return; }
-    const { accountId } = outcome.right;
-    res.status(status).json({ account_id: accountId, token: signAccessToken({ accountId }, deps.jwtSecret) });
+    const { accountId, roles } = outcome.right;
+    res.status(status).json({ account_id: accountId, token: signAccessToken({ accountId, ...(roles && roles.length > 0 ? { roles } : {}) }, deps.jwtSecret) });
   };
 
   router.post(

@@ -22,19 +22,22 @@ const secretKeyOf = (secret: string): KeyObject => {
   return key;
 };
 
-export type AccessClaims = { readonly accountId: string };
+/** `roles`: what the user may do besides trading their own account (`compliance`); absent for a client. */
+export type AccessClaims = { readonly accountId: string; readonly roles?: readonly string[] };
 /** What a verified token says: whose it is and until when it holds (long-lived sockets close then). */
 export type VerifiedAccess = AccessClaims & { readonly expiresAtMs: number };
 
 export const signAccessToken = (claims: AccessClaims, secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS): string =>
-  jwt.sign({}, secretKeyOf(secret), { algorithm: JWT_ALGORITHM, subject: claims.accountId, expiresIn: ttlSeconds, issuer: JWT_ISSUER });
+  jwt.sign(claims.roles && claims.roles.length > 0 ? { roles: [...claims.roles] } : {}, secretKeyOf(secret), { algorithm: JWT_ALGORITHM, subject: claims.accountId, expiresIn: ttlSeconds, issuer: JWT_ISSUER });
 
 /** The claims of a valid token, or undefined for anything else (expired, forged, wrong algorithm, malformed). */
 export const verifyAccessToken = (token: string, secret: string): VerifiedAccess | undefined => {
   try {
     const payload = jwt.verify(token, secretKeyOf(secret), { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER });
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0 || typeof payload.exp !== 'number') return undefined;
-    return { accountId: payload.sub, expiresAtMs: payload.exp * 1000 };
+    const roles: unknown = payload.roles;
+    const granted = Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+    return { accountId: payload.sub, ...(granted.length > 0 ? { roles: granted } : {}), expiresAtMs: payload.exp * 1000 };
   } catch {
     return undefined;
   }

@@ -64,7 +64,7 @@ export const createAuditProjection = (): Projection => ({
     if (pending.length === 0) return;
     const accountIds = [...new Set(pending.map((p) => p.accountId))];
     const { rows } = await tx.query<{ account_id: string; seq: string; hash: string }>({
-      text: `SELECT DISTINCT ON (account_id) account_id::text, seq::text AS seq, hash FROM ${schema}.audit_log WHERE account_id = ANY($1::uuid[]) ORDER BY account_id, seq DESC`,
+      text: `SELECT DISTINCT ON (a.account_id) a.account_id::text AS account_id, a.seq::text AS seq, a.hash FROM ${schema}.audit_log a WHERE a.account_id = ANY($1::uuid[]) ORDER BY a.account_id, a.seq DESC`,
     }, [accountIds]);
     const tails = new Map(rows.map((row) => [row.account_id, { seq: Number(row.seq), hash: row.hash }]));
     const inserted: Array<AuditEntry & { prevHash: string; hash: string }> = [];

@@ -20,7 +20,7 @@ export const verifyAuditLog = async (db: SqlClient, onProgress?: (rows: number) 
   for (;;) {
     const page: { rows: Row[] } = await db.query<Row>({
       text: `SELECT account_id::text, seq::text AS seq, position::text AS position, event_id, event_type, actor, correlation_id, causation_id, at_ms::text AS at_ms, payload, prev_hash, hash
-        FROM ${schema}.audit_log WHERE ($1::uuid IS NULL OR (account_id, seq) > ($1::uuid, $2::bigint)) ORDER BY account_id, seq LIMIT ${VERIFY_PAGE_ROWS}`,
+        FROM ${schema}.audit_log a WHERE ($1::uuid IS NULL OR (a.account_id, a.seq) > ($1::uuid, $2::bigint)) ORDER BY a.account_id, a.seq LIMIT ${VERIFY_PAGE_ROWS}`,
     }, [after?.accountId ?? null, after?.seq ?? null]);
     for (const row of page.rows) {
       const accountId = row.account_id!;

@@ -24,13 +24,13 @@ export type ActivityRow = {
 export const queryActivities = async (db: SqlClient, query: ActivitiesQuery): Promise<{ rows: ActivityRow[]; more: boolean }> => {
   const schema = liveSchemaOf(ACTIVITIES_PROJECTION);
   const { rows } = await db.query<Record<string, string | null>>({
-    text: `SELECT position::text AS position, activity_id, type, subtype, symbol, quantity, price, amount, at_ms::text AS at_ms FROM ${schema}.activities
+    text: `SELECT position::text AS position, activity_id, type, subtype, symbol, quantity, price, amount, at_ms::text AS at_ms FROM ${schema}.activities a
       WHERE account_id = $1
         AND ($2::text[] IS NULL OR type = ANY($2::text[]))
         AND ($3::bigint IS NULL OR at_ms >= $3)
         AND ($4::bigint IS NULL OR at_ms < $4)
         AND ($5::bigint IS NULL OR position < $5)
-      ORDER BY position DESC LIMIT $6`,
+      ORDER BY a.position DESC LIMIT $6`,
   }, [query.accountId, query.types === undefined ? null : [...query.types], query.fromMs ?? null, query.toMs ?? null,
     query.beforePosition === undefined ? null : query.beforePosition.toString(), query.limit + 1]);
   return {

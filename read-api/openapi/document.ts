@@ -110,6 +110,17 @@ export const buildOpenApiDocument = () => ({
         responses: { '200': ok('A page of activities', ref('ActivityPage')), ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE') },
       },
     },
+    '/v1/compliance/accounts/{id}/replay': {
+      get: {
+        operationId: 'replayAccount', summary: "Compliance: an account's events one by one with the state after each, then the state as of an instant", security: bearer,
+        description: 'Needs the compliance role in the token (`npm run grant-role -- <email> compliance`, then log in again). Every call is recorded in the audit log.',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, { name: 'as_of', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } }],
+        responses: {
+          '200': ok('The replay', { type: 'object', required: ['account_id', 'as_of', 'events', 'state'], properties: { account_id: { type: 'string' }, as_of: { type: ['string', 'null'] }, events: { type: 'array' }, state: { type: 'object' } } }),
+          ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'SERVICE_UNAVAILABLE'),
+        },
+      },
+    },
     '/v1/assets': {
       get: {
         operationId: 'listAssets', summary: 'Tradable assets',

@@ -38,14 +38,14 @@ export const queryOrders = async (db: SqlClient, query: OrdersQuery): Promise<Or
   const schema = liveSchemaOf(ORDERS_PROJECTION);
   const op = query.direction === 'asc' ? '>' : '<';
   const { rows } = await db.query<{ seq: string; view: OrderView }>({
-    text: `SELECT seq::text AS seq, view FROM ${schema}.orders
+    text: `SELECT o.seq::text AS seq, o.view FROM ${schema}.orders o
       WHERE account_id = $1
         AND ($2::text[] IS NULL OR status = ANY($2::text[]))
         AND ($3::text IS NULL OR symbol = $3)
         AND ($4::bigint IS NULL OR placed_at_ms >= $4)
         AND ($5::bigint IS NULL OR placed_at_ms < $5)
         AND ($6::bigint IS NULL OR seq ${op} $6)
-      ORDER BY seq ${query.direction === 'asc' ? 'ASC' : 'DESC'}
+      ORDER BY o.seq ${query.direction === 'asc' ? 'ASC' : 'DESC'}
       LIMIT $7`,
   }, [
     query.accountId, statusesOf(query.status), query.symbol ?? null, query.fromMs ?? null, query.toMs ?? null,
