@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { grantRole } from '../commands/users/roles';
 import { summarize } from '../projections/replay/replay';

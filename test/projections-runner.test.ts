@@ -8,7 +8,7 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import type { EventStore } from '../infrastructure/event-store/port';
 import { createLogger } from '../infrastructure/logging';
 import { sqlDatabaseFromPool, type SqlDatabase } from '../infrastructure/pg/sql-client';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
 import { createOrdersProjection } from '../projections/orders/model';
 import { createPortfolioProjection } from '../projections/portfolio/model';
 import { waitForProjections } from '../projections/runner/catch-up';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { cashBuckets } from '../domain/account';
 

@@ -5,7 +5,7 @@ import { orderJson } from '../../commands/orders/order-json';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import { accountIdOf } from '../../infrastructure/http/context';
 import { apiError, sendError, type ApiError } from '../../infrastructure/http/errors';
-import { isWellFormedSymbol } from '../../infrastructure/market/symbol-table';
+import { isWellFormedSymbol } from '../../domain/market/symbol';
 import { ORDERS_PROJECTION } from '../../projections/orders/model';
 import { awaitConsistency } from '../consistency/read-after-write';
 import { decodeCursor, encodeCursor, parseInstant, parseLimit, single } from '../query-params';
