@@ -47,7 +47,7 @@ const main = async () => {
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
     readModels: { db: database, consistencyWaitMsMax: consistencyWaitMsFromEnv() },
-    readiness: async () => ({ ready: projections.healthy(), checks: Object.fromEntries(projections.status().map((p) => [`projection:${p.name}`, `position ${p.position}, ${p.lagEvents} behind, ${p.lagMs} ms`])) }),
+    readiness: async () => ({ ready: projections.healthy(), checks: Object.fromEntries(projections.status().map((p) => [`projection:${p.name}`, `position ${p.position}, ${p.lagEvents} events and ${p.lagMs} ms behind`])) }),
   });
   const apiPort = await api.start(config.port, config.host ?? '127.0.0.1');
 

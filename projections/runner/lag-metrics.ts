@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type ProjectionMetrics = {
   readonly lagEvents: Gauge<'projection'>;
+  readonly lagPositions: Gauge<'projection'>;
   readonly lagMs: Gauge<'projection'>;
   readonly position: Gauge<'projection'>;
   readonly eventsApplied: Counter<'projection'>;
@@ -16,7 +17,8 @@ export const projectionMetrics = (registry: Registry): ProjectionMetrics => {
   if (existing !== undefined) return existing;
   const registers = [registry];
   const created: ProjectionMetrics = {
-    lagEvents: new Gauge({ name: 'projection_lag_events', help: 'Global positions between the event store head and the projection checkpoint', labelNames: ['projection'], registers }),
+    lagEvents: new Gauge({ name: 'projection_lag_events', help: 'Events read from the store and not yet applied (exact once the subscription has reached the head, a lower bound before)', labelNames: ['projection'], registers }),
+    lagPositions: new Gauge({ name: 'projection_lag_positions', help: 'Distance in global positions between the event store head and the checkpoint (positions are sparse: not an event count)', labelNames: ['projection'], registers }),
     lagMs: new Gauge({ name: 'projection_lag_ms', help: 'How long the oldest event the projection has not applied has been waiting', labelNames: ['projection'], registers }),
     position: new Gauge({ name: 'projection_checkpoint_position', help: 'Global position of the last event the model reflects', labelNames: ['projection'], registers }),
     eventsApplied: new Counter({ name: 'projection_events_applied_total', help: 'Events committed into the model', labelNames: ['projection'], registers }),

@@ -18,7 +18,10 @@ export const RETRY_BACKOFF_MS = 1_000;
 export type ProjectionStatus = {
   readonly name: string;
   readonly position: string;
-  readonly lagEvents: string;
+  /** Events in hand not yet applied: exact once the subscription reached the head, a lower bound before. */
+  readonly lagEvents: number;
+  /** Head position minus checkpoint position (positions are sparse, so not an event count). */
+  readonly lagPositions: string;
   readonly lagMs: number;
   readonly running: boolean;
   readonly lastError: string | null;
@@ -107,7 +110,7 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
   const stopping = new AbortController();
   for (const projection of options.projections) await prepareProjection(options.db, projection);
 
-  type Live = { position: bigint; oldestPendingAtMs: number | null; caughtUpAtMs: number; lagEvents: bigint; lagMs: number; lastError: string | null; running: boolean; restart: AbortController };
+  type Live = { position: bigint; oldestPendingAtMs: number | null; caughtUpAtMs: number; pendingEvents: number; lagPositions: bigint; lagMs: number; lastError: string | null; running: boolean; restart: AbortController };
   const lives = new Map<string, Live>();
 
   const runOne = async (projection: Projection, live: Live): Promise<void> => {
@@ -145,6 +148,7 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
     const ended = new AbortController();
     const signal = AbortSignal.any([outer, ended.signal]);
     const buffer: RecordedEvent[] = [];
+    live.pendingEvents = 0;
     let wakeConsumer: (() => void) | undefined;
     let wakeReader: (() => void) | undefined;
     let readerDone = false;
@@ -154,6 +158,7 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
         for await (const event of options.store.subscribeToAll({ fromPosition: live.position, signal })) {
           if (buffer.length === 0) live.oldestPendingAtMs = event.createdAtMs;
           buffer.push(event);
+          live.pendingEvents += 1;
           wakeConsumer?.();
           while (buffer.length >= BUFFERED_EVENTS_MAX && !signal.aborted) await new Promise<void>((resolve) => { wakeReader = resolve; });
         }
@@ -177,6 +182,7 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
         const batch = buffer.splice(0, batchEventsMax);
         wakeReader?.();
         live.position = await applyBatch(options.db, projection, schema, live.position, batch);
+        live.pendingEvents = Math.max(0, live.pendingEvents - batch.length);
         live.oldestPendingAtMs = buffer[0]?.createdAtMs ?? null;
         live.lastError = null;
         metrics.eventsApplied.inc({ projection: projection.name }, batch.length);
@@ -198,9 +204,10 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
       const behind = head > live.position ? head - live.position : 0n;
       const now = nowMs();
       if (behind === 0n) live.caughtUpAtMs = now;
-      live.lagEvents = behind;
+      live.lagPositions = behind;
       live.lagMs = behind === 0n ? 0 : Math.max(0, now - (live.oldestPendingAtMs ?? live.caughtUpAtMs));
-      metrics.lagEvents.set({ projection: projection.name }, Number(behind));
+      metrics.lagPositions.set({ projection: projection.name }, Number(behind));
+      metrics.lagEvents.set({ projection: projection.name }, behind === 0n ? 0 : live.pendingEvents);
       metrics.lagMs.set({ projection: projection.name }, live.lagMs);
       const checkpoint = await readCheckpoint(options.db, projection.name);
       // Another tool flagged the model or moved its checkpoint (store mover, rebuild swap): start again from the row.
@@ -209,7 +216,7 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
   };
 
   const runs = options.projections.map((projection) => {
-    const live: Live = { position: 0n, oldestPendingAtMs: null, caughtUpAtMs: nowMs(), lagEvents: 0n, lagMs: 0, lastError: null, running: true, restart: new AbortController() };
+    const live: Live = { position: 0n, oldestPendingAtMs: null, caughtUpAtMs: nowMs(), pendingEvents: 0, lagPositions: 0n, lagMs: 0, lastError: null, running: true, restart: new AbortController() };
     lives.set(projection.name, live);
     return runOne(projection, live);
   });
@@ -221,7 +228,10 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
   return {
     status: () => options.projections.map((projection) => {
       const live = lives.get(projection.name)!;
-      return { name: projection.name, position: live.position.toString(), lagEvents: live.lagEvents.toString(), lagMs: live.lagMs, running: live.running, lastError: live.lastError };
+      return {
+        name: projection.name, position: live.position.toString(), lagEvents: live.lagPositions === 0n ? 0 : live.pendingEvents, lagPositions: live.lagPositions.toString(),
+        lagMs: live.lagMs, running: live.running, lastError: live.lastError,
+      };
     }),
     healthy: () => [...lives.values()].every((live) => live.running && live.lastError === null),
     stop: async () => {
