@@ -79,19 +79,17 @@ export const createPortfolioProjection = (): Projection => {
         const entry = touched.get(accountId)!;
         return positions(entry.state).map((p) => ({ accountId, ...p, lastFillPrice: entry.lastFillPrice.get(p.symbol) ?? null }));
       });
-      // Positions sold to zero disappear; the rest are overwritten, keeping an earlier batch's last fill price when this one had none.
+      // One statement: the touched accounts' positions are replaced by the fold's (positions sold to zero disappear),
+      // keeping an earlier batch's last fill price where this batch had no fill of the symbol.
       await tx.query({
-        text: `DELETE FROM ${schema}.positions p WHERE p.account_id = ANY($1::uuid[])
-          AND NOT EXISTS (SELECT 1 FROM unnest($2::uuid[], $3::text[]) AS k(account_id, symbol) WHERE k.account_id = p.account_id AND k.symbol = p.symbol)`,
-      }, [open, rows.map((r) => r.accountId), rows.map((r) => r.symbol)]);
-      await tx.query({
-        text: `INSERT INTO ${schema}.positions (account_id, symbol, quantity, reserved_quantity, cost_basis, avg_cost, realized_pnl, last_fill_price)
-          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-          ON CONFLICT (account_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity, reserved_quantity = EXCLUDED.reserved_quantity,
-            cost_basis = EXCLUDED.cost_basis, avg_cost = EXCLUDED.avg_cost, realized_pnl = EXCLUDED.realized_pnl,
-            last_fill_price = COALESCE(EXCLUDED.last_fill_price, ${schema}.positions.last_fill_price)`,
+        text: `WITH gone AS (DELETE FROM ${schema}.positions WHERE account_id = ANY($1::uuid[]) RETURNING account_id, symbol, last_fill_price)
+          INSERT INTO ${schema}.positions (account_id, symbol, quantity, reserved_quantity, cost_basis, avg_cost, realized_pnl, last_fill_price)
+          SELECT u.account_id, u.symbol, u.quantity, u.reserved_quantity, u.cost_basis, u.avg_cost, u.realized_pnl, COALESCE(u.last_fill_price, gone.last_fill_price)
+          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+            AS u(account_id, symbol, quantity, reserved_quantity, cost_basis, avg_cost, realized_pnl, last_fill_price)
+          LEFT JOIN gone ON gone.account_id = u.account_id AND gone.symbol = u.symbol`,
       }, [
-        rows.map((r) => r.accountId), rows.map((r) => r.symbol), rows.map((r) => r.quantity), rows.map((r) => r.reservedQuantity),
+        open, rows.map((r) => r.accountId), rows.map((r) => r.symbol), rows.map((r) => r.quantity), rows.map((r) => r.reservedQuantity),
         rows.map((r) => r.costBasis), rows.map((r) => r.avgCost), rows.map((r) => r.realizedPnl), rows.map((r) => r.lastFillPrice),
       ]);
     },

@@ -4,7 +4,7 @@ import { ensureCheckpoint, migrateCheckpoints, readCheckpoint, writeCheckpoint }
 import { liveSchemaOf, schemaIdentifier, type Projection } from '../runner/projection';
 
 /** Events per rebuild transaction: bigger than the live runner's, since nobody waits on a rebuild's commits. */
-export const REBUILD_BATCH_EVENTS = 5_000;
+export const REBUILD_BATCH_EVENTS = 20_000;
 /** Catch-up rounds before the swap: each round applies what arrived during the previous one; the swap applies the rest under the lock. */
 export const CATCH_UP_ROUNDS_MAX = 5;
 
