@@ -37,9 +37,13 @@ const applyAll = async (
     position = events[events.length - 1]!.position;
     options.onProgress?.({ events: counter.events, position, head, phase });
   };
-  for await (const event of options.store.readAll({ fromPosition: from })) {
+  if (head <= from) return position;
+  // subscribeToAll, not readAll: it never skips an event a slower transaction commits late below the head.
+  const stop = new AbortController();
+  for await (const event of options.store.subscribeToAll({ fromPosition: from, signal: stop.signal })) {
     batch.push(event);
     if (batch.length >= REBUILD_BATCH_EVENTS) await flush();
+    if (event.position >= head) stop.abort();
   }
   await flush();
   return position;
