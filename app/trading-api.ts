@@ -15,7 +15,13 @@ import type { IdempotencyStore } from '../infrastructure/idempotency/store';
 import type { Logger } from '../infrastructure/logging';
 import type { CandleStore, MarketDataReader } from '../infrastructure/market/port';
 import type { Metrics } from '../infrastructure/metrics';
+import { createActivitiesRouter } from '../read-api/activities/route';
 import { createAssetsRouter } from '../read-api/assets/route';
+import { createComplianceReplayRouter } from '../read-api/compliance-replay/route';
+import { queryOrderHistory } from '../read-api/orders/query';
+import { createOrdersListRouter } from '../read-api/orders/route';
+import { createPortfolioRouter } from '../read-api/portfolio/route';
+import type { ReadModels } from '../read-api/read-models';
 import { buildOpenApiDocument } from './openapi/document';
 import { createMarketRouter } from '../read-api/market/route';
 
@@ -40,6 +46,8 @@ export type TradingApiDeps = {
   readonly sessionStore?: SessionStore;
   readonly trustedProxies?: readonly string[];
   readonly corsOrigins?: readonly string[];
+  /** The projections' tables: the query routes (`GET /v1/orders`, `/v1/portfolio`, `/v1/account/activities`) are served only with them. */
+  readonly readModels?: ReadModels;
 };
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
@@ -53,9 +61,21 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
       emailOfAccount: async (accountId) => { const state = await accounts.load(accountId); return state.status === 'open' ? state.email : undefined; },
     }),
     createTransfersRouter(common),
-    createOrdersRouter({ ...common, ...(deps.market ? { market: deps.market.reader } : {}) }),
+    createOrdersRouter({
+      ...common, ...(deps.market ? { market: deps.market.reader } : {}),
+      ...(deps.readModels ? { orderHistory: (accountId: string, orderId: string) => queryOrderHistory(deps.readModels!.db, accountId, orderId) } : {}),
+    }),
     createAssetsRouter(),
+    createComplianceReplayRouter({ store: deps.store, jwtSecret: deps.jwtSecret, sessionStore, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
   ];
+  if (deps.readModels) {
+    const read = { models: deps.readModels, jwtSecret: deps.jwtSecret, sessionStore };
+    routers.push(
+      createOrdersListRouter(read),
+      createPortfolioRouter({ ...read, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
+      createActivitiesRouter(read),
+    );
+  }
   if (deps.market) {
     routers.push(createMarketRouter({
       reader: deps.market.reader, candles: deps.market.candles, isKnownSymbol: (symbol) => findAsset(symbol) !== undefined,

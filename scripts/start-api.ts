@@ -13,6 +13,8 @@ import { createLogger } from '../infrastructure/logging';
 import { createPgCandleStore } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
+import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
+import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { stopOnSignals } from './process-lifecycle';
 
 /** Distributed mode's API process: EventStoreDB (or PostgreSQL) for events, Redis for idempotency and quotes. */
@@ -34,6 +36,8 @@ const main = async () => {
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
     throttle: throttleFromConfig(config, throttleRedis),
     ...(throttleRedis ? { sessionStore: createRedisSessionStore(throttleRedis, { keyPrefix: 'session:' }) } : {}), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
+    // The read models live in DATABASE_URL, written by `npm run start:projections`.
+    ...(pool ? { readModels: { db: sqlDatabaseFromPool(pool, false), consistencyWaitMsMax: consistencyWaitMsFromEnv() } } : {}),
     jsonBodyBytesMax: config.jsonBodyBytesMax, idempotencyTtlMs: config.idempotencyTtlMs, shutdownGraceMs: config.shutdownGraceMs,
     readiness: async () => ({ ready: true, checks: { eventStore: `head ${await store.headPosition()}` } }),
     resources: [

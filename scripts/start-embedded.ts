@@ -4,9 +4,13 @@ import { createTradingApi } from '../app/trading-api';
 import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
-import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
 import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
 import { startOpsServer } from '../infrastructure/http/ops-server';
+import { createSqlEventStore } from '../infrastructure/event-store/postgres';
+import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
+import { createProjections } from '../projections/all';
+import { startProjectionRunner } from '../projections/runner/runner';
+import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
@@ -29,8 +33,11 @@ const main = async () => {
   warnAboutConfig(config, logger);
   const dataDir = process.env.DATA_DIR ?? path.resolve(__dirname, '..', '.data', 'embedded');
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const store = await createPgliteEventStore({ ...(dataDir === 'memory' ? {} : { dataDir }), onWorkerThread: true });
+  // One PGlite holds the event store and the read models: it admits one process, and one connection.
+  const database = sqlDatabaseFromPgliteWorker(dataDir === 'memory' ? {} : { dataDir });
+  const store = await createSqlEventStore({ ...database, close: async () => undefined }, { batchesInFlightDefault: 1 });
   logger.info({ dataDir }, 'event store ready (PGlite)');
+  const projections = await startProjectionRunner({ store, db: database, projections: createProjections(), logger, registry: metrics.registry });
 
   const bus = createInProcessBus();
   const market = createInMemoryMarketData();
@@ -42,6 +49,8 @@ const main = async () => {
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     throttle: throttleFromConfig(config), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
+    readModels: { db: database, consistencyWaitMsMax: consistencyWaitMsFromEnv() },
+    readiness: async () => ({ ready: projections.healthy(), checks: Object.fromEntries(projections.status().map((p) => [`projection:${p.name}`, `position ${p.position}, ${p.lagEvents} events and ${p.lagMs} ms behind`])) }),
   });
   const apiPort = await api.start(config.port, config.host ?? '127.0.0.1');
 
@@ -71,7 +80,9 @@ const main = async () => {
     await updates.catch(() => 0);
     await feed.stop();
     await bus.close();
+    await projections.stop();
     await store.close();
+    await database.close();
   });
 };
 

@@ -64,6 +64,13 @@ it('serves the README\'s first session, streams simulated quotes, and tells the 
 
     const quotes = await (await fetch(`${base}/v1/market/quotes?symbols=AAPL`)).json() as { quotes: { bid: string; ask: string }[] };
     expect(new Big(quotes.quotes[0]!.bid).lt(quotes.quotes[0]!.ask)).toBe(true);
+
+    // The read side runs in the same process on the same PGlite: a read presenting the order's position sees it.
+    const consistent = { Authorization: `Bearer ${token}`, 'X-Consistency-Position': order.body.position! };
+    const orders = await (await fetch(`${base}/v1/orders?status=open`, { headers: consistent })).json() as { orders: { order_id: string }[] };
+    expect(orders.orders.map((o) => o.order_id)).toEqual([order.body.order_id]);
+    const portfolio = await (await fetch(`${base}/v1/portfolio`, { headers: consistent })).json() as { buying_power: string; cash: { settled: string } };
+    expect(portfolio).toMatchObject({ buying_power: '450.00', cash: { settled: '0.00' } });
   } finally {
     client.close();
   }

@@ -76,6 +76,17 @@ export const buildOpenApiDocument = () => ({
       },
     },
     '/v1/orders': {
+      get: {
+        operationId: 'listOrders', summary: "The caller's orders, newest first, in keyset pages", security: bearer,
+        parameters: [
+          { name: 'status', in: 'query', required: false, description: 'An order status, or open / closed', schema: { type: 'string' } },
+          { name: 'symbol', in: 'query', required: false, schema: { type: 'string' } },
+          { $ref: '#/components/parameters/From' }, { $ref: '#/components/parameters/To' },
+          { name: 'direction', in: 'query', required: false, schema: { enum: ['asc', 'desc'], default: 'desc' } },
+          { $ref: '#/components/parameters/Limit' }, { $ref: '#/components/parameters/Cursor' }, { $ref: '#/components/parameters/ReadConsistency' },
+        ],
+        responses: { '200': ok('A page of orders', ref('OrderPage')), ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE') },
+      },
       post: {
         operationId: 'placeOrder', summary: 'Place an order (acknowledgement, not fill)', security: bearer, parameters: [idem], requestBody: body('PlaceOrder'),
         responses: {
@@ -90,7 +101,7 @@ export const buildOpenApiDocument = () => ({
       get: {
         operationId: 'getOrder', summary: 'One order of the caller', security: bearer,
         parameters: [{ $ref: '#/components/parameters/OrderId' }, { $ref: '#/components/parameters/ConsistencyPosition' }],
-        responses: { '200': ok('The order', ref('Order')), ...errors('UNAUTHENTICATED', 'ORDER_NOT_FOUND', 'INTERNAL') },
+        responses: { '200': ok('The order', ref('OrderDetail')), ...errors('UNAUTHENTICATED', 'ORDER_NOT_FOUND', 'INTERNAL') },
       },
       patch: {
         operationId: 'replaceOrder', summary: 'Modify an open order', security: bearer,
@@ -104,6 +115,35 @@ export const buildOpenApiDocument = () => ({
         operationId: 'cancelOrder', summary: 'Cancel an open order (asynchronous)', security: bearer,
         parameters: [{ $ref: '#/components/parameters/OrderId' }, idem],
         responses: { '200': ok('Cancel requested', ref('OrderCancelling')), ...errors('INTERNAL', ...IDEMPOTENT, 'UNAUTHENTICATED', 'ORDER_NOT_FOUND', 'INVALID_TRANSITION', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED') },
+      },
+    },
+    '/v1/portfolio': {
+      get: {
+        operationId: 'getPortfolio', summary: 'Equity, cash buckets, buying power and positions priced with the last quote', security: bearer,
+        parameters: [{ $ref: '#/components/parameters/ReadConsistency' }],
+        responses: { '200': ok('The portfolio', ref('Portfolio')), ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE') },
+      },
+    },
+    '/v1/account/activities': {
+      get: {
+        operationId: 'listActivities', summary: 'Fills, transfers and fees, newest first, in keyset pages', security: bearer,
+        parameters: [
+          { name: 'type', in: 'query', required: false, description: 'Comma-separated: fill, transfer, fee', schema: { type: 'string' } },
+          { $ref: '#/components/parameters/From' }, { $ref: '#/components/parameters/To' },
+          { $ref: '#/components/parameters/Limit' }, { $ref: '#/components/parameters/Cursor' }, { $ref: '#/components/parameters/ReadConsistency' },
+        ],
+        responses: { '200': ok('A page of activities', ref('ActivityPage')), ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE') },
+      },
+    },
+    '/v1/compliance/accounts/{id}/replay': {
+      get: {
+        operationId: 'replayAccount', summary: "Compliance: an account's events one by one with the state after each, then the state as of an instant", security: bearer,
+        description: 'Needs the compliance role in the token (`npm run grant-role -- <email> compliance`, then log in again). Every call is recorded in the audit log.',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, { name: 'as_of', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } }],
+        responses: {
+          '200': ok('The replay', { type: 'object', required: ['account_id', 'as_of', 'events', 'state'], properties: { account_id: { type: 'string' }, as_of: { type: ['string', 'null'] }, events: { type: 'array' }, state: { type: 'object' } } }),
+          ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'ACCOUNT_NOT_FOUND', 'SERVICE_UNAVAILABLE'),
+        },
       },
     },
     '/v1/assets': {

@@ -19,6 +19,15 @@ export const components = {
       description: 'A `position` from a command response, for read-after-write. This route reads the account stream itself (the write model), which already holds every acknowledged command, so it never has to wait for it',
       schema: { $ref: '#/components/schemas/Position' },
     },
+    ReadConsistency: {
+      name: 'X-Consistency-Position', in: 'header', required: false,
+      description: 'A `position` from a command response: the read waits (bounded) until every read model it uses has passed it. If the bound runs out the read answers anyway, with `X-Consistency-Stale: true` and `X-Consistency-Behind: <positions>`. Every read answers `X-Read-Position` when it waited.',
+      schema: { $ref: '#/components/schemas/Position' },
+    },
+    Limit: { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+    Cursor: { name: 'cursor', in: 'query', required: false, description: 'The `next_cursor` of the previous page (opaque)', schema: { type: 'string' } },
+    From: { name: 'from', in: 'query', required: false, description: 'Inclusive, ISO-8601', schema: { type: 'string', format: 'date-time' } },
+    To: { name: 'to', in: 'query', required: false, description: 'Exclusive, ISO-8601', schema: { type: 'string', format: 'date-time' } },
   },
   schemas: {
     Error: {
@@ -139,6 +148,59 @@ export const components = {
         filled_quantity: { $ref: '#/components/schemas/Quantity' }, avg_fill_price: { $ref: '#/components/schemas/Price' },
         limit_price: { $ref: '#/components/schemas/Price' }, stop_price: { $ref: '#/components/schemas/Price' },
         time_in_force: { enum: ['day', 'gtc', 'ioc', 'fok'] }, etag: { type: 'string' },
+      },
+    },
+    OrderDetail: {
+      allOf: [{ $ref: '#/components/schemas/Order' }],
+      properties: {
+        filled_qty: { $ref: '#/components/schemas/Quantity' },
+        history: {
+          type: 'array', description: 'Each event of the order, oldest first, with the status after it (from the orders read model)',
+          items: { type: 'object', required: ['type', 'status', 'at'], properties: { type: { type: 'string' }, status: { type: 'string' }, at: { type: 'string', format: 'date-time' } } },
+        },
+      },
+    },
+    OrderPage: {
+      type: 'object', required: ['orders', 'next_cursor'],
+      properties: { orders: { type: 'array', items: { $ref: '#/components/schemas/Order' } }, next_cursor: { type: ['string', 'null'] } },
+    },
+    Portfolio: {
+      type: 'object', required: ['equity', 'cash', 'buying_power', 'day_trades_remaining', 'positions', 'as_of'],
+      properties: {
+        equity: { type: 'string', description: 'cash (settled + unsettled + deposits on their way) + sum of market values, to the cent; negative after an ACH return' },
+        cash: {
+          type: 'object', required: ['settled', 'unsettled', 'withdrawable'],
+          properties: { settled: { type: 'string' }, unsettled: { $ref: '#/components/schemas/Cash' }, withdrawable: { $ref: '#/components/schemas/Cash' } },
+        },
+        buying_power: { type: 'string' }, day_trades_remaining: { type: 'integer', minimum: 0, maximum: 3 },
+        positions: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['symbol', 'quantity', 'avg_cost', 'current_price', 'market_value', 'unrealized_pnl'],
+            properties: {
+              symbol: { type: 'string' }, quantity: { $ref: '#/components/schemas/Quantity' }, avg_cost: { $ref: '#/components/schemas/Price' },
+              cost_basis: { $ref: '#/components/schemas/Cash' }, current_price: { $ref: '#/components/schemas/Price' },
+              price_source: { enum: ['quote', 'last_fill', 'cost'] }, market_value: { $ref: '#/components/schemas/Cash' }, unrealized_pnl: { type: 'string' },
+            },
+          },
+        },
+        as_of: { type: 'string', format: 'date-time' },
+      },
+    },
+    ActivityPage: {
+      type: 'object', required: ['activities', 'next_cursor'],
+      properties: {
+        activities: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['id', 'type', 'subtype', 'amount', 'at'],
+            properties: {
+              id: { type: 'string' }, type: { enum: ['fill', 'transfer', 'fee'] }, subtype: { type: 'string' }, symbol: { type: ['string', 'null'] },
+              quantity: { type: ['string', 'null'] }, price: { type: ['string', 'null'] }, amount: { $ref: '#/components/schemas/Cash' }, at: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
+        next_cursor: { type: ['string', 'null'] },
       },
     },
     Quote: {

@@ -14,6 +14,7 @@ export const orderJson = (view: OrderView) => ({
   time_in_force: view.timeInForce,
   extended_hours: view.extendedHours,
   filled_quantity: view.filledQuantity,
+  filled_qty: view.filledQuantity,
   avg_fill_price: view.avgFillPrice,
   reserved_amount: view.reservedAmount,
   reserved_quantity: view.reservedQuantity,

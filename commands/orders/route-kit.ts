@@ -24,6 +24,8 @@ export type OrdersRouterDeps = {
   readonly idempotencyTtlMs?: number;
   /** Revoked sessions' tokens are refused (log-out, password change). */
   readonly sessionStore?: SessionStore;
+  /** The order's event history from the orders read model; without it `GET /v1/orders/{id}` answers without `history`. */
+  readonly orderHistory?: (accountId: string, orderId: string) => Promise<ReadonlyArray<{ readonly type: string; readonly status: string; readonly atMs: number }>>;
 };
 
 export const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -33,7 +33,8 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
     const view = ORDER_ID_PATTERN.test(orderId) ? orderView(await deps.accounts.load(accountIdOf(res)), orderId) : null;
     if (view === null) { sendError(res, orderNotFound(orderId)); return; }
     res.setHeader('ETag', etagHeader(view.etag));
-    res.json(orderJson(view));
+    const history = deps.orderHistory === undefined ? undefined : await deps.orderHistory(accountIdOf(res), orderId);
+    res.json(history === undefined ? orderJson(view) : { ...orderJson(view), history: history.map((h) => ({ type: h.type, status: h.status, at: new Date(h.atMs).toISOString() })) });
   });
   router.patch('/v1/orders/:id', auth, idempotent, replaceOrder(deps, kit));
   router.delete('/v1/orders/:id', auth, idempotent, cancelOrder(deps, kit));

@@ -58,7 +58,7 @@ export const addSessionRoutes = (router: Router, deps: SessionRouteDeps): void =
       return;
     }
     await deps.throttle.loginSucceeded(email, origin.ip);
-    const session = await deps.sessions.start(outcome.right.accountId);
+    const session = await deps.sessions.start(outcome.right.accountId, outcome.right.roles);
     await deps.securityLog.record(email, 'LoginSucceeded', origin, atMs, { sessionId: session.sessionId });
     sendSession(res, 200, session);
   });

@@ -22,13 +22,14 @@ const newSecret = (): string => randomBytes(REFRESH_SECRET_BYTES).toString('base
  */
 /** Token times (`iat`, `exp`) are the wall clock's, so revocation bounds are too: never a test's or a job's clock. */
 export const createSessions = (store: SessionStore, jwtSecret: string, wallClockMs: () => number = () => Date.now()) => {
-  const access = (accountId: string, sessionId: string) => signAccessToken({ accountId, sessionId }, jwtSecret);
+  const access = (accountId: string, sessionId: string, roles: readonly string[] = []) => signAccessToken({ accountId, sessionId, roles }, jwtSecret);
 
-  const start = async (accountId: string): Promise<IssuedSession> => {
+  /** `roles` ride in this log-in's access token; a refreshed token carries none (a role-holder logs in again for one). */
+  const start = async (accountId: string, roles: readonly string[] = []): Promise<IssuedSession> => {
     const sessionId = randomUUID();
     const secret = newSecret();
     await store.createFamily(sessionId, accountId, hashOf(secret), wallClockMs(), REFRESH_TOKEN_TTL_S);
-    return { accountId, sessionId, token: access(accountId, sessionId), refreshToken: `${sessionId}.${secret}` };
+    return { accountId, sessionId, token: access(accountId, sessionId, roles), refreshToken: `${sessionId}.${secret}` };
   };
 
   const refresh = async (refreshToken: string): Promise<E.Either<RefreshRefusal, IssuedSession>> => {

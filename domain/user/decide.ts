@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { PASSWORD_CHANGED, USER_REGISTERED, type UserEvent } from './events';
+import { PASSWORD_CHANGED, ROLE_GRANTED, USER_REGISTERED, type UserEvent } from './events';
 
 // Codes leave the process (API, logs): never rename or reuse one.
 export const UserErrorCode = {
@@ -23,6 +23,8 @@ export type UserState =
     readonly profile: UserProfile;
     readonly registeredAtMs: number;
     readonly requestId: string | null;
+    /** Roles besides being a client (`compliance`); tokens carry them from the next log-in. */
+    readonly roles: readonly string[];
   };
 
 /**
@@ -50,12 +52,15 @@ export type ChangePassword = {
   readonly type: 'ChangePassword';
   readonly data: { readonly newPasswordHash: string; readonly currentVerifiedAgainst?: string; readonly atMs: number };
 };
-export type UserCommand = RegisterUser | ChangePassword;
+/** An operator grants a role; granting one already held writes nothing. */
+export type GrantRole = { readonly type: 'GrantRole'; readonly data: { readonly role: string; readonly grantedBy: string; readonly atMs: number } };
+export type UserCommand = RegisterUser | ChangePassword | GrantRole;
 
 export const initialUserState: UserState = { status: 'new' };
 
 export const evolveUser = (state: UserState, event: UserEvent): UserState => {
   if (event.type === PASSWORD_CHANGED) return state.status === 'registered' ? { ...state, passwordHash: event.data.passwordHash } : state;
+  if (event.type === ROLE_GRANTED) return state.status === 'registered' && !state.roles.includes(event.data.role) ? { ...state, roles: [...state.roles, event.data.role] } : state;
   if (state.status !== 'new') return state;
   const { accountId, email, passwordHash, registeredAtMs, firstName, lastName, dateOfBirth, requestId } = event.data;
   const profile: UserProfile = {
@@ -63,7 +68,7 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
     ...(lastName === undefined ? {} : { lastName }),
     ...(dateOfBirth === undefined ? {} : { dateOfBirth }),
   };
-  return { status: 'registered', accountId, email, passwordHash, profile, registeredAtMs, requestId: requestId ?? null };
+  return { status: 'registered', accountId, email, passwordHash, profile, registeredAtMs, requestId: requestId ?? null, roles: [] };
 };
 
 const sameProfile = (a: UserProfile, b: UserProfile): boolean =>
@@ -76,8 +81,19 @@ const emailTaken: UserError = { code: UserErrorCode.EmailTaken, message: 'an acc
  * registered it: the same request id, a password verified against the stored hash, the same profile.
  * Anything less would hand the account (and a token for it) to whoever knows the email and the key.
  */
-export const decideUser = (command: UserCommand, state: UserState): E.Either<UserError, readonly UserEvent[]> =>
-  command.type === 'RegisterUser' ? decideRegister(command, state) : decideChangePassword(command, state);
+export const decideUser = (command: UserCommand, state: UserState): E.Either<UserError, readonly UserEvent[]> => {
+  switch (command.type) {
+    case 'RegisterUser': return decideRegister(command, state);
+    case 'ChangePassword': return decideChangePassword(command, state);
+    case 'GrantRole': return decideGrantRole(command, state);
+  }
+};
+
+const decideGrantRole = ({ data }: GrantRole, state: UserState): E.Either<UserError, readonly UserEvent[]> => {
+  if (state.status !== 'registered') return E.left({ code: UserErrorCode.AccountNotFound, message: 'no user with this email' });
+  if (state.roles.includes(data.role)) return E.right([]);
+  return E.right([{ type: ROLE_GRANTED, data: { schemaVersion: 1, role: data.role, grantedAtMs: data.atMs, grantedBy: data.grantedBy } }]);
+};
 
 const decideChangePassword = ({ data }: ChangePassword, state: UserState): E.Either<UserError, readonly UserEvent[]> => {
   if (state.status !== 'registered') return E.left({ code: UserErrorCode.AccountNotFound, message: 'no user with this email' });

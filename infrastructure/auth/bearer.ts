@@ -38,5 +38,16 @@ export const requireBearer = (jwtSecret: string, sessions?: Pick<SessionStore, '
   }
   res.locals.accountId = claims.accountId;
   if (claims.sessionId !== undefined) res.locals.sessionId = claims.sessionId;
+  res.locals.roles = claims.roles ?? [];
+  next();
+};
+
+/** After requireBearer: only a token carrying `role` passes; any other (a client's) gets 403 FORBIDDEN. */
+export const requireRole = (role: string): RequestHandler => (_req, res, next) => {
+  const roles: unknown = res.locals.roles;
+  if (!Array.isArray(roles) || !roles.includes(role)) {
+    sendError(res, apiError('FORBIDDEN', `this route needs the ${role} role`));
+    return;
+  }
   next();
 };

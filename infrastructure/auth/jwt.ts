@@ -22,8 +22,11 @@ const secretKeyOf = (secret: string): KeyObject => {
   return key;
 };
 
-/** `sessionId` names the log-in the token belongs to (`sid`), so logging out can refuse it at once. */
-export type AccessClaims = { readonly accountId: string; readonly sessionId?: string };
+/**
+ * `sessionId` names the log-in the token belongs to (`sid`), so logging out can refuse it at once.
+ * `roles`: what the user may do besides trading their own account (`compliance`); absent for a client.
+ */
+export type AccessClaims = { readonly accountId: string; readonly sessionId?: string; readonly roles?: readonly string[] };
 /** What a verified token says: whose it is, which session, when it was issued and until when it holds (long-lived sockets close then). */
 export type VerifiedAccess = AccessClaims & { readonly expiresAtMs: number; readonly issuedAtMs?: number };
 
@@ -33,7 +36,11 @@ export type VerifiedAccess = AccessClaims & { readonly expiresAtMs: number; read
  */
 export const signAccessToken = (claims: AccessClaims, secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS): string => {
   const issuedAtMs = Date.now();
-  return jwt.sign({ iat: Math.floor(issuedAtMs / 1000), iat_ms: issuedAtMs, ...(claims.sessionId === undefined ? {} : { sid: claims.sessionId }) }, secretKeyOf(secret), {
+  return jwt.sign({
+    iat: Math.floor(issuedAtMs / 1000), iat_ms: issuedAtMs,
+    ...(claims.sessionId === undefined ? {} : { sid: claims.sessionId }),
+    ...(claims.roles !== undefined && claims.roles.length > 0 ? { roles: [...claims.roles] } : {}),
+  }, secretKeyOf(secret), {
     algorithm: JWT_ALGORITHM, subject: claims.accountId, expiresIn: Math.min(ttlSeconds, ACCESS_TOKEN_TTL_SECONDS), issuer: JWT_ISSUER,
   });
 };
@@ -46,11 +53,13 @@ export const verifyAccessToken = (token: string, secret: string): VerifiedAccess
     const payload = jwt.verify(token, secretKeyOf(secret), { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, maxAge: ACCESS_TOKEN_TTL_SECONDS });
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.sub.length === 0 || typeof payload.exp !== 'number') return undefined;
     if (typeof payload.iat !== 'number' || payload.exp - payload.iat > ACCESS_TOKEN_TTL_SECONDS) return undefined;
-    const { sid: sessionId, iat_ms: issuedAtMsClaim } = payload as Record<string, unknown>;
+    const { sid: sessionId, iat_ms: issuedAtMsClaim, roles } = payload as Record<string, unknown>;
     const issuedAtMs = typeof issuedAtMsClaim === 'number' && Math.floor(issuedAtMsClaim / 1000) === payload.iat ? issuedAtMsClaim : payload.iat * 1000;
+    const granted = Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
     return {
       accountId: payload.sub, expiresAtMs: payload.exp * 1000, issuedAtMs,
       ...(typeof sessionId === 'string' ? { sessionId } : {}),
+      ...(granted.length > 0 ? { roles: granted } : {}),
     };
   } catch {
     return undefined;

@@ -11,11 +11,13 @@ export const startOpsServer = async (options: {
   readonly host?: string;
   readonly registry: Registry;
   readonly healthy: () => boolean;
+  /** Extra fields for the /healthz body (a projection process reports its lag there). */
+  readonly details?: () => Readonly<Record<string, unknown>>;
 }): Promise<{ readonly port: number; close(): Promise<void> }> => {
   const server: Server = createServer((req, res) => {
     if (req.url === '/healthz') {
       const ok = options.healthy();
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...(options.details?.() ?? {}) }));
       return;
     }
     if (req.url === '/metrics') {

@@ -15,6 +15,10 @@ import { createMetrics } from '../../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from './pg-database';
 import { createThrottle, type ThrottleSettings } from '../../infrastructure/auth/throttle';
 import { createRedisSessionStore } from '../../infrastructure/sessions/redis-store';
+import { Pool } from 'pg';
+import { sqlDatabaseFromPool, type SqlDatabase } from '../../infrastructure/pg/sql-client';
+import { createProjections } from '../../projections/all';
+import { startProjectionRunner, type ProjectionRunner } from '../../projections/runner/runner';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TRADING_JWT_SECRET = 'trading-test-secret-long-enough-for-hs256-0123456789';
@@ -27,16 +31,21 @@ export type Reply = { status: number; body: any; headers: Headers };
 /** The whole trading API on a real server: PostgreSQL event store on a fresh database, idempotency in the real Redis. */
 export type TradingHarness = {
   readonly baseUrl: string;
+  /** The harness's own PostgreSQL database (event store and read models). */
+  readonly databaseUrl: string;
   readonly store: EventStore;
   readonly redis: Redis;
   readonly prefix: string;
   readonly market: ReturnType<typeof createInMemoryMarketData>;
   readonly clock: { nowMs: number };
+  /** With `readModels`: the projections' database and their runner. */
+  readonly readDb?: SqlDatabase;
+  readonly runner?: ProjectionRunner;
   request(method: string, path: string, options?: { token?: string; key?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
   /** Signs up a fresh user and returns its account id and token. */
   signUp(): Promise<{ accountId: string; token: string }>;
   /** A system job's command on an account (ACH settlement, fills): what the API does not expose. */
-  system(accountId: string, command: AccountCommand): Promise<void>;
+  system(accountId: string, command: AccountCommand): Promise<bigint>;
   /** Signs up, deposits `amount` and settles it, so all of it is settled cash. */
   fundedAccount(amount: string): Promise<{ accountId: string; token: string }>;
   flushIdempotency(): Promise<void>;
@@ -46,11 +55,22 @@ export type TradingHarness = {
 /** Tests sign up hundreds of users from one address; the throttle tests set their own limits. */
 export const GENEROUS_SIGN_UPS = { signUpsPerIpMax: 1_000_000 } as const;
 
-export const startTradingHarness = async (
-  label: string, options: { readonly throttle?: Partial<ThrottleSettings>; readonly trustedProxies?: readonly string[]; readonly corsOrigins?: readonly string[] } = {},
-): Promise<TradingHarness> => {
+export type HarnessOptions = {
+  readonly throttle?: Partial<ThrottleSettings>;
+  readonly trustedProxies?: readonly string[];
+  readonly corsOrigins?: readonly string[];
+  /** Run the projections in this database and serve the query routes from them. */
+  readonly readModels?: boolean;
+  /** How long a read with X-Consistency-Position waits at most. */
+  readonly consistencyWaitMsMax?: number;
+};
+
+export const startTradingHarness = async (label: string, options: HarnessOptions = {}): Promise<TradingHarness> => {
   const database: TestDatabase = await createTestDatabase(label);
   const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
+  const readDb = options.readModels ? sqlDatabaseFromPool(new Pool({ connectionString: database.url, max: 4 }), true) : undefined;
+  const runner = readDb === undefined ? undefined
+    : await startProjectionRunner({ store, db: readDb, projections: createProjections(), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = testKeyPrefix(label);
   const market = createInMemoryMarketData();
@@ -63,6 +83,7 @@ export const startTradingHarness = async (
     sessionStore: createRedisSessionStore(redis, { keyPrefix: `${prefix}session:` }),
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    ...(readDb ? { readModels: { db: readDb, consistencyWaitMsMax: options.consistencyWaitMsMax ?? 5_000 } } : {}),
   });
   const port = await api.start(0);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -88,6 +109,7 @@ export const startTradingHarness = async (
   const system = async (accountId: string, command: AccountCommand) => {
     const result = await executeAccountCommand(store, accountId, command, { eventIdSource: randomUUID(), metadata: { actor: 'system:test' } });
     if (E.isLeft(result)) throw new Error(`${command.type} refused: ${result.left.code} ${result.left.message}`);
+    return result.right.position;
   };
 
   const fundedAccount = async (amount: string) => {
@@ -109,9 +131,12 @@ export const startTradingHarness = async (
   };
 
   return {
-    baseUrl, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
+    baseUrl, databaseUrl: database.url, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
+    ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}),
     close: async () => {
       await api.stop();
+      await runner?.stop();
+      await readDb?.close();
       await store.close();
       await flushIdempotency();
       redis.disconnect();

@@ -1,0 +1,31 @@
+import type { RecordedEvent } from '../../infrastructure/event-store/port';
+import type { SqlClient } from '../../infrastructure/pg/sql-client';
+
+/**
+ * A read model: its name (also its checkpoint's), the PostgreSQL schema its tables live in, and what it
+ * does with a batch of events. Every table of a model lives in one schema of its own, so a rebuild can
+ * fill a fresh schema and swap it in by renaming, readers seeing either the old model or the new one.
+ */
+export type Projection = {
+  readonly name: string;
+  /** Creates the model's tables in `schema` (an identifier checked by `schemaIdentifier`), if absent. */
+  migrate(db: SqlClient, schema: string): Promise<void>;
+  /**
+   * Applies the batch inside the runner's transaction, which also moves the checkpoint to the batch's
+   * last position. `events` are every event of the batch in global order; a model keeps what it wants.
+   */
+  apply(tx: SqlClient, schema: string, events: readonly RecordedEvent[]): Promise<void>;
+  /** Forgets per-process caches built from the tables (after a reset, a rebuild swap, or a rolled back batch). */
+  forget?(): void;
+};
+
+const SCHEMA_NAME_PATTERN = /^[a-z][a-z0-9_]{0,50}$/;
+
+/** The schema a projection's live tables live in: `rm_<name>`. */
+export const liveSchemaOf = (name: string): string => schemaIdentifier(`rm_${name}`);
+
+/** Refuses anything but a plain lower-case identifier, since schema names are spliced into SQL text. */
+export const schemaIdentifier = (name: string): string => {
+  if (!SCHEMA_NAME_PATTERN.test(name)) throw new Error(`not a schema name: ${name}`);
+  return name;
+};

@@ -1,0 +1,47 @@
+import type { SessionStore } from '../../infrastructure/sessions/store';
+import { Router } from 'express';
+import { requireBearer } from '../../infrastructure/auth/bearer';
+import { accountIdOf } from '../../infrastructure/http/context';
+import type { MarketDataReader } from '../../infrastructure/market/port';
+import { ACTIVITIES_PROJECTION } from '../../projections/activities/model';
+import { PORTFOLIO_PROJECTION } from '../../projections/portfolio/model';
+import { awaitConsistency } from '../consistency/read-after-write';
+import type { ReadModels } from '../read-models';
+import { readRoute } from '../read-route';
+import { dayTradesRemaining, dayTradeWindowStartMs } from './day-trades';
+import { equityOf, pricePosition } from './pricing';
+import { queryFillsSince, queryPortfolio } from './query';
+
+export const PORTFOLIO_READS = [PORTFOLIO_PROJECTION, ACTIVITIES_PROJECTION] as const;
+
+/**
+ * `GET /v1/portfolio` in the seed's shape: cash buckets and positions from the portfolio model, each
+ * position priced with the market data plane's last quote (else the account's last fill), equity to the cent.
+ */
+export const createPortfolioRouter = (deps: {
+  readonly models: ReadModels;
+  readonly jwtSecret: string; readonly sessionStore?: Pick<SessionStore, 'revocationOf'>;
+  readonly market?: MarketDataReader;
+  readonly nowMs?: () => number;
+}): Router => {
+  const router = Router();
+  const nowMs = deps.nowMs ?? (() => Date.now());
+  router.get('/v1/portfolio', requireBearer(deps.jwtSecret, deps.sessionStore), readRoute(async (req, res) => {
+    const accountId = accountIdOf(res);
+    if (!(await awaitConsistency(req, res, deps.models, PORTFOLIO_READS))) return;
+    const now = nowMs();
+    const [rows, fills] = await Promise.all([queryPortfolio(deps.models.db, accountId), queryFillsSince(deps.models.db, accountId, dayTradeWindowStartMs(now))]);
+    // Market data is AP: a quote store that fails prices from the last fill rather than failing the read.
+    const quotes = await Promise.all(rows.positions.map((p) => deps.market?.lastQuote(p.symbol).catch(() => undefined)));
+    const positions = rows.positions.map((position, index) => pricePosition(position, quotes[index]));
+    res.json({
+      equity: equityOf(rows.cash, positions),
+      cash: { settled: rows.cash.settled, unsettled: rows.cash.unsettled, withdrawable: rows.cash.withdrawable },
+      buying_power: rows.cash.buyingPower,
+      day_trades_remaining: dayTradesRemaining(fills),
+      positions,
+      as_of: new Date(now).toISOString(),
+    });
+  }));
+  return router;
+};

@@ -1,0 +1,50 @@
+import { Pool } from 'pg';
+import { loadConfig } from '../infrastructure/config';
+import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
+import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
+import type { EventStore } from '../infrastructure/event-store/port';
+import { startOpsServer } from '../infrastructure/http/ops-server';
+import { createLogger } from '../infrastructure/logging';
+import { metrics } from '../infrastructure/metrics';
+import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
+import { createProjections } from '../projections/all';
+import { startProjectionRunner } from '../projections/runner/runner';
+import { stopOnSignals } from './process-lifecycle';
+
+/** The projections process's own default port (API 8080, streaming 8081, ingest 8082, order updates 8083). */
+export const PROJECTIONS_DEFAULT_PORT = 8084;
+
+/**
+ * Distributed mode's projections process: the read models in PostgreSQL (`DATABASE_URL`), fed from the
+ * event store (EventStoreDB at `EVENTSTORE_URL`, else the PostgreSQL one). `PROJECTIONS=orders,portfolio`
+ * runs a subset, so models can be split over processes. Lag per projection is in /metrics and /healthz.
+ */
+const main = async () => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'projections' });
+  if (config.databaseUrl === undefined) throw new Error('projections need DATABASE_URL (the read models live in PostgreSQL)');
+  const store: EventStore = config.eventStoreUrl !== undefined
+    ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
+    : await createPostgresEventStore({ connectionString: config.databaseUrl });
+  const db = sqlDatabaseFromPool(new Pool({ connectionString: config.databaseUrl, max: 4 }), true);
+  const wanted = process.env.PROJECTIONS?.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  const projections = createProjections().filter((projection) => wanted === undefined || wanted.includes(projection.name));
+  if (projections.length === 0) throw new Error(`PROJECTIONS names none of: ${createProjections().map((p) => p.name).join(', ')}`);
+  const runner = await startProjectionRunner({ store, db, projections, logger, registry: metrics.registry });
+  const ops = await startOpsServer({
+    port: process.env.PORT === undefined ? PROJECTIONS_DEFAULT_PORT : config.port, registry: metrics.registry,
+    healthy: () => runner.healthy(), details: () => ({ projections: runner.status() }),
+  });
+  logger.info({ port: ops.port, projections: projections.map((p) => p.name) }, 'projections running');
+  stopOnSignals(logger, async () => {
+    await runner.stop();
+    await ops.close();
+    await db.close();
+    await store.close();
+  });
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/Either';
+import { Pool } from 'pg';
+import { Registry } from 'prom-client';
+import { executeAccountCommand } from '../commands/accounts/account-stream';
+import type { AccountCommand } from '../domain/account';
+import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
+import type { EventStore } from '../infrastructure/event-store/port';
+import { createLogger } from '../infrastructure/logging';
+import { sqlDatabaseFromPool, type SqlDatabase } from '../infrastructure/pg/sql-client';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
+import { createOrdersProjection } from '../projections/orders/model';
+import { createPortfolioProjection } from '../projections/portfolio/model';
+import { rebuildProjection } from '../projections/rebuild/rebuild';
+import { waitForProjections } from '../projections/runner/catch-up';
+import { startProjectionRunner } from '../projections/runner/runner';
+
+const T0 = Date.UTC(2026, 10, 24, 15, 0, 0);
+const ACCOUNTS = 6;
+const ORDERS_BEFORE = 40;
+
+describe('rebuild from scratch while orders keep coming', () => {
+  let database: TestDatabase;
+  let store: EventStore;
+  let db: SqlDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('projections_rebuild');
+    store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
+    db = sqlDatabaseFromPool(new Pool({ connectionString: database.url, max: 6 }), true);
+  });
+  afterAll(async () => {
+    await db.close();
+    await store.close();
+    await database.drop();
+  });
+
+  const run = async (accountId: string, command: AccountCommand) => {
+    const result = await executeAccountCommand(store, accountId, command, { eventIdSource: randomUUID(), metadata: { actor: 'system:test' } });
+    if (E.isLeft(result)) throw new Error(`${command.type} refused: ${result.left.code}`);
+    return result.right.position;
+  };
+  const openFunded = async () => {
+    const accountId = randomUUID();
+    const transferId = randomUUID();
+    await run(accountId, { type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } });
+    await run(accountId, { type: 'RequestDeposit', data: { transferId, amount: '900.00', atMs: T0 } });
+    await run(accountId, { type: 'SettleDeposit', data: { transferId, atMs: T0 } });
+    return accountId;
+  };
+  /** An order placed, acknowledged and (for every other one) filled. */
+  const trade = async (accountId: string, i: number) => {
+    const orderId = randomUUID();
+    await run(accountId, { type: 'PlaceOrder', data: { orderId, symbol: i % 2 === 0 ? 'AAPL' : 'MSFT', side: 'buy', type: 'limit', quantity: '0.1', limitPrice: '10.00', timeInForce: 'gtc', extendedHours: false, referencePrice: '10.00', atMs: T0 + i } });
+    await run(accountId, { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs: T0 + i } });
+    if (i % 2 === 0) return run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.1', price: '9.50', venue: 'SIM', atMs: T0 + i } });
+    return run(accountId, { type: 'ExpireOrder', data: { orderId, atMs: T0 + i } });
+  };
+
+  const rowsOf = async (schema: string) => ({
+    orders: (await db.query({ text: `SELECT order_id, account_id, seq, status, view FROM ${schema}.orders ORDER BY order_id` })).rows,
+    history: (await db.query({ text: `SELECT * FROM ${schema}.order_events ORDER BY order_id, position` })).rows,
+  });
+  const portfolioRowsOf = async (schema: string) => ({
+    accounts: (await db.query({ text: `SELECT account_id, settled, unsettled, withdrawable, buying_power FROM ${schema}.accounts ORDER BY account_id` })).rows,
+    positions: (await db.query({ text: `SELECT * FROM ${schema}.positions ORDER BY account_id, symbol` })).rows,
+  });
+
+  it('swaps in a model equal to a fresh rebuild, and a polling reader never sees a half model', async () => {
+    const accounts: string[] = [];
+    for (let a = 0; a < ACCOUNTS; a += 1) accounts.push(await openFunded());
+    for (let i = 0; i < ORDERS_BEFORE; i += 1) await trade(accounts[i % ACCOUNTS]!, i);
+    const runner = await startProjectionRunner({ store, db, projections: [createOrdersProjection(), createPortfolioProjection()], logger: createLogger({ level: 'silent' }), registry: new Registry() });
+    try {
+      expect((await waitForProjections(db, ['orders', 'portfolio'], await store.headPosition(), 20_000)).reached).toBe(true);
+
+      let writing = true;
+      let written = ORDERS_BEFORE;
+      const writer = (async () => { while (writing) { await trade(accounts[written % ACCOUNTS]!, written); written += 1; } })();
+      // The reader: the live model's order count only grows; a half-built model would show fewer orders.
+      let polling = true;
+      let reads = 0;
+      let lowest = Number.POSITIVE_INFINITY;
+      let previous = 0;
+      let shrank = false;
+      const reader = (async () => {
+        while (polling) {
+          const { rows } = await db.query<{ n: string }>({ text: 'SELECT count(*)::text AS n FROM rm_orders.orders' });
+          const count = Number(rows[0]!.n);
+          if (count < previous) shrank = true;
+          previous = count;
+          lowest = Math.min(lowest, count);
+          reads += 1;
+        }
+      })();
+
+      const phases = new Set<string>();
+      const rebuilt = await rebuildProjection({ store, db, projection: createOrdersProjection(), onProgress: (p) => phases.add(p.phase) });
+      await rebuildProjection({ store, db, projection: createPortfolioProjection() });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      writing = false;
+      await writer;
+      polling = false;
+      await reader;
+
+      expect(rebuilt.events).toBeGreaterThan(ORDERS_BEFORE * 2);
+      expect([...phases]).toEqual(expect.arrayContaining(['scan', 'swap', 'done']));
+      expect(written).toBeGreaterThan(ORDERS_BEFORE);
+      expect(reads).toBeGreaterThan(0);
+      expect(shrank).toBe(false);
+      expect(lowest).toBeGreaterThanOrEqual(ORDERS_BEFORE);
+
+      // After the writers stop and the runner catches up, the live (swapped-in) model equals a fresh rebuild, row for row.
+      expect((await waitForProjections(db, ['orders', 'portfolio'], await store.headPosition(), 20_000)).reached).toBe(true);
+      await rebuildProjection({ store, db, projection: createOrdersProjection(), intoSchemaOnly: 'check_orders' });
+      await rebuildProjection({ store, db, projection: createPortfolioProjection(), intoSchemaOnly: 'check_portfolio' });
+      const live = await rowsOf('rm_orders');
+      expect(live.orders).toHaveLength(written);
+      expect(live).toEqual(await rowsOf('check_orders'));
+      expect(await portfolioRowsOf('rm_portfolio')).toEqual(await portfolioRowsOf('check_portfolio'));
+    } finally {
+      await runner.stop();
+    }
+  });
+});
