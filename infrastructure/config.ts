@@ -44,6 +44,7 @@ const ConfigCodec = t.type({
   jsonBodyBytesMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   shutdownGraceMs: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   idempotencyTtlMs: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  marketHours: t.union([t.undefined, t.keyof({ calendar: null, always: null })]),
   logLevel: t.union([t.undefined, t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null })]),
 });
 
@@ -61,6 +62,8 @@ export type Config = {
   readonly shutdownGraceMs: number;
   readonly idempotencyTtlMs: number;
   readonly logLevel: string;
+  /** `calendar`: the US equity sessions; `always`: every moment is the regular session (embedded and test default). */
+  readonly marketHours: 'calendar' | 'always';
 };
 
 export class ConfigError extends Error {
@@ -83,6 +86,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     shutdownGraceMs: present(env.SHUTDOWN_GRACE_MS),
     idempotencyTtlMs: present(env.IDEMPOTENCY_TTL_MS),
     logLevel: present(env.LOG_LEVEL),
+    marketHours: present(env.MARKET_HOURS),
   };
   const decoded = ConfigCodec.decode(raw);
   if (E.isLeft(decoded)) return E.left(`invalid configuration: ${formatValidationErrors(decoded.left, envNames)}`);
@@ -106,13 +110,14 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
     shutdownGraceMs: c.shutdownGraceMs ?? SHUTDOWN_GRACE_MS_DEFAULT,
     idempotencyTtlMs: c.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS_DEFAULT,
     logLevel: c.logLevel ?? 'info',
+    marketHours: c.marketHours ?? (c.mode === 'distributed' ? 'calendar' : 'always'),
   });
 };
 
 const envNames: Readonly<Record<string, string>> = {
   mode: 'RUN_MODE', port: 'PORT', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
-  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL',
+  idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL', marketHours: 'MARKET_HOURS',
 };
 
 /** For entry points: a bad environment is broken infrastructure, so it throws and the process does not start. */

@@ -4,6 +4,7 @@ import { createTradingApi } from '../app/trading-api';
 import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
+import { marketHoursNamed } from '../domain/market-hours/calendar';
 import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
@@ -36,7 +37,7 @@ const main = async () => {
   const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger });
 
   const api = createTradingApi({
-    store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics,
+    store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
   });

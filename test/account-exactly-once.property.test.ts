@@ -147,7 +147,6 @@ type Step = { readonly spec: Spec; readonly delivery: Delivery; readonly advance
 
 /** The price a buy's reserve was computed at, so most buy fills stay within their reserve. */
 const reservePrice = (order: OrderRecord): Big => {
-  if (order.notional !== null) return big(order.referencePrice);
   if (order.limitPrice !== null) return big(order.limitPrice);
   return big(order.stopPrice ?? order.referencePrice).times(big('1').plus(MARKET_BUY_COLLAR_RATIO));
 };

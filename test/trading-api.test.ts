@@ -83,7 +83,7 @@ describe('placing orders', () => {
     expect(whole.body.reserved_amount).toBe('450.00');
     const notional = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'MSFT', side: 'buy', type: 'market', notional: '5.00' } });
     expect(notional.status).toBe(201);
-    expect(notional.body.reserved_amount).toBe('5.00');
+    expect(notional.body.reserved_amount).toBe('5.25'); // the notional's shares at the reference price plus the 5% collar
   });
 
   it.each([

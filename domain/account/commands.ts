@@ -1,3 +1,4 @@
+import type { MarketSession } from '../market-hours/calendar';
 import type { OrderSide, OrderType, TimeInForce } from '../order/state-machine';
 
 /** Commands carry their time (`atMs`) and caller-chosen ids; decimals arrive as strings. */
@@ -33,6 +34,8 @@ export type PlaceOrderData = {
   extendedHours: boolean;
   /** Last price known to the command layer; reserves and limits are computed from it. */
   referencePrice: string;
+  /** The market session at `atMs`, from the command layer's calendar; absent means the regular session. */
+  marketSession?: MarketSession;
   atMs: number;
 };
 
