@@ -33,6 +33,8 @@ const statusAfter = (event: AccountEvent): OrderStatus | undefined => {
     case 'OrderFilled': return event.data.completesOrder ? 'filled' : 'partially_filled';
     case 'AccountOpened': case 'DepositInitiated': case 'DepositSettled': case 'DepositReturned':
     case 'FundsWithdrawn': case 'TradesSettled':
+    // Where the engine sent the order is its bookkeeping; the client hears of the venue's answer.
+    case 'OrderRouted':
       return undefined;
   }
 };
