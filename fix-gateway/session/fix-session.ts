@@ -1,0 +1,472 @@
+import type { Socket } from 'node:net';
+import * as E from 'fp-ts/Either';
+import type { Logger } from 'pino';
+import { invariant } from '../../domain/invariant';
+import * as admin from './admin-messages';
+import { fromFix, toFixBody } from './app-messages';
+import { FixDecodeError, type DecodedFix, type FixCodec, type FixFields } from './codec';
+import { FixFramer } from './framing';
+import type { FixAppMessage, FixSession } from './messages';
+import { SequenceConflictError, type FixSessionStore, type StoredOutgoing } from './session-store';
+
+/** Sends stored and written per store round trip, so a burst of orders costs one commit, not one each. */
+export const SEND_BATCH_MAX = 500;
+/** Received messages waiting to be handled before the socket is paused (TCP pushes back on the sender). */
+export const RECEIVE_QUEUE_MAX = 1_000;
+/** No message for this many heartbeat intervals: ask with a TestRequest; twice that: the link is dead. */
+const TEST_REQUEST_AFTER_INTERVALS = 1.5;
+const DISCONNECT_AFTER_INTERVALS = 3;
+/** How long close() waits for the counterparty's Logout before dropping the socket. */
+export const LOGOUT_WAIT_MS = 2_000;
+
+export type FixSessionConfig = {
+  /** The key of its sequence numbers and sent messages in the store. */
+  readonly name: string;
+  readonly senderCompId: string;
+  readonly targetCompId: string;
+  readonly heartbeatIntervalS: number;
+  readonly role: 'initiator' | 'acceptor';
+};
+
+type Outgoing = {
+  readonly seq: number;
+  readonly msgType: string;
+  readonly name: string;
+  readonly body: FixFields;
+  readonly app?: FixAppMessage;
+  /** Application messages wait for logon (the counterparty's ResendRequest fetches them); admin ones go now. */
+  readonly needsLogon: boolean;
+  readonly done: { resolve(): void; reject(error: unknown): void };
+};
+type Resend = { readonly resend: readonly Buffer[]; readonly done: { resolve(): void; reject(error: unknown): void } };
+
+type Connection = {
+  readonly socket: Socket;
+  readonly framer: FixFramer;
+  loggedOn: boolean;
+  logoutSent: boolean;
+  lastSentMs: number;
+  lastReceivedMs: number;
+  testRequestId?: string;
+  timer?: NodeJS.Timeout;
+  readonly closed: Promise<void>;
+};
+
+/** A send after close() or abandon(): an operating condition (the lease moved), not a bug. */
+export class SessionClosedError extends Error {
+  override readonly name = 'SessionClosedError';
+  constructor(readonly session: string) {
+    super(`FIX session ${session} is closed in this process`);
+  }
+}
+
+/**
+ * One FIX 4.4 session, initiator or acceptor, over whichever TCP socket is attached to it. It owns the
+ * sequence numbers (stored before a message leaves), answers ResendRequests from the store (application
+ * messages again with PossDupFlag=Y and OrigSendingTime; admin ones as a gap fill), asks for a resend when
+ * it sees a gap, drops PossDup duplicates, and keeps the link alive with heartbeats and test requests.
+ * Reconnecting is the attacher's job (initiator.ts, acceptor.ts).
+ */
+export class FixSessionEngine implements FixSession {
+  readonly name: string;
+  private nextSenderSeq = 0;
+  private nextTargetSeq = 0;
+  /** Highest sequence number received while a gap is open; the gap closes when nextTargetSeq passes it. */
+  private gapOpenThrough = 0;
+  private handler: (message: FixAppMessage) => Promise<void> = async () => undefined;
+  private connection: Connection | undefined;
+  private readonly outbox: (Outgoing | Resend)[] = [];
+  private draining: Promise<void> | undefined;
+  private receiving: Promise<void> = Promise.resolve();
+  private receiveQueued = 0;
+  private targetSeqDirty = false;
+  private closing = false;
+  /** The last sequence number written to a socket: anything stored above it waits for a resend request. */
+  private lastWrittenSeq = 0;
+  private reloadBeforeNextLogon = false;
+  private testRequestCount = 0;
+  private readonly logonWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly config: FixSessionConfig,
+    private readonly store: FixSessionStore,
+    private readonly codec: FixCodec,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    this.name = config.name;
+  }
+
+  /**
+   * Reads the sequence numbers from the store: from then on this process owns the session (the lease says
+   * so) and its counters only move forward, so memory is never behind the store. A sequence number consumed
+   * by a failed store write is simply skipped; the counterparty's resend request gets a gap fill.
+   */
+  async load(): Promise<void> {
+    const stored = await this.store.load(this.name);
+    this.nextSenderSeq = stored.nextSenderSeq;
+    this.nextTargetSeq = stored.nextTargetSeq;
+  }
+
+  onMessage(handler: (message: FixAppMessage) => Promise<void>): void {
+    this.handler = handler;
+  }
+
+  isLoggedOn(): boolean {
+    return this.connection?.loggedOn === true;
+  }
+
+  isConnected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Resolves at the next logon (now, when logged on). */
+  loggedOn(): Promise<void> {
+    return this.isLoggedOn() ? Promise.resolve() : new Promise((resolve) => this.logonWaiters.push(resolve));
+  }
+
+  sequences(): { readonly nextSenderSeq: number; readonly nextTargetSeq: number } {
+    return { nextSenderSeq: this.nextSenderSeq, nextTargetSeq: this.nextTargetSeq };
+  }
+
+  send(message: FixAppMessage): Promise<void> {
+    invariant(this.nextSenderSeq > 0, `session ${this.name} has not loaded its sequence numbers`);
+    const { msgType, name, body } = toFixBody(message);
+    return this.enqueue(msgType, name, body, message);
+  }
+
+  /**
+   * Takes a freshly connected socket. The initiator sends its Logon; the acceptor passes the bytes it
+   * already read (holding the counterparty's Logon). Resolves when that socket closes.
+   */
+  async attach(socket: Socket, alreadyRead?: Buffer): Promise<void> {
+    invariant(this.connection === undefined, `session ${this.name} already has a connection`);
+    if (this.closing) { socket.destroy(); return; }
+    invariant(this.nextSenderSeq > 0, `session ${this.name} has not loaded its sequence numbers`);
+    if (this.reloadBeforeNextLogon) {
+      this.reloadBeforeNextLogon = false;
+      await this.load();
+    }
+    this.gapOpenThrough = 0;
+    let closedResolve: () => void = () => undefined;
+    const connection: Connection = {
+      socket, framer: new FixFramer(), loggedOn: false, logoutSent: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
+      closed: new Promise((resolve) => { closedResolve = resolve; }),
+    };
+    this.connection = connection;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
+    socket.on('error', (error) => this.logger.warn({ session: this.name, err: error }, 'fix socket error'));
+    socket.on('close', () => {
+      if (connection.timer !== undefined) clearInterval(connection.timer);
+      if (this.connection === connection) this.connection = undefined;
+      this.logger.info({ session: this.name, ...this.sequences() }, 'fix session disconnected');
+      closedResolve();
+    });
+    if (socket.destroyed) closedResolve();
+    const heartbeatMs = this.config.heartbeatIntervalS * 1000;
+    connection.timer = setInterval(() => this.onTimer(connection, heartbeatMs), Math.max(50, heartbeatMs / 4));
+    if (this.config.role === 'initiator') void this.enqueue('A', 'Logon', admin.logon(this.config.heartbeatIntervalS).body).catch(() => undefined);
+    if (alreadyRead !== undefined && alreadyRead.length > 0) this.onData(connection, alreadyRead);
+    await connection.closed;
+  }
+
+  /** Drops the TCP connection without a Logout (a fault, or a test's cable pull). */
+  dropConnection(): void {
+    this.connection?.socket.destroy();
+  }
+
+  /**
+   * Stops at once without a word to the counterparty: the lease is gone and another process may own the
+   * session now, so this one must not use another sequence number. Unsent messages stay in the store.
+   */
+  abandon(): void {
+    this.closing = true;
+    this.connection?.socket.destroy();
+  }
+
+  /** Logout, then close; nothing is sent afterwards. Messages not yet sent stay stored for the next run. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    const connection = this.connection;
+    if (connection?.loggedOn) {
+      await this.sendAdmin(admin.logout()).catch(() => undefined);
+      connection.logoutSent = true;
+      const timeout = setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS);
+      await connection.closed;
+      clearTimeout(timeout);
+    }
+    this.closing = true;
+    this.connection?.socket.destroy();
+    await this.draining?.catch(() => undefined);
+    await this.receiving;
+    await this.flushTargetSeq();
+  }
+
+  private enqueue(msgType: string, name: string, body: FixFields, app?: FixAppMessage): Promise<void> {
+    if (this.closing) return Promise.reject(new SessionClosedError(this.name));
+    return new Promise((resolve, reject) => {
+      const seq = this.nextSenderSeq;
+      this.nextSenderSeq += 1;
+      this.outbox.push({ seq, msgType, name, body, app, needsLogon: app !== undefined, done: { resolve, reject } });
+      this.kickDrain();
+    });
+  }
+
+  private sendAdmin(message: admin.AdminMessage): Promise<void> {
+    return this.enqueue(message.msgType, message.name, message.body);
+  }
+
+  private writeResend(frames: readonly Buffer[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.outbox.push({ resend: frames, done: { resolve, reject } });
+      this.kickDrain();
+    });
+  }
+
+  /** Stores each batch, then writes it: a message is on disk before it is on the wire. */
+  private async drain(): Promise<void> {
+    while (this.outbox.length > 0) {
+      const batch = this.outbox.splice(0, SEND_BATCH_MAX);
+      const fresh = batch.filter((item): item is Outgoing => 'seq' in item);
+      const sendingTimeMs = this.nowMs();
+      try {
+        if (fresh.length > 0) {
+          const stored: StoredOutgoing[] = fresh.map((item) => ({ seq: item.seq, sendingTimeMs, message: item.app }));
+          await this.store.recordSent(this.name, stored, fresh[fresh.length - 1]!.seq + 1);
+        }
+      } catch (error) {
+        // Nothing of this batch left. A conflict means the store moved under us: read it again before the
+        // next logon. Any other failure leaves the store behind memory, which only skips numbers (gap-filled).
+        if (error instanceof SequenceConflictError) this.reloadBeforeNextLogon = true;
+        for (const item of batch) item.done.reject(error);
+        this.logger.error({ session: this.name, err: error }, 'fix store write failed; dropping the connection');
+        this.dropConnection();
+        continue;
+      }
+      const connection = this.connection;
+      for (const item of batch) {
+        if ('resend' in item) {
+          for (const frame of item.resend) this.write(connection, frame);
+        } else if (connection !== undefined && (connection.loggedOn || !item.needsLogon)) {
+          this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body));
+          this.lastWrittenSeq = item.seq;
+        }
+        item.done.resolve();
+      }
+    }
+  }
+
+  private kickDrain(): void {
+    if (this.draining !== undefined) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.outbox.length > 0) this.kickDrain();
+    });
+  }
+
+  private write(connection: Connection | undefined, frame: Buffer): void {
+    if (connection === undefined || connection.socket.destroyed) return;
+    connection.socket.write(frame);
+    connection.lastSentMs = this.nowMs();
+  }
+
+  private onData(connection: Connection, chunk: Buffer): void {
+    connection.lastReceivedMs = this.nowMs();
+    const events = connection.framer.push(chunk);
+    for (const event of events) {
+      if (event.kind === 'garbled') {
+        this.logger.warn({ session: this.name, reason: event.reason }, 'garbled FIX message dropped');
+        continue;
+      }
+      this.receiveQueued += 1;
+      if (this.receiveQueued >= RECEIVE_QUEUE_MAX) connection.socket.pause();
+      this.receiving = this.receiving.then(async () => {
+        try {
+          if (this.connection === connection) await this.receive(connection, event.frame);
+        } catch (error) {
+          this.logger.error({ session: this.name, err: error }, 'handling a FIX message failed; dropping the connection');
+          connection.socket.destroy();
+        } finally {
+          this.receiveQueued -= 1;
+          if (this.receiveQueued === RECEIVE_QUEUE_MAX / 2) connection.socket.resume();
+        }
+      });
+    }
+    // One store write per chunk for the target sequence number, not one per message.
+    this.receiving = this.receiving.then(() => this.flushTargetSeq()).catch((error: unknown) => {
+      this.targetSeqDirty = true;
+      this.logger.error({ session: this.name, err: error }, 'fix store write of the target sequence number failed');
+    });
+  }
+
+  private async flushTargetSeq(): Promise<void> {
+    if (!this.targetSeqDirty) return;
+    this.targetSeqDirty = false;
+    await this.store.saveNextTargetSeq(this.name, this.nextTargetSeq);
+  }
+
+  private advanceTarget(nextTargetSeq: number): void {
+    this.nextTargetSeq = nextTargetSeq;
+    this.targetSeqDirty = true;
+    if (this.gapOpenThrough > 0 && this.nextTargetSeq > this.gapOpenThrough) this.gapOpenThrough = 0;
+  }
+
+  private async receive(connection: Connection, frame: Buffer): Promise<void> {
+    let message: DecodedFix;
+    try {
+      message = this.codec.decode(frame);
+    } catch (error) {
+      if (error instanceof FixDecodeError) { this.logger.warn({ session: this.name, reason: error.message }, 'undecodable FIX message dropped'); return; }
+      throw error;
+    }
+    if (message.senderCompId !== this.config.targetCompId || message.targetCompId !== this.config.senderCompId) {
+      await this.sendAdmin(admin.reject(message.msgSeqNum, admin.SessionRejectReason.CompIdProblem, 'CompID problem', 49));
+      await this.logoutAndDrop(connection, 'CompID problem');
+      return;
+    }
+    if (!connection.loggedOn && message.msgType !== admin.ADMIN_MSG_TYPES.Logon) {
+      await this.logoutAndDrop(connection, 'first message must be Logon');
+      return;
+    }
+    if (message.msgType === admin.ADMIN_MSG_TYPES.SequenceReset && message.field(123) !== 'Y') {
+      // Reset mode ignores the sequence number: it sets the next expected one outright.
+      const newSeqNo = Number(message.field(36));
+      if (Number.isSafeInteger(newSeqNo) && newSeqNo >= this.nextTargetSeq) this.advanceTarget(newSeqNo);
+      return;
+    }
+    const seq = message.msgSeqNum;
+    if (seq < this.nextTargetSeq) {
+      if (message.possDup) return; // already handled when it first came: a duplicate changes nothing
+      await this.logoutAndDrop(connection, `MsgSeqNum too low, expecting ${this.nextTargetSeq} but received ${seq}`);
+      return;
+    }
+    if (seq > this.nextTargetSeq) {
+      // A gap: act on what cannot wait, and ask for everything from the first missing one.
+      if (message.msgType === admin.ADMIN_MSG_TYPES.Logon) await this.onLogon(connection, message);
+      else if (message.msgType === admin.ADMIN_MSG_TYPES.ResendRequest) await this.onResendRequest(message);
+      else if (message.msgType === admin.ADMIN_MSG_TYPES.Logout) { connection.socket.destroy(); return; }
+      if (this.gapOpenThrough === 0) {
+        this.logger.warn({ session: this.name, expected: this.nextTargetSeq, received: seq }, 'sequence gap; asking for a resend');
+        await this.sendAdmin(admin.resendRequest(this.nextTargetSeq, 0));
+      }
+      this.gapOpenThrough = Math.max(this.gapOpenThrough, seq);
+      return;
+    }
+    await this.handleInSequence(connection, message);
+  }
+
+  private async handleInSequence(connection: Connection, message: DecodedFix): Promise<void> {
+    const seq = message.msgSeqNum;
+    switch (message.msgType) {
+      case admin.ADMIN_MSG_TYPES.Logon:
+        this.advanceTarget(seq + 1);
+        await this.onLogon(connection, message);
+        return;
+      case admin.ADMIN_MSG_TYPES.Heartbeat:
+        if (connection.testRequestId !== undefined && message.field(112) === connection.testRequestId) connection.testRequestId = undefined;
+        this.advanceTarget(seq + 1);
+        return;
+      case admin.ADMIN_MSG_TYPES.TestRequest:
+        this.advanceTarget(seq + 1);
+        await this.sendAdmin(admin.heartbeat(message.field(112)));
+        return;
+      case admin.ADMIN_MSG_TYPES.ResendRequest:
+        this.advanceTarget(seq + 1);
+        await this.onResendRequest(message);
+        return;
+      case admin.ADMIN_MSG_TYPES.SequenceReset: {
+        const newSeqNo = Number(message.field(36));
+        this.advanceTarget(Number.isSafeInteger(newSeqNo) && newSeqNo > seq ? newSeqNo : seq + 1);
+        return;
+      }
+      case admin.ADMIN_MSG_TYPES.Reject:
+        this.logger.warn({ session: this.name, refSeqNum: message.field(45), text: message.field(58) }, 'counterparty rejected a message');
+        this.advanceTarget(seq + 1);
+        return;
+      case admin.ADMIN_MSG_TYPES.Logout:
+        this.advanceTarget(seq + 1);
+        await this.flushTargetSeq();
+        if (!connection.logoutSent) await this.sendAdmin(admin.logout()).catch(() => undefined);
+        connection.socket.end();
+        return;
+      default:
+        await this.onApplication(message);
+    }
+  }
+
+  private async onApplication(message: DecodedFix): Promise<void> {
+    const decoded = fromFix(message);
+    if (decoded === undefined) {
+      await this.sendAdmin(admin.reject(message.msgSeqNum, admin.SessionRejectReason.ValueIncorrect, `unsupported MsgType ${message.msgType}`, 35));
+    } else if (E.isLeft(decoded)) {
+      const reason = decoded.left.reason === 'missing' ? admin.SessionRejectReason.RequiredTagMissing : admin.SessionRejectReason.ValueIncorrect;
+      await this.sendAdmin(admin.reject(message.msgSeqNum, reason, decoded.left.detail, decoded.left.tag));
+    } else {
+      // Delivered before the sequence number moves: a crash in between redelivers it (handlers are idempotent).
+      await this.handler(decoded.right);
+    }
+    this.advanceTarget(message.msgSeqNum + 1);
+  }
+
+  private async onLogon(connection: Connection, message: DecodedFix): Promise<void> {
+    if (connection.loggedOn) return;
+    if (this.config.role === 'acceptor') await this.sendAdmin(admin.logon(Number(message.field(108)) || this.config.heartbeatIntervalS));
+    connection.loggedOn = true;
+    this.logger.info({ session: this.name, ...this.sequences() }, 'fix session logged on');
+    // Messages stored while logged off were never written: a heartbeat shows the counterparty the gap, and
+    // its ResendRequest fetches them from the store.
+    if (this.lastWrittenSeq < this.nextSenderSeq - 1) await this.sendAdmin(admin.heartbeat());
+    for (const waiter of this.logonWaiters.splice(0)) waiter();
+  }
+
+  private async onResendRequest(message: DecodedFix): Promise<void> {
+    const begin = Number(message.field(7));
+    const endAsked = Number(message.field(16));
+    const lastSent = this.nextSenderSeq - 1;
+    if (!Number.isSafeInteger(begin) || begin < 1) return;
+    const end = endAsked === 0 || !Number.isSafeInteger(endAsked) || endAsked > lastSent ? lastSent : endAsked;
+    if (begin > end) return;
+    const stored = await this.store.readSent(this.name, begin, end);
+    const frames: Buffer[] = [];
+    const header = { senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, sendingTimeMs: this.nowMs() };
+    let next = begin;
+    const fillTo = (seq: number): void => {
+      if (seq > next) frames.push(this.codec.encode({ ...header, msgType: '4', msgSeqNum: next, origSendingTimeMs: header.sendingTimeMs }, 'SequenceReset', admin.gapFill(seq).body));
+    };
+    for (const sent of stored) {
+      fillTo(sent.seq);
+      const { msgType, name, body } = toFixBody(sent.message!);
+      frames.push(this.codec.encode({ ...header, msgType, msgSeqNum: sent.seq, origSendingTimeMs: sent.sendingTimeMs }, name, body));
+      next = sent.seq + 1;
+    }
+    fillTo(end + 1);
+    this.logger.info({ session: this.name, begin, end, resent: stored.length }, 'answered a resend request');
+    await this.writeResend(frames);
+  }
+
+  private async logoutAndDrop(connection: Connection, text: string): Promise<void> {
+    this.logger.warn({ session: this.name, text }, 'fix session logging out');
+    await this.sendAdmin(admin.logout(text)).catch(() => undefined);
+    connection.socket.end();
+    setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
+  }
+
+  private onTimer(connection: Connection, heartbeatMs: number): void {
+    const now = this.nowMs();
+    if (!connection.loggedOn) {
+      if (now - connection.lastReceivedMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) connection.socket.destroy();
+      return;
+    }
+    if (now - connection.lastSentMs >= heartbeatMs) void this.sendAdmin(admin.heartbeat()).catch(() => undefined);
+    const silentMs = now - connection.lastReceivedMs;
+    if (silentMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) {
+      this.logger.warn({ session: this.name, silentMs }, 'counterparty silent after a test request; dropping the connection');
+      connection.socket.destroy();
+    } else if (silentMs > heartbeatMs * TEST_REQUEST_AFTER_INTERVALS && connection.testRequestId === undefined) {
+      this.testRequestCount += 1;
+      connection.testRequestId = `${this.name}-${this.testRequestCount}`;
+      void this.sendAdmin(admin.testRequest(connection.testRequestId)).catch(() => undefined);
+    }
+  }
+}
