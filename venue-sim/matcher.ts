@@ -1,6 +1,6 @@
 import type Big from 'big.js';
 import { averagePrice, big, minBig, notionalToQuantity, QUANTITY_SCALE_DP, ZERO } from '../domain/money';
-import { decimalToTicks, ticksToDecimal } from '../infrastructure/market/ticks';
+import { decimalToTicks, ticksToDecimal } from '../streaming/market/ticks';
 import type {
   ExecutionReport, FixAppMessage, FixExecType, FixOrdStatus, FixOrdType, FixSide, FixTimeInForce,
   NewOrderSingle, OrderCancelReject, OrderCancelReplaceRequest, OrderCancelRequest,

@@ -1,5 +1,5 @@
 import type { FixOrdType } from '../fix-gateway/session/messages';
-import { VENUES, type Venue } from '../infrastructure/market/venues';
+import { VENUES, type Venue } from '../streaming/market/venues';
 
 /**
  * How each simulated venue behaves. The four are the venues the market data feed quotes, so a venue fills at

@@ -1,6 +1,6 @@
 import { Client, Pool } from 'pg';
 import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '../../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from '../../test/support/pg-database';
 import { type SqlDatabase, sqlDatabaseFromPool } from '../../infrastructure/pg/sql-client';
 import { VENUE_PROFILES } from '../../venue-sim/profiles';
 import { startVenue, type RunningVenue } from '../../venue-sim/venue';

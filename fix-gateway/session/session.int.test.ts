@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '../../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from '../../test/support/pg-database';
 import { type SqlDatabase, sqlDatabaseFromPool } from '../../infrastructure/pg/sql-client';
 import { startFixAcceptor, type FixAcceptor } from './acceptor';
 import { toFixBody } from './app-messages';
