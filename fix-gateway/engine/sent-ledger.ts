@@ -7,12 +7,13 @@ import type { SqlDatabase } from '../../infrastructure/pg/sql-client';
  * events between its checkpoint and where it stopped.
  */
 export interface SentLedger {
-  wasSent(session: string, clOrdId: string): Promise<boolean>;
+  wasSent(venue: string, clOrdId: string): Promise<boolean>;
 }
 
 // Reads the session layer's table (fix-gateway/session/session-store.ts, `fix_sent`); a recovery-time query.
 const WAS_SENT = { name: 'engine_was_sent', text: "SELECT 1 FROM fix_sent WHERE session = $1 AND message->>'clOrdId' = $2 LIMIT 1" };
 
-export const sqlSentLedger = (database: SqlDatabase): SentLedger => ({
-  wasSent: async (session, clOrdId) => (await database.query(WAS_SENT, [session, clOrdId])).rows.length > 0,
+/** `sessionOf` names the FIX session a venue's messages went out on. */
+export const sqlSentLedger = (database: SqlDatabase, sessionOf: (venue: string) => string): SentLedger => ({
+  wasSent: async (venue, clOrdId) => (await database.query(WAS_SENT, [sessionOf(venue), clOrdId])).rows.length > 0,
 });

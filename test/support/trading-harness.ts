@@ -24,6 +24,8 @@ export type Reply = { status: number; body: any; headers: Headers };
 /** The whole trading API on a real server: PostgreSQL event store on a fresh database, idempotency in the real Redis. */
 export type TradingHarness = {
   readonly baseUrl: string;
+  /** The harness's own fresh database, for other components of the same test (the FIX gateway's tables). */
+  readonly databaseUrl: string;
   readonly store: EventStore;
   readonly redis: Redis;
   readonly prefix: string;
@@ -97,6 +99,7 @@ export const startTradingHarness = async (label: string): Promise<TradingHarness
   };
 
   return {
+    databaseUrl: database.url,
     baseUrl, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
     close: async () => {
       await api.stop();
