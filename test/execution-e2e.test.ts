@@ -98,6 +98,66 @@ describe('REST → event store → FIX → venue → fills → account', () => {
     expect(fokDone).toMatchObject({ filled_quantity: '0.000000', reserved_amount: '0.00' });
   });
 
+  it('rejects what no venue can fill: the venue\'s reject releases the reserve', async () => {
+    const user = await h.fundedAccount('10000.00');
+    await rig.quote('NVDA', '129.99', '130.01', 1_000, []); // the NBBO says NVDA trades, but no venue quotes it
+    const orderId = await place(user.token, { symbol: 'NVDA', quantity: '1' });
+    const rejected = await orderWhen(user.token, orderId, (o) => o.status === 'rejected');
+    expect(rejected).toMatchObject({ filled_quantity: '0.000000', reserved_amount: '0.00' });
+  });
+
+  it('expires a resting DAY order at the venue\'s session close', async () => {
+    const user = await h.fundedAccount('10000.00');
+    const orderId = await place(user.token, { type: 'limit', limit_price: '180.00', quantity: '1' });
+    const working = await orderWhen(user.token, orderId, (o) => o.status === 'submitted');
+    const venue = rig.venues.get((await routeOf(h, user.accountId, orderId)).venue)!;
+    await venue.venue.closeTradingSession();
+    const expired = await orderWhen(user.token, orderId, (o) => o.status === 'expired');
+    expect(expired.etag).not.toBe(working.etag);
+  });
+
+  it('a cancel racing a fill: when the fill wins, the order is filled and the cancel refused by the venue', async () => {
+    const user = await h.fundedAccount('10000.00');
+    const orderId = await place(user.token, { type: 'limit', limit_price: '189.00', quantity: '4' });
+    await orderWhen(user.token, orderId, (o) => o.status === 'submitted');
+    // The venue fills on the quote at once; the cancel still has the engine, FIX and the venue's latency ahead of it.
+    await rig.quote('AAPL', '188.98', '189.00');
+    const cancel = await h.request('DELETE', `/v1/orders/${orderId}`, { token: user.token, key: randomUUID() });
+    const done = await orderWhen(user.token, orderId, (o) => o.status === 'filled' || o.status === 'cancelled');
+    await rig.quote('AAPL', '189.99', '190.01');
+    expect(done).toMatchObject({ status: 'filled', filled_quantity: '4.000000', reserved_amount: '0.00' });
+    expect([200, 409]).toContain(cancel.status); // accepted as pending_cancel, or already filled when it arrived
+  });
+
+  it('a cancel racing a fill: when the cancel wins, a partially filled order ends cancelled with its fills', async () => {
+    const user = await h.fundedAccount('10000.00');
+    await rig.quote('AMZN', '199.99', '200.01', 3);
+    const orderId = await place(user.token, { symbol: 'AMZN', type: 'limit', limit_price: '200.01', quantity: '5', time_in_force: 'gtc' });
+    const partial = await orderWhen(user.token, orderId, (o) => o.status === 'partially_filled');
+    expect(partial.filled_quantity).toBe('3.000000');
+    const cancel = await h.request('DELETE', `/v1/orders/${orderId}`, { token: user.token, key: randomUUID() });
+    expect(cancel.status).toBe(200);
+    const done = await orderWhen(user.token, orderId, (o) => o.status === 'cancelled');
+    expect(done).toMatchObject({ filled_quantity: '3.000000', reserved_amount: '0.00', avg_fill_price: '200.01' });
+  });
+
+  it('partial fills, then the fill: the order stays partially_filled, keeps it through a replace, and completes', async () => {
+    const user = await h.fundedAccount('10000.00');
+    await rig.quote('META', '499.99', '500.01', 2);
+    const orderId = await place(user.token, { symbol: 'META', type: 'limit', limit_price: '500.01', quantity: '6', time_in_force: 'gtc' });
+    const partial = await orderWhen(user.token, orderId, (o) => o.status === 'partially_filled');
+    expect(partial.filled_quantity).toBe('2.000000');
+    const patched = await h.request('PATCH', `/v1/orders/${orderId}`, { token: user.token, key: randomUUID(), body: { quantity: '5' }, headers: { 'If-Match': `"${partial.etag}"` } });
+    expect(patched.status).toBe(200);
+    const replaced = await orderWhen(user.token, orderId, (o) => o.status !== 'pending_replace' && o.quantity === '5.000000');
+    // The venue matches the replaced order against its quote again, so it may take a little more meanwhile.
+    expect(replaced.status).toBe('partially_filled');
+    expect(big(replaced.filled_quantity).gte('2') && big(replaced.filled_quantity).lt('5')).toBe(true);
+    await rig.quote('META', '499.99', '500.01', 100);
+    const filled = await orderWhen(user.token, orderId, (o) => o.status === 'filled');
+    expect(filled).toMatchObject({ filled_quantity: '5.000000', avg_fill_price: '500.01', reserved_amount: '0.00' });
+  });
+
   it('books every execution at the venues exactly once: venue fills equal booked fills', async () => {
     const venueFills = new Map<string, string>();
     for (const { venue } of rig.venues.values()) {
@@ -121,4 +181,10 @@ const readAccount = async (h: TradingHarness, accountId: string) => {
   const events: { type: string; data: unknown }[] = [];
   for await (const e of h.store.readStream(`account-${accountId}`)) events.push({ type: e.type, data: e.data });
   return events;
+};
+
+const routeOf = async (h: TradingHarness, accountId: string, orderId: string) => {
+  const routed = (await readAccount(h, accountId)).find((e) => e.type === 'OrderRouted' && (e.data as { orderId: string }).orderId === orderId);
+  if (routed === undefined) throw new Error(`order ${orderId} was never routed`);
+  return routed.data as { venue: string; clOrdId: string };
 };
