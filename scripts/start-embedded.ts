@@ -5,7 +5,8 @@ import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-up
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
-import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
+import { createSqlEventStore } from '../infrastructure/event-store/postgres';
+import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
@@ -14,6 +15,7 @@ import { metrics } from '../infrastructure/metrics';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { createStreamingNode } from '../streaming/node/streaming-node';
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
+import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
 import { stopOnSignals } from './process-lifecycle';
 
 /**
@@ -28,16 +30,24 @@ const main = async () => {
   warnAboutConfig(config, logger);
   const dataDir = process.env.DATA_DIR ?? path.resolve(__dirname, '..', '.data', 'embedded');
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-  const store = await createPgliteEventStore({ ...(dataDir === 'memory' ? {} : { dataDir }), onWorkerThread: true });
+  // One PGlite on a worker thread holds the event store and the FIX gateway's tables (sessions, drop copies, checkpoint).
+  const database = sqlDatabaseFromPgliteWorker(dataDir === 'memory' ? {} : { dataDir });
+  const store = await createSqlEventStore(database, { batchesInFlightDefault: 1 });
   logger.info({ dataDir }, 'event store ready (PGlite)');
 
   const bus = createInProcessBus();
   const market = createInMemoryMarketData();
   const candles = createInMemoryCandleStore();
-  const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger });
+  const venueFeeds = prepareEmbeddedVenues();
+  const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger, alsoTo: venueFeeds.sinks });
+  const marketHours = marketHoursNamed(config.marketHours);
+  const execution = await startEmbeddedExecution({
+    store, market, marketHours, logger, quotesByVenue: venueFeeds.quotesByVenue,
+    database,
+  });
 
   const api = createTradingApi({
-    store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
+    store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics, marketHours,
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
   });
@@ -59,6 +69,7 @@ const main = async () => {
     await streaming.drain();
     await streaming.close();
     await api.stop();
+    await execution.stop();
     orderUpdates.abort();
     await updates.catch(() => 0);
     await feed.stop();
