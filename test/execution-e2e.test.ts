@@ -159,6 +159,7 @@ describe('REST → event store → FIX → venue → fills → account', () => {
   });
 
   it('books every execution at the venues exactly once: venue fills equal booked fills', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // readAll sees a commit once no older transaction is in flight
     const venueFills = new Map<string, string>();
     for (const { venue } of rig.venues.values()) {
       for (const row of await venue.dropCopy.read()) {
