@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { MarketHours } from '../domain/market-hours/calendar';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { openAccountWith } from '../commands/accounts/open-account';
 import { createOrdersRouter } from '../commands/orders/router';
@@ -34,6 +35,7 @@ export type TradingApiDeps = {
   /** Market data for pre-trade checks and the market REST routes; trading works without it. */
   readonly market?: { readonly reader: MarketDataReader; readonly candles: CandleStore };
   readonly nowMs?: () => number;
+  readonly marketHours?: MarketHours;
   /** How long a completed request's response is replayed for its Idempotency-Key. */
   readonly idempotencyTtlMs?: number;
   readonly readiness?: ReadinessCheck;
@@ -54,7 +56,7 @@ export type TradingApiDeps = {
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const accounts = createAccounts(deps.store, { metrics: deps.metrics, logger: deps.logger });
   const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
-  const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
+  const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.marketHours ? { marketHours: deps.marketHours } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
     createUsersRouter({
       ...common, openAccount: openAccountWith(accounts), ...(deps.throttle ? { throttle: deps.throttle } : {}),

@@ -24,6 +24,13 @@ describe('config', () => {
     expect(config).toMatchObject({ mode: 'distributed', port: 9090, jwtSecret: SECRET, jwtSecretGenerated: false, redisUrl: 'redis://r:6379', jsonBodyBytesMax: 1024 });
   });
 
+  it('keeps the market calendar in distributed mode and treats every hour as open elsewhere, unless MARKET_HOURS says', () => {
+    expect(loadConfig({ RUN_MODE: 'distributed', JWT_SECRET: SECRET }).marketHours).toBe('calendar');
+    expect(loadConfig({}).marketHours).toBe('always');
+    expect(loadConfig({ MARKET_HOURS: 'calendar' }).marketHours).toBe('calendar');
+    expect(loadConfig({ RUN_MODE: 'distributed', JWT_SECRET: SECRET, MARKET_HOURS: 'always' }).marketHours).toBe('always');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -32,6 +39,7 @@ describe('config', () => {
     [{ JSON_BODY_BYTES_MAX: '0' }, 'JSON_BODY_BYTES_MAX'],
     [{ RUN_MODE: 'distributed' }, 'JWT_SECRET is required'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least'],
+    [{ MARKET_HOURS: 'sometimes' }, 'MARKET_HOURS'],
   ])('refuses %j with a message naming %s', (env, name) => {
     const parsed = parseConfig(env);
     expect(E.isLeft(parsed) && parsed.left).toContain(name);

@@ -65,6 +65,7 @@ const ConfigCodec = t.type({
   loginFailuresMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   loginLockoutS: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   signUpsPerIpMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
+  marketHours: t.union([t.undefined, t.keyof({ calendar: null, always: null })]),
   logLevel: t.union([t.undefined, t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null })]),
 });
 
@@ -94,6 +95,8 @@ export type Config = {
   readonly loginFailuresMax: number | undefined;
   readonly loginLockoutS: number | undefined;
   readonly signUpsPerIpMax: number | undefined;
+  /** `calendar`: the US equity sessions; `always`: every moment is the regular session (embedded and test default). */
+  readonly marketHours: 'calendar' | 'always';
 };
 
 export class ConfigError extends Error {
@@ -127,6 +130,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
     loginFailuresMax: present(env.LOGIN_FAILURES_MAX),
     loginLockoutS: present(env.LOGIN_LOCKOUT_S),
     signUpsPerIpMax: present(env.SIGN_UPS_PER_IP_MAX),
+    marketHours: present(env.MARKET_HOURS),
   };
   const decoded = ConfigCodec.decode(raw);
   if (E.isLeft(decoded)) return E.left(`invalid configuration: ${formatValidationErrors(decoded.left, envNames)}`);
@@ -158,6 +162,7 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
     loginFailuresMax: c.loginFailuresMax,
     loginLockoutS: c.loginLockoutS,
     signUpsPerIpMax: c.signUpsPerIpMax,
+    marketHours: c.marketHours ?? (c.mode === 'distributed' ? 'calendar' : 'always'),
   });
 };
 
@@ -165,7 +170,7 @@ const envNames: Readonly<Record<string, string>> = {
   mode: 'RUN_MODE', port: 'PORT', opsPort: 'OPS_PORT', streamingPort: 'STREAMING_PORT', host: 'HOST', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL', trustedProxies: 'TRUSTED_PROXIES', corsOrigins: 'CORS_ORIGINS',
-  loginFailuresMax: 'LOGIN_FAILURES_MAX', loginLockoutS: 'LOGIN_LOCKOUT_S', signUpsPerIpMax: 'SIGN_UPS_PER_IP_MAX',
+  loginFailuresMax: 'LOGIN_FAILURES_MAX', loginLockoutS: 'LOGIN_LOCKOUT_S', signUpsPerIpMax: 'SIGN_UPS_PER_IP_MAX', marketHours: 'MARKET_HOURS',
 };
 
 /** For entry points: a bad environment is broken infrastructure, so it throws and the process does not start. */

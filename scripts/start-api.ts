@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { createTradingApi } from '../app/trading-api';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
+import { marketHoursNamed } from '../domain/market-hours/calendar';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
@@ -32,7 +33,7 @@ const main = async () => {
   const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const pool = config.databaseUrl === undefined ? undefined : new Pool({ connectionString: config.databaseUrl, max: 4 });
   const api = createTradingApi({
-    store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics,
+    store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
     throttle: throttleFromConfig(config, throttleRedis),
     ...(throttleRedis ? { sessionStore: createRedisSessionStore(throttleRedis, { keyPrefix: 'session:' }) } : {}), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,

@@ -4,6 +4,7 @@ import { createTradingApi } from '../app/trading-api';
 import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
+import { marketHoursNamed } from '../domain/market-hours/calendar';
 import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createSqlEventStore } from '../infrastructure/event-store/postgres';
@@ -19,6 +20,7 @@ import { metrics } from '../infrastructure/metrics';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { createStreamingNode } from '../streaming/node/streaming-node';
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
+import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
 import { stopOnSignals } from './process-lifecycle';
 
 /**
@@ -42,10 +44,16 @@ const main = async () => {
   const bus = createInProcessBus();
   const market = createInMemoryMarketData();
   const candles = createInMemoryCandleStore();
-  const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger });
+  const venueFeeds = prepareEmbeddedVenues();
+  const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger, alsoTo: venueFeeds.sinks });
+  const marketHours = marketHoursNamed(config.marketHours);
+  const execution = await startEmbeddedExecution({
+    store, market, marketHours, logger, quotesByVenue: venueFeeds.quotesByVenue,
+    database,
+  });
 
   const api = createTradingApi({
-    store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics,
+    store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics, marketHours,
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     throttle: throttleFromConfig(config), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
@@ -75,6 +83,7 @@ const main = async () => {
     await streaming.close();
     serving = false;
     await api.stop();
+    await execution.stop();
     await ops.close();
     orderUpdates.abort();
     await updates.catch(() => 0);

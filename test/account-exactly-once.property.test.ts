@@ -147,7 +147,6 @@ type Step = { readonly spec: Spec; readonly delivery: Delivery; readonly advance
 
 /** The price a buy's reserve was computed at, so most buy fills stay within their reserve. */
 const reservePrice = (order: OrderRecord): Big => {
-  if (order.notional !== null) return big(order.referencePrice);
   if (order.limitPrice !== null) return big(order.limitPrice);
   return big(order.stopPrice ?? order.referencePrice).times(big('1').plus(MARKET_BUY_COLLAR_RATIO));
 };
@@ -435,6 +434,9 @@ const replay = async (steps: readonly Step[]): Promise<void> => {
 };
 const marketOrder = { type: 'market', symbol: 0, micros: 1_000_000, notionalCents: null, refTicks: 1_000_000, limitPct: 100, stopPct: 100, tif: 'day', ext: false } as const;
 const once = (via: 0 | 1): Delivery => ({ via, twin: 'none', skewMs: 0 });
+
+// Hundreds of random runs through the command handler: about 45 s on an idle 2-core machine, more when it is shared.
+jest.setTimeout(180_000);
 
 describe('exactly once through the command handler, with retries and concurrent duplicates', () => {
   it('holds on the in-memory event store', async () => {

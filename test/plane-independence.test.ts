@@ -47,7 +47,7 @@ describe('the two planes fail independently', () => {
       expect((await post('/v1/transfers', signUp.token, { direction: 'deposit', amount: '1000.00' })).status).toBe(201);
       const order = await post('/v1/orders', signUp.token, { symbol: 'AAPL', side: 'buy', type: 'market', notional: '25.00' });
       expect(order.status).toBe(201);
-      expect(await order.json()).toMatchObject({ status: 'pending_new', reserved_amount: '25.00' });
+      expect(await order.json()).toMatchObject({ status: 'pending_new', reserved_amount: '26.25' }); // the notional's shares plus the 5% market-buy collar
       // The market data read path answers plainly that it is unavailable, rather than hanging.
       const quotes = await fetch(`${base}/v1/market/quotes?symbols=AAPL`);
       expect(quotes.status).toBe(503);

@@ -83,7 +83,7 @@ describe('placing orders', () => {
     expect(whole.body.reserved_amount).toBe('450.00');
     const notional = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'MSFT', side: 'buy', type: 'market', notional: '5.00' } });
     expect(notional.status).toBe(201);
-    expect(notional.body.reserved_amount).toBe('5.00');
+    expect(notional.body.reserved_amount).toBe('5.25'); // the notional's shares at the reference price plus the 5% collar
   });
 
   it.each([
@@ -269,6 +269,10 @@ describe('modifying and cancelling', () => {
     const stale = await h.request('PATCH', `/v1/orders/${order.order_id}`, { token: user.token, key: randomUUID(), body: { limit_price: '149.00' }, headers: { 'If-Match': '"v7"' } });
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe('VERSION_MISMATCH');
+    for (const spelling of ['"abc"', 'v', '"2"', 'W/"x"']) {
+      const odd = await h.request('PATCH', `/v1/orders/${order.order_id}`, { token: user.token, key: randomUUID(), body: { limit_price: '149.00' }, headers: { 'If-Match': spelling } });
+      expect([spelling, odd.status, odd.body.error.code]).toEqual([spelling, 412, 'VERSION_MISMATCH']);
+    }
     const replaced = await h.request('PATCH', `/v1/orders/${order.order_id}`, { token: user.token, key: randomUUID(), body: { limit_price: '149.00' }, headers: { 'If-Match': `"${order.etag}"` } });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ order_id: order.order_id, status: 'pending_replace', etag: 'v3' });

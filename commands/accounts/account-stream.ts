@@ -10,7 +10,7 @@ import { StreamStateCache } from '../state-cache';
 import { loadStream } from '../stream-loader';
 
 /** Bump when AccountState's shape changes: older snapshots are then ignored and the stream is folded from the start. */
-export const ACCOUNT_STATE_VERSION = 1;
+export const ACCOUNT_STATE_VERSION = 2;
 
 export const accountStreamOf = (accountId: string): string => `account-${accountId}`;
 

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import * as E from 'fp-ts/Either';
 import { orderView, type OrderView } from '../../domain/account';
-import { versionFromEtag } from '../../domain/order/state-machine';
+import { ifMatchVersion } from '../../domain/order/state-machine';
 import { findAsset } from '../../domain/market/catalog';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
 import { sendError, type ApiError } from '../../infrastructure/http/errors';
@@ -30,8 +30,8 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   const orderId = String(req.params.id);
   if (!ORDER_ID_PATTERN.test(orderId)) { sendError(res, orderNotFound(orderId)); return; }
   const ifMatch = req.get('If-Match');
-  const expectedVersion = ifMatch === undefined ? null : versionFromEtag(ifMatch);
-  if (expectedVersion === null) {
+  // RFC 9110: only a missing If-Match is 428; one that names another version, in whatever spelling, is 412.
+  if (ifMatch === undefined) {
     sendError(res, { code: 'IF_MATCH_REQUIRED', message: 'send the order\'s ETag in If-Match (e.g. If-Match: "v1")', field: 'If-Match' });
     return;
   }
@@ -45,6 +45,9 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   const atMs = kit.nowMs();
   const current = orderView(await deps.accounts.load(accountIdOf(res)), orderId);
   if (current === null) { sendError(res, orderNotFound(orderId)); return; }
+  // Version 0 is never issued: an If-Match naming no current version is decided as a mismatch (412), which
+  // still lets a replay of this very request, already applied, be answered as its first attempt was.
+  const expectedVersion = ifMatchVersion(ifMatch, current.version) ?? 0;
   const asset = findAsset(current.symbol);
   if (asset !== undefined) {
     // A halt does not stop a modification reaching the venue; a fat-fingered new price does.

@@ -14,7 +14,7 @@ import type { OrderRouteKit, OrdersRouterDeps } from './route-kit';
 
 const accepted = (view: OrderView) => ({ order_id: view.orderId, status: view.status, reserved_amount: view.reservedAmount, etag: view.etag });
 
-const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: string, referencePrice: string, atMs: number): PlaceOrderData => ({
+const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: string, referencePrice: string, atMs: number, deps: OrdersRouterDeps): PlaceOrderData => ({
   orderId, symbol, side: order.side, type: order.type,
   ...(order.quantity !== undefined ? { quantity: order.quantity } : {}),
   ...(order.notional !== undefined ? { notional: order.notional } : {}),
@@ -22,6 +22,7 @@ const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: strin
   ...(order.stop_price !== undefined ? { stopPrice: order.stop_price } : {}),
   timeInForce: order.time_in_force ?? 'day', extendedHours: order.extended_hours ?? false,
   referencePrice, atMs,
+  ...(deps.marketHours ? { marketSession: deps.marketHours.sessionAt(atMs) } : {}),
 });
 
 /** `POST /v1/orders`: validation, market checks, then the account decider's pre-trade checks and reserve. */
@@ -48,10 +49,10 @@ export const placeOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => async 
 
   const market = await marketPreTradeChecks(deps.market, { asset, side: order.side, limitPrice: order.limit_price, stopPrice: order.stop_price, nowMs: atMs }, loggerOf(res));
   if (E.isLeft(market)) {
-    if (!(await answeredAsPlaced(placeOrderData(order, orderId, asset.symbol, asset.reference_price, atMs)))) sendError(res, market.left);
+    if (!(await answeredAsPlaced(placeOrderData(order, orderId, asset.symbol, asset.reference_price, atMs, deps)))) sendError(res, market.left);
     return;
   }
-  const data = placeOrderData(order, orderId, asset.symbol, market.right.referencePrice, atMs);
+  const data = placeOrderData(order, orderId, asset.symbol, market.right.referencePrice, atMs, deps);
   const placed = await kit.run(res, { type: 'PlaceOrder', data }, orderId);
   if (E.isRight(placed)) { kit.answerOrder(res, 201, placed.right, orderId, accepted); return; }
   if (placed.left.code !== DomainErrorCode.DuplicateOrder || !(await answeredAsPlaced(data))) sendError(res, placed.left);

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { MarketHours } from '../../domain/market-hours/calendar';
 import { DomainErrorCode, orderView, type AccountCommand, type AccountEvent, type OrderView } from '../../domain/account';
 import type { EventStore } from '../../infrastructure/event-store/port';
 import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastructure/http/context';
@@ -21,6 +22,8 @@ export type OrdersRouterDeps = {
   readonly market?: MarketDataReader;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
+  /** Which session a moment is in; without one every moment is the regular session. */
+  readonly marketHours?: MarketHours;
   readonly idempotencyTtlMs?: number;
   /** Revoked sessions' tokens are refused (log-out, password change). */
   readonly sessionStore?: SessionStore;

@@ -61,7 +61,6 @@ const nth = <T>(items: readonly T[], index: number): T | undefined => (items.len
 
 /** The price per share a buy's reserve was computed at: fills at or under it are "within reserve". */
 const reservePrice = (order: OrderRecord) => {
-  if (order.notional !== null) return big(order.referencePrice);
   if (order.orderType === 'limit' || order.orderType === 'stop_limit') return big(order.limitPrice ?? '0');
   const base = order.orderType === 'stop' ? (order.stopPrice ?? '0') : order.referencePrice;
   return big(base).times(big('1').plus(MARKET_BUY_COLLAR_RATIO));

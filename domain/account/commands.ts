@@ -1,3 +1,4 @@
+import type { MarketSession } from '../market-hours/calendar';
 import type { OrderSide, OrderType, TimeInForce } from '../order/state-machine';
 
 /** Commands carry their time (`atMs`) and caller-chosen ids; decimals arrive as strings. */
@@ -17,6 +18,7 @@ export type AccountCommand =
   | { type: 'RejectOrder'; data: { orderId: string; reason: string; atMs: number } }
   | { type: 'ExpireOrder'; data: { orderId: string; atMs: number } }
   | { type: 'ApplyFill'; data: ApplyFillData }
+  | { type: 'RouteOrder'; data: RouteOrderData }
   | { type: 'SettleTrades'; data: { upToMs: number; atMs: number } };
 
 export type PlaceOrderData = {
@@ -33,6 +35,8 @@ export type PlaceOrderData = {
   extendedHours: boolean;
   /** Last price known to the command layer; reserves and limits are computed from it. */
   referencePrice: string;
+  /** The market session at `atMs`, from the command layer's calendar; absent means the regular session. */
+  marketSession?: MarketSession;
   atMs: number;
 };
 
@@ -45,6 +49,21 @@ export type RequestOrderReplaceData = {
   /** New total quantity of the order (must exceed what is already filled). */
   quantity?: string;
   atMs: number;
+};
+
+/** The execution engine's routing decision with what it was based on; the ClOrdID follows from the order id. */
+export type RouteOrderData = {
+  orderId: string;
+  venue: string;
+  nbboBid: string | null;
+  nbboAsk: string | null;
+  triggeredAt: string | null;
+  candidates: RouteCandidate[];
+  atMs: number;
+};
+export type RouteCandidate = {
+  venue: string; bid: string | null; ask: string | null; eligible: boolean;
+  priceScore: string; fillRateScore: string; speedScore: string; stabilityScore: string; score: string;
 };
 
 export type ApplyFillData = { orderId: string; execId: string; quantity: string; price: string; venue: string; atMs: number };

@@ -60,6 +60,9 @@ const checkRisk = (order: ValidatedOrder, state: OpenAccountState): E.Either<Dom
 /** A repeat of an existing orderId is DUPLICATE_ORDER; `orderView(state, orderId)` gives the order to answer a replay with. */
 export const decidePlaceOrder = ({ data }: CommandOf<'PlaceOrder'>, state: OpenAccountState): Decision => {
   if (entry(state.orders, data.orderId) !== undefined) return fail(DomainErrorCode.DuplicateOrder, `order ${data.orderId} already exists`, 'orderId');
+  // A market order outside the regular session would meet thin books and wide spreads: refused, not queued.
+  const session = data.marketSession ?? 'regular';
+  if (data.type === 'market' && session !== 'regular') return fail(DomainErrorCode.MarketClosed, `market orders are taken in the regular session only; the market is ${session.replace('_', ' ')}`, 'type');
   return pipe(
     validatePlaceOrder(data),
     E.bindTo('order'),

@@ -131,9 +131,10 @@ describe('PlaceOrder', () => {
       dataOf(eventsOf(given(funded()).when(place('o1', { type: 'stop_limit', limitPrice: '111.00', stopPrice: '110.00', quantity: '10' })))),
     ).toMatchObject({ reservedCash: '1110.00' });
   });
-  it('reserves the notional for a notional buy and converts it to shares rounded down', () => {
+  it('reserves a notional buy like any market buy, with the collar, and converts it to shares rounded down', () => {
+    // 1.666666 × 3.00 × 1.05 = 5.2499979, up to the cent.
     expect(dataOf(eventsOf(given(funded()).when(place('o1', { type: 'market', limitPrice: undefined, quantity: undefined, notional: '5.00', referencePrice: '3.00' }))))).toMatchObject({
-      reservedCash: '5.00',
+      reservedCash: '5.25',
       quantity: '1.666666',
       notional: '5.00',
     });
@@ -170,6 +171,20 @@ describe('PlaceOrder', () => {
   ])('refuses %s with INVALID_ORDER', (_name, terms, field) => {
     const decision = given(funded()).when(place('o1', terms));
     expect(decision).toEqual(E.left(expect.objectContaining({ code: DomainErrorCode.InvalidOrder, field })));
+  });
+  it('refuses market orders outside the regular session, and takes limit orders then', () => {
+    for (const marketSession of ['pre_market', 'after_hours', 'closed'] as const) {
+      expect(errorCode(given(funded()).when(place('o1', { type: 'market', limitPrice: undefined, quantity: '1', marketSession })))).toBe(DomainErrorCode.MarketClosed);
+      expect(errorCode(given(funded()).when(place('o1', { type: 'market', limitPrice: undefined, quantity: undefined, notional: '5.00', marketSession })))).toBe(DomainErrorCode.MarketClosed);
+      expect(errorCode(given(funded()).when(place('o1', { quantity: '1', limitPrice: '100.00', extendedHours: true, marketSession })))).toBe('accepted');
+    }
+    expect(errorCode(given(funded()).when(place('o1', { type: 'market', limitPrice: undefined, quantity: '1', marketSession: 'regular' })))).toBe('accepted');
+  });
+  it('a notional market buy of all the buying power is refused; one that fits, filled within its collar, leaves it at or above zero', () => {
+    expect(errorCode(given(funded('100.00')).when(place('o1', { type: 'market', limitPrice: undefined, quantity: undefined, notional: '100.00', referencePrice: '3.00' })))).toBe(DomainErrorCode.InsufficientBuyingPower);
+    const events = continueWith(funded('100.00'), place('o1', { type: 'market', limitPrice: undefined, quantity: undefined, notional: '95.00', referencePrice: '3.00' }), ack('o1'),
+      fill('o1', 'x1', '31.666666', '3.15'));
+    expect(buyingPower(stateOf(events))).toBe('0.25');
   });
   it('refuses a buy above buying power', () => {
     expect(errorCode(given(funded('999.99')).when(place('o1', { quantity: '10', limitPrice: '100.00' })))).toBe(DomainErrorCode.InsufficientBuyingPower);

@@ -12,6 +12,7 @@ import {
 import { decideConfirmOrderReplace, decideRejectOrderReplace, decideRequestOrderReplace } from './decide-replace';
 import { decideOpenAccount, decideRequestDeposit, decideRequestWithdrawal, decideReturnDeposit, decideSettleDeposit } from './decide-transfers';
 import { DomainErrorCode, fail, type DomainError } from './errors';
+import { decideRouteOrder } from './decide-routing';
 import type { AccountEvent } from './events';
 import type { AccountState } from './state';
 
@@ -50,5 +51,7 @@ export const decide = (command: AccountCommand, state: AccountState): E.Either<D
       return decideApplyFill(command, state);
     case 'SettleTrades':
       return decideSettleTrades(command, state);
+    case 'RouteOrder':
+      return decideRouteOrder(command, state);
   }
 };

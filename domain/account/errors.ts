@@ -22,6 +22,7 @@ export const DomainErrorCode = {
   VersionMismatch: 'VERSION_MISMATCH',
   InvalidFill: 'INVALID_FILL',
   FillExceedsOrder: 'FILL_EXCEEDS_ORDER',
+  MarketClosed: 'MARKET_CLOSED',
 } as const;
 export type DomainErrorCode = (typeof DomainErrorCode)[keyof typeof DomainErrorCode];
 

@@ -122,6 +122,28 @@ export const OrderFilledV1 = event('OrderFilled', {
   settlesAtMs: nullable(TimeMs),
   atMs: TimeMs,
 });
+/** What the smart order router saw of one venue when it chose. Scores are 0..1 as 4-dp decimal strings. */
+export const RouteCandidateCodec = t.strict({
+  venue: t.string,
+  bid: nullable(PriceCodec),
+  ask: nullable(PriceCodec),
+  eligible: t.boolean, // false: quoting worse than the NBBO on the order's side (Reg NMS 611), or not taking this order type
+  priceScore: t.string,
+  fillRateScore: t.string,
+  speedScore: t.string,
+  stabilityScore: t.string,
+  score: t.string,
+});
+export const OrderRoutedV1 = event('OrderRouted', {
+  orderId: t.string,
+  venue: t.string,
+  clOrdId: t.string,
+  nbboBid: nullable(PriceCodec),
+  nbboAsk: nullable(PriceCodec),
+  triggeredAt: nullable(PriceCodec), // a stop: the NBBO price that triggered it
+  candidates: t.array(RouteCandidateCodec),
+  atMs: TimeMs,
+});
 export const TradesSettledV1 = event('TradesSettled', { upToMs: TimeMs, execIds: t.array(t.string), amount: CashCodec, atMs: TimeMs });
 
 export const AccountEventCodec = t.union([
@@ -141,6 +163,7 @@ export const AccountEventCodec = t.union([
   OrderReplaceRejectedV1,
   OrderFilledV1,
   TradesSettledV1,
+  OrderRoutedV1,
 ]);
 export type AccountEvent = t.TypeOf<typeof AccountEventCodec>;
 export type AccountEventType = AccountEvent['type'];

@@ -4,6 +4,7 @@ import { isTerminal, type OrderStatus } from '../order/state-machine';
 import { orderReservedCash, orderReservedShares } from './buying-power';
 import type { AccountEvent, EventDataOf } from './events';
 import { RATE_ORDERS_PER_WINDOW_MAX, RATE_WINDOW_MS } from './limits';
+import { clOrdIdOf } from './routing';
 import { statusAfterFill, workingStatus } from './order-status';
 import { applyConsumption } from './positions';
 import { entry, type AccountState, type OpenAccountState, type OrderRecord, type Position } from './state';
@@ -92,6 +93,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
         ...order,
         status: moveTo(order, 'pending_replace'),
         pendingReplace: { quantity, limitPrice, stopPrice, heldCash, heldShares },
+        replaceCount: order.replaceCount + 1,
       }));
     }
     case 'OrderReplaced': {
@@ -99,7 +101,9 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       return updateOrder(state, event.data.orderId, event.data.atMs, (order) => {
         invariant(order.pendingReplace !== null, `order ${order.orderId} replaced without a pending replace`);
         const done = big(quantity).eq(order.filledQuantity);
-        const next = { ...order, quantity, limitPrice, stopPrice, reservedCash, reservedShares, pendingReplace: null };
+        // The venue now works the order under the replace request's ClOrdID (a held stop has no route yet).
+        const route = order.route === null ? null : { ...order.route, clOrdId: clOrdIdOf(order.orderId, order.replaceCount) };
+        const next = { ...order, quantity, limitPrice, stopPrice, reservedCash, reservedShares, pendingReplace: null, route };
         return { ...next, status: moveTo(order, done ? 'filled' : workingStatus(order)) };
       });
     }
@@ -111,6 +115,12 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       });
     case 'OrderFilled':
       return applyFill(state, event.data);
+    case 'OrderRouted': {
+      // Routing is the engine's bookkeeping, not a change the client sees: the version (ETag) stays.
+      const order = entry(state.orders, event.data.orderId);
+      invariant(order !== undefined && order.route === null, `order ${event.data.orderId} routed twice or unknown`);
+      return { ...state, orders: { ...state.orders, [order.orderId]: { ...order, route: { venue: event.data.venue, clOrdId: event.data.clOrdId } } } };
+    }
     case 'TradesSettled': {
       const settled = new Set(event.data.execIds);
       const due = state.unsettled.filter((u) => settled.has(u.execId));
@@ -158,6 +168,8 @@ const placeOrder = (state: OpenAccountState, data: EventDataOf<'OrderPlaced'>): 
     reservedCash: data.reservedCash,
     reservedShares: data.reservedShares,
     pendingReplace: null,
+    route: null,
+    replaceCount: 0,
     placedAtMs: data.atMs,
     updatedAtMs: data.atMs,
   };

@@ -11,12 +11,12 @@ export type Reserve = { readonly cash: Big; readonly shares: Big };
 /**
  * What an order keeps aside for `openQuantity` shares still to fill.
  * Buys reserve cash, rounded UP to the cent: limit and stop-limit at the limit price; market at
- * the reference price plus the collar; stop at the stop price plus the collar; a notional buy
- * (never filled yet) exactly its notional. Sells reserve the shares themselves.
+ * the reference price plus the collar (a notional buy too: its shares are the notional at the reference
+ * price, and it fills at the market like any market buy, so reserving only the notional would let a rise
+ * take buying power below zero); stop at the stop price plus the collar. Sells reserve the shares themselves.
  */
 export const reserveFor = (terms: OrderTerms, openQuantity: Big): Reserve => {
   if (terms.side === 'sell') return { cash: ZERO, shares: openQuantity };
-  if (terms.notional !== null && big(openQuantity).eq(terms.quantity)) return { cash: big(terms.notional), shares: ZERO };
   switch (terms.orderType) {
     case 'limit':
     case 'stop_limit':

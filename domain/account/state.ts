@@ -13,6 +13,8 @@ export type PendingReplace = {
   readonly heldShares: string;
 };
 
+export type OrderRoute = { readonly venue: string; readonly clOrdId: string };
+
 export type OrderRecord = {
   readonly orderId: string;
   readonly symbol: string;
@@ -35,6 +37,10 @@ export type OrderRecord = {
   readonly reservedCash: string;
   readonly reservedShares: string;
   readonly pendingReplace: PendingReplace | null;
+  /** Where the execution engine sent the order and the ClOrdID now working there; null while unsent (or a held stop). */
+  readonly route: OrderRoute | null;
+  /** Replace requests so far: the n-th replace is sent as ClOrdID `clOrdIdOf(orderId, n)`. */
+  readonly replaceCount: number;
   readonly placedAtMs: number;
   readonly updatedAtMs: number;
 };

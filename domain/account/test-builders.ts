@@ -92,3 +92,8 @@ export const placeSpecArb = fc.record({
   tif: fc.constantFrom('day' as const, 'gtc' as const, 'ioc' as const, 'fok' as const),
   ext: fc.boolean(),
 });
+
+export const route = (orderId: string, venue = 'XNAS', atMs = T0): AccountCommand => ({
+  type: 'RouteOrder',
+  data: { orderId, venue, nbboBid: '99.99', nbboAsk: '100.01', triggeredAt: null, candidates: [], atMs },
+});

@@ -1,4 +1,4 @@
-import { canTransition, etagOf, isTerminal, ORDER_STATUSES, ORDER_TRANSITIONS, versionFromEtag } from './state-machine';
+import { canTransition, etagOf, ifMatchVersion, isTerminal, ORDER_STATUSES, ORDER_TRANSITIONS, versionFromEtag } from './state-machine';
 
 describe('order state machine', () => {
   it('allows the seed lifecycle', () => {
@@ -37,5 +37,19 @@ describe('order state machine', () => {
     expect(versionFromEtag('v0')).toBeNull();
     expect(versionFromEtag('*')).toBeNull();
     expect(versionFromEtag('"3"')).toBeNull();
+  });
+  it('matches an If-Match against the current version, in any spelling', () => {
+    expect(ifMatchVersion('"v3"', 3)).toBe(3);
+    expect(ifMatchVersion('W/"V3"', 3)).toBe(3);
+    expect(ifMatchVersion('v3', 3)).toBe(3);
+    expect(ifMatchVersion('"v1", "v3"', 3)).toBe(3);
+    expect(ifMatchVersion('*', 4)).toBe(4);
+  });
+  it('finds no version to write at when the If-Match names another or nothing we issue', () => {
+    expect(ifMatchVersion('"v2"', 3)).toBeNull();
+    expect(ifMatchVersion('"abc"', 3)).toBeNull();
+    expect(ifMatchVersion('"3"', 3)).toBeNull();
+    expect(ifMatchVersion('', 3)).toBeNull();
+    expect(ifMatchVersion('"v30"', 3)).toBeNull();
   });
 });

@@ -51,3 +51,14 @@ export const versionFromEtag = (etag: string): number | null => {
   const match = /^(?:W\/)?"?v([1-9]\d{0,8})"?$/.exec(etag.trim());
   return match === null ? null : Number(match[1]);
 };
+
+/**
+ * The version a write under this If-Match may be decided at (RFC 9110 §13.1.1): `currentVersion` when
+ * the header is `*` or lists an entity tag naming it, in any spelling (quoted, weak, bare, any case);
+ * null when it names only other versions or nothing we issue, which is a failed precondition (412).
+ */
+export const ifMatchVersion = (ifMatch: string, currentVersion: number): number | null => {
+  const tags = ifMatch.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+  if (tags.includes('*')) return currentVersion;
+  return tags.some((tag) => versionFromEtag(tag.replace(/^(W\/)?("?)V/i, '$1$2v')) === currentVersion) ? currentVersion : null;
+};

@@ -37,7 +37,7 @@ export const activityOf = (event: AccountEvent): Activity | null => {
     case 'FundsWithdrawn':
       return { id: `withdrawal:${event.data.transferId}`, type: 'transfer', subtype: 'withdrawal', symbol: null, quantity: null, price: null, amount: event.data.amount, atMs: event.data.atMs };
     case 'AccountOpened': case 'OrderPlaced': case 'OrderSubmitted': case 'OrderRejected': case 'OrderExpired': case 'OrderCancelRequested':
-    case 'OrderCancelled': case 'OrderReplaceRequested': case 'OrderReplaced': case 'OrderReplaceRejected': case 'TradesSettled':
+    case 'OrderCancelled': case 'OrderReplaceRequested': case 'OrderReplaced': case 'OrderReplaceRejected': case 'TradesSettled': case 'OrderRouted':
       return null;
   }
 };

@@ -31,8 +31,9 @@ const statusAfter = (event: AccountEvent): OrderStatus | undefined => {
     case 'OrderReplaced': return 'submitted';
     case 'OrderReplaceRejected': return 'submitted';
     case 'OrderFilled': return event.data.completesOrder ? 'filled' : 'partially_filled';
+    // Where the engine sent an order is its bookkeeping (OrderRouted); the client hears of the venue's answer.
     case 'AccountOpened': case 'DepositInitiated': case 'DepositSettled': case 'DepositReturned':
-    case 'FundsWithdrawn': case 'TradesSettled':
+    case 'FundsWithdrawn': case 'TradesSettled': case 'OrderRouted':
       return undefined;
   }
 };

@@ -1,3 +1,5 @@
+import type { FeedSink } from '../feed/feed-sink';
+import { teeSink } from '../feed/tee-sink';
 import type { Logger } from 'pino';
 import type { Bus } from '../../infrastructure/bus/port';
 import type { CandleStore, MarketSnapshotWriter } from '../../infrastructure/market/port';
@@ -25,6 +27,8 @@ export const startSimulatedMarketData = (deps: {
   readonly eventsPerSecond?: number;
   readonly seed?: number;
   readonly nowMs?: () => number;
+  /** Further sinks of the same feed: in embedded mode, the simulated venues keeping their own quotes. */
+  readonly alsoTo?: readonly FeedSink[];
 }): { readonly ingest: MarketIngest; stop(): Promise<void> } => {
   const universe = deps.universe ?? assetUniverse();
   const nowMs = deps.nowMs ?? Date.now;
@@ -33,7 +37,7 @@ export const startSimulatedMarketData = (deps: {
   const ingest = new MarketIngest(new SymbolTable(universe.map((u) => u.symbol)), deps.bus);
   const service = startIngestService({ ingest, snapshots: deps.snapshots, candles: deps.candles, logger: deps.logger });
   const simulator = createFeedSimulator({ symbols: universe, seed, eventsPerSecond, startMs: nowMs(), prng: createPrng(seed) });
-  const driver = driveInRealTime(simulator, ingest, eventsPerSecond, nowMs);
+  const driver = driveInRealTime(simulator, deps.alsoTo === undefined ? ingest : teeSink([ingest, ...deps.alsoTo]), eventsPerSecond, nowMs);
   deps.logger.info({ symbols: universe.length, eventsPerSecond, seed }, 'simulated market data started');
   return {
     ingest,

@@ -46,6 +46,7 @@ const EVENT_OF: { readonly [K in AccountCommand['type']]: AccountEvent['type'] }
   RequestWithdrawal: 'FundsWithdrawn', PlaceOrder: 'OrderPlaced', RequestOrderReplace: 'OrderReplaceRequested', ConfirmOrderReplace: 'OrderReplaced',
   RejectOrderReplace: 'OrderReplaceRejected', RequestOrderCancel: 'OrderCancelRequested', ConfirmOrderCancel: 'OrderCancelled',
   AcknowledgeOrder: 'OrderSubmitted', RejectOrder: 'OrderRejected', ExpireOrder: 'OrderExpired', ApplyFill: 'OrderFilled', SettleTrades: 'TradesSettled',
+  RouteOrder: 'OrderRouted',
 };
 
 type Unsettled = { readonly execId: string; readonly amount: Big; readonly settlesAtMs: number };

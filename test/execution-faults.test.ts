@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { createAccounts } from '../commands/accounts/account-stream';
+import { big } from '../domain/money';
+import { sqlOrderDirectory } from '../fix-gateway/engine/order-directory';
+import { createFillIntake } from '../fix-gateway/fills/fill-intake';
+import type { ExecutionReport } from '../fix-gateway/session/messages';
+import { createLogger } from '../infrastructure/logging';
+import { startExecutionRig, type ExecutionRig } from './support/execution-rig';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+
+jest.setTimeout(90_000);
+
+const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+/** Σ fills per order as the venues' drop copies hold them, and as the account streams booked them. */
+const reconcile = async (h: TradingHarness, rig: ExecutionRig) => {
+  const atVenues = new Map<string, string>();
+  for (const { venue } of rig.venues.values()) {
+    for (const row of await venue.dropCopy.read()) {
+      if (row.lastQty === null) continue;
+      const orderId = row.clOrdId.slice(0, row.clOrdId.lastIndexOf('.'));
+      atVenues.set(orderId, big(atVenues.get(orderId) ?? '0').plus(row.lastQty).toString());
+    }
+  }
+  const booked = new Map<string, string>();
+  for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderFilled'] } })) {
+    const data = e.data as { orderId: string; quantity: string };
+    booked.set(data.orderId, big(booked.get(data.orderId) ?? '0').plus(data.quantity).toString());
+  }
+  return { atVenues, booked };
+};
+
+/** The fills booked become visible to readAll once no older transaction is in flight: give a loaded machine a few seconds. */
+const reconciled = async (h: TradingHarness, rig: ExecutionRig) => {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const result = await reconcile(h, rig);
+    const same = result.booked.size === result.atVenues.size && [...result.atVenues].every(([id, q]) => result.booked.get(id) === q);
+    if (same || Date.now() > deadline) return result;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+describe('faults between the event store and the venues', () => {
+  let h: TradingHarness;
+  let rig: ExecutionRig;
+
+  beforeAll(async () => {
+    h = await startTradingHarness('exec_faults');
+    // Slow venues: the engine can be stopped after an order left and before the venue answered it.
+    rig = await startExecutionRig(h, { profile: { latencyMs: 400 } });
+    await rig.quote('AAPL', '189.99', '190.01');
+  });
+  afterAll(async () => {
+    await rig.stop();
+    await h.close();
+  });
+
+  it('an engine killed after sending and before the ack resumes without sending anything twice', async () => {
+    const user = await h.fundedAccount('10000.00');
+    const placed = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'AAPL', side: 'buy', type: 'market', quantity: '3' } });
+    const orderId = placed.body.order_id as string;
+    await waitFor(async () => ((await rig.database.query({ text: "SELECT 1 FROM fix_sent WHERE session LIKE 'gateway-%' AND message->>'clOrdId' = $1" }, [`${orderId}.0`])).rows.length > 0 ? true : undefined), 'the NewOrderSingle stored by the session');
+    // The crash: the engine stops, and its checkpoint is as if it had never been saved past the order.
+    await rig.gateway.stop();
+    await rig.database.query({ text: 'UPDATE engine_checkpoint SET position = 0' });
+    await rig.restartGateway();
+    const filled = await waitFor(async () => {
+      const o = (await h.request('GET', `/v1/orders/${orderId}`, { token: user.token })).body;
+      return o.status === 'filled' ? o : undefined;
+    }, 'the fill after the restart');
+    expect(filled).toMatchObject({ filled_quantity: '3.000000', reserved_amount: '0.00' });
+    const sent = await rig.database.query<{ n: string }>({ text: "SELECT count(*) AS n FROM fix_sent WHERE session LIKE 'gateway-%' AND message->>'clOrdId' = $1" }, [`${orderId}.0`]);
+    expect(Number(sent.rows[0]!.n)).toBe(1);
+    const { atVenues, booked } = await reconciled(h, rig);
+    expect(booked).toEqual(atVenues);
+  });
+
+  it('every ExecutionReport delivered twice changes nothing: fills, cash and shares reconcile', async () => {
+    const user = await h.fundedAccount('10000.00');
+    const ids: string[] = [];
+    for (const quantity of ['1', '2.5', '4']) {
+      const placed = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'AAPL', side: 'buy', type: 'market', quantity } });
+      ids.push(placed.body.order_id as string);
+    }
+    await waitFor(async () => {
+      const all = await Promise.all(ids.map(async (id) => (await h.request('GET', `/v1/orders/${id}`, { token: user.token })).body.status));
+      return all.every((s) => s === 'filled') ? true : undefined;
+    }, 'three fills');
+    const head = await h.store.headPosition();
+    // Every report every venue ever sent, delivered again to a fresh intake.
+    const intake = createFillIntake({ accounts: createAccounts(h.store), directory: sqlOrderDirectory(rig.database), logger: createLogger({ level: 'silent' }), nowMs: Date.now });
+    let again = 0;
+    for (const [name, { venue }] of rig.venues) {
+      for (const row of await venue.dropCopy.read()) {
+        const report: ExecutionReport = {
+          msgType: 'ExecutionReport', orderId: row.orderId, clOrdId: row.clOrdId, execId: row.execId, execType: row.execType as ExecutionReport['execType'],
+          ordStatus: row.ordStatus as ExecutionReport['ordStatus'], symbol: row.symbol, side: row.side as ExecutionReport['side'],
+          ...(row.lastQty === null ? {} : { lastQty: row.lastQty }), ...(row.lastPx === null ? {} : { lastPx: row.lastPx }),
+          leavesQty: '0', cumQty: row.cumQty, avgPx: '0', transactTimeMs: Date.now(),
+        };
+        expect(await intake.receive(name, report)).not.toBe('booked');
+        again += 1;
+      }
+    }
+    expect(again).toBeGreaterThanOrEqual(6);
+    expect(await h.store.headPosition()).toBe(head);
+    const { atVenues, booked } = await reconciled(h, rig);
+    expect(booked).toEqual(atVenues);
+    // Cash: 10,000 less the cost of every fill, to the cent.
+    const fills: { cash: string }[] = [];
+    for await (const e of h.store.readStream(`account-${user.accountId}`)) if (e.type === 'OrderFilled') fills.push(e.data as { cash: string });
+    const account = (await h.request('GET', `/v1/orders/${ids[0]}`, { token: user.token })).body;
+    expect(account.status).toBe('filled');
+    expect(fills).toHaveLength(3);
+    expect(fills.reduce((sum, f) => sum.plus(f.cash), big('0')).toFixed(2)).toBe(big('7.5').times('190.01').toFixed(2));
+  });
+});
