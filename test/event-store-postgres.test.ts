@@ -111,3 +111,24 @@ describe('PostgreSQL server: subscribers of another process', () => {
     }
   }, 10_000);
 });
+
+describe('PostgreSQL server: group commit isolates a failing append', () => {
+  it('an append PostgreSQL refuses fails alone; the appends batched with it are written', async () => {
+    // One batch at a time, so the appends submitted together after the first share one statement.
+    const store = await createPostgresEventStore({ pool, batchesInFlightMax: 1, listenForCommits: false });
+    try {
+      const prefix = `poison${randomUUID().slice(0, 8)}_`;
+      const appendsTotal = 40;
+      const poisonedIndexes = new Set([10, 25]);
+      const outcomes = await Promise.allSettled(Array.from({ length: appendsTotal }, (_, n) =>
+        store.appendToStream(`${prefix}${n}`, [{ id: randomUUID(), type: 'Named', data: { name: poisonedIndexes.has(n) ? (n === 10 ? 'Ann\u0000' : 'Lee\ud800') : 'Ann' } }], { expectedRevision: 'no_stream' })));
+      outcomes.forEach((outcome, n) => {
+        if (poisonedIndexes.has(n)) expect(outcome.status).toBe('rejected');
+        else expect(outcome).toMatchObject({ status: 'fulfilled', value: { kind: 'Appended', nextRevision: 0n } });
+      });
+      for (const n of poisonedIndexes) expect(await collect(store.readStream(`${prefix}${n}`))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});

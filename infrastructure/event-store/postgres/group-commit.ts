@@ -25,6 +25,11 @@ export class AppendQueueFullError extends DependencyUnavailable {
 const errorCode = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 
+const isRetryable = (error: unknown): boolean => {
+  const code = errorCode(error);
+  return code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '');
+};
+
 /**
  * Group commit: at most `batchesInFlightMax` batch statements run at once; appends that arrive
  * meanwhile wait and go together in the next one, so under load one round trip and one commit
@@ -67,8 +72,7 @@ export const createGroupCommit = (client: SqlClient, onCommitted: () => void, ba
         const outcome = decideOutcome(request, rows.get(0) ?? []);
         if (outcome.settled || attempt === SOLO_ATTEMPTS_MAX) return outcome.result;
       } catch (error) {
-        const code = errorCode(error);
-        if (code !== UNIQUE_VIOLATION && !RETRYABLE_CODES.has(code ?? '')) throw error;
+        if (!isRetryable(error)) throw error;
         lastError = error;
       }
     }
@@ -85,15 +89,13 @@ export const createGroupCommit = (client: SqlClient, onCommitted: () => void, ba
     try {
       rows = await runAppendBatch(client, batch.map((item) => item.request));
     } catch (error) {
-      const code = errorCode(error);
-      // A unique violation means an event id raced in from another transaction (or repeats
-      // inside one append); a deadlock or serialization failure aborted everyone. Either way one
-      // append must not fail the others: each runs alone and gets its own answer.
-      if (code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '')) {
-        for (const item of batch) await settleSolo(item);
-        return;
-      }
-      for (const item of batch) item.reject(error);
+      // One append must never fail the others. Whatever failed the statement (an event id raced in
+      // from another transaction, a deadlock, or one append's data PostgreSQL refuses), each append
+      // now runs alone and gets its own answer: only a faulty one fails. Alone, a non-retryable error
+      // would only repeat.
+      const only = batch.length === 1 ? batch[0] : undefined;
+      if (only !== undefined && !isRetryable(error)) { only.reject(error); return; }
+      await Promise.all(batch.map(settleSolo));
       return;
     }
     for (const [index, item] of batch.entries()) {
