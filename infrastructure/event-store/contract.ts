@@ -142,6 +142,27 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
       }
     });
 
+    describe('what PostgreSQL refuses, every adapter refuses', () => {
+      it.each([
+        ['NUL in data', { data: { name: 'Ann\u0000' } }],
+        ['a lone surrogate in data', { data: { name: 'Lee\ud800' } }],
+        ['NUL in a data key', { data: { ['a\u0000']: 1 } }],
+        ['a lone surrogate in metadata', { metadata: { actor: '\udc00' } }],
+      ])('%s: the append fails and writes nothing, not even its other events', async (_label, poison) => {
+        const id = stream('account');
+        await expect(store.appendToStream(id, [event(), { ...event(), ...poison }], { expectedRevision: 'no_stream' })).rejects.toThrow();
+        expect(await collect(store.readStream(id))).toEqual([]);
+        appended(await store.appendToStream(id, [event()], { expectedRevision: 'no_stream' }));
+      });
+
+      it('an append holding one event id twice fails and writes nothing', async () => {
+        const id = stream('account');
+        const twice = event();
+        await expect(store.appendToStream(id, [twice, event(), twice], { expectedRevision: 'no_stream' })).rejects.toThrow();
+        expect(await collect(store.readStream(id))).toEqual([]);
+      });
+    });
+
     describe('reads', () => {
       it('readStream returns the events in order, from a revision, at most maxCount', async () => {
         const id = stream('account');

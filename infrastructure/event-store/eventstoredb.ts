@@ -3,6 +3,7 @@ import {
   eventTypeFilter, excludeSystemEvents, jsonEvent, streamNameFilter,
   type AllStreamRecordedEvent, type Filter, type JSONType, type Position,
 } from '@eventstore/db-client';
+import { assertStorableEvents } from './storable-events';
 import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
 
 /** Events per read request when paging $all or a stream. */
@@ -41,6 +42,7 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
 
   const appendToStream = async (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
     const expected = appendOptions.expectedRevision;
+    assertStorableEvents(streamId, events);
     try {
       const result = await client.appendToStream(
         streamId,

@@ -1,4 +1,5 @@
 import type { AllFilter, AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { assertStorableEvents } from './storable-events';
 
 const matches = (event: RecordedEvent, filter: AllFilter | undefined): boolean =>
   (!filter?.eventTypes || filter.eventTypes.includes(event.type)) &&
@@ -12,6 +13,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
   const byId = new Map<string, RecordedEvent>();
 
   const appendToStream = async (streamId: string, events: readonly EventData[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
+    assertStorableEvents(streamId, events);
     const stream = streams.get(streamId) ?? [];
     const actual = stream.length === 0 ? 'no_stream' : BigInt(stream.length - 1);
     const { expectedRevision } = options;
