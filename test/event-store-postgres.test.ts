@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import { registerEventStoreContract } from '../infrastructure/event-store/contract';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { runAppendBatch } from '../infrastructure/event-store/postgres/append-sql';
-import { collect, type EventStore, type RecordedEvent } from '../infrastructure/event-store/port';
+import { collect, type EventStore, type ExpectedRevision, type RecordedEvent } from '../infrastructure/event-store/port';
 import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
 import type { SqlClient } from '../infrastructure/pg/sql-client';
 
@@ -129,6 +129,60 @@ describe('PostgreSQL server: group commit isolates a failing append', () => {
       for (const n of poisonedIndexes) expect(await collect(store.readStream(`${prefix}${n}`))).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL server: one lock order across append kinds', () => {
+  const connectShortDeadlockTimeout = async () => {
+    // A short deadlock timeout only makes a deadlock quick to detect; it cannot cause one.
+    const client = new Client({ connectionString: database.url, options: '-c deadlock_timeout=20ms' });
+    await client.connect();
+    const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    return { client, pid };
+  };
+  const waitUntilBlocked = async (pid: number) => {
+    const pollsMax = 500;
+    for (let poll = 0; poll < pollsMax; poll += 1) {
+      const { rows } = await pool.query<{ waiting: boolean }>('SELECT wait_event_type = \'Lock\' AS waiting FROM pg_stat_activity WHERE pid = $1', [pid]);
+      if (rows[0]?.waiting) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`backend ${pid} never waited for a lock`);
+  };
+
+  it('an exact append on X with an any on Y, next to an exact on Y with an any on X: both wait in turn, no deadlock', async () => {
+    const prefix = `locks${randomUUID().slice(0, 8)}_`;
+    const [x, y] = [`${prefix}x`, `${prefix}y`];
+    const store = await createPostgresEventStore({ pool, listenForCommits: false });
+    const created = async (id: string) => store.appendToStream(id, [{ id: randomUUID(), type: 'Created', data: {} }], { expectedRevision: 'no_stream' });
+    await created(x);
+    await created(y);
+    await store.close();
+    const [holder, first, second] = [(await connectShortDeadlockTimeout()).client, await connectShortDeadlockTimeout(), await connectShortDeadlockTimeout()];
+    const one = (streamId: string, expectedRevision: ExpectedRevision) => ({ streamId, events: [{ id: randomUUID(), type: 'Mixed', data: {} }], expectedRevision });
+    try {
+      // The holder keeps X, so both batches queue on it: `first` is first in line for X.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM es_streams WHERE stream_id = $1 FOR UPDATE', [x]);
+      const firstBatch = runAppendBatch(asSqlClient(first.client), [one(x, 0n), one(y, 'any')]);
+      await waitUntilBlocked(first.pid);
+      const secondBatch = runAppendBatch(asSqlClient(second.client), [one(y, 0n), one(x, 'any')]);
+      await waitUntilBlocked(second.pid);
+      await holder.query('COMMIT');
+      const outcomes = await Promise.allSettled([firstBatch, secondBatch]);
+      const deadlocks = outcomes.filter((outcome) => outcome.status === 'rejected' && (outcome.reason as { code?: string }).code === '40P01');
+      expect(deadlocks).toEqual([]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled']);
+      const { rows } = await pool.query<{ stream_id: string; revision: string }>('SELECT stream_id, revision::text FROM es_streams WHERE stream_id = ANY($1) ORDER BY stream_id', [[x, y]]);
+      // Each stream got its any append; of the two exact appends at revision 0 on X and Y, exactly the
+      // ones that ran before the other batch's any on the same stream succeeded.
+      const written = (await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events WHERE stream_id = ANY($1)', [[x, y]])).rows[0]!.n;
+      expect(rows.reduce((sum, row) => sum + Number(row.revision) + 1, 0)).toBe(Number(written));
+      expect(Number(written)).toBeGreaterThanOrEqual(4);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      for (const client of [holder, first.client, second.client]) await client.end();
     }
   });
 });

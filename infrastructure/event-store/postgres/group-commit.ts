@@ -81,10 +81,9 @@ export const createGroupCommit = (client: SqlClient, onCommitted: () => void, ba
 
   const settleSolo = (item: Pending) => runSolo(item.request).then(item.resolve, item.reject);
 
-  const runBatch = async (taken: Pending[]): Promise<void> => {
-    // Stream rows are locked in the order the statement lists them; one order for every process
-    // (by stream id) means two processes' batches wait for each other instead of deadlocking.
-    const batch = [...taken].sort((a, b) => (a.request.streamId < b.request.streamId ? -1 : a.request.streamId > b.request.streamId ? 1 : 0));
+  const runBatch = async (batch: Pending[]): Promise<void> => {
+    // The statement locks stream rows in stream-id order whatever the kind of append, one order for
+    // every process, so two processes' batches wait for each other instead of deadlocking.
     let rows: Map<number, AppendRow[]>;
     try {
       rows = await runAppendBatch(client, batch.map((item) => item.request));
