@@ -55,6 +55,16 @@ export const loadStream = async <C, S, Ev, R>(
   return { state, revision, eventsSinceSnapshot };
 };
 
+/**
+ * The position of the stream's last event (0n for an empty stream): what a command that wrote nothing
+ * answers, since it covers every write of this stream, the caller's own included. Read from the stream,
+ * never the head of $all, which may be held back below it by a transaction in flight.
+ */
+export const lastPositionOf = async (store: EventStore, streamId: string): Promise<bigint> => {
+  for await (const last of store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) return last.position;
+  return 0n;
+};
+
 export const writeSnapshot = async (store: EventStore, streamId: string, stateVersion: number, revision: bigint, state: unknown, snapshotId: string): Promise<void> => {
   const data: SnapshotData = { stateVersion, revision: revision.toString(), state };
   await store.appendToStream(snapshotStreamOf(streamId), [{ id: snapshotId, type: 'StateSnapshotted', data }], { expectedRevision: 'any' });

@@ -12,6 +12,11 @@ import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
 import { stopOnSignals } from './process-lifecycle';
 
+const describeHead = async (store: EventStore): Promise<string> => {
+  const head = await store.headPosition();
+  return `head ${head.position}${head.mayBeBehind ? ' (may be behind: a transaction stays open on the database server)' : ''}`;
+};
+
 /** Distributed mode's API process: EventStoreDB (or PostgreSQL) for events, Redis for idempotency and quotes. */
 const main = async () => {
   const config = loadConfig();
@@ -28,7 +33,7 @@ const main = async () => {
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics,
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
     jsonBodyBytesMax: config.jsonBodyBytesMax, idempotencyTtlMs: config.idempotencyTtlMs, shutdownGraceMs: config.shutdownGraceMs,
-    readiness: async () => ({ ready: true, checks: { eventStore: `head ${await store.headPosition()}` } }),
+    readiness: async () => ({ ready: true, checks: { eventStore: await describeHead(store) } }),
     resources: [
       { name: 'event store', close: () => store.close() },
       { name: 'idempotency store', close: () => idempotencyStore.close() },

@@ -50,7 +50,8 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
     },
   }, idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `replace/${orderId}`));
   if (E.isRight(replaced)) { kit.answerOrder(res, 200, replaced.right, orderId, replacing); return; }
-  if (await kit.alreadyDone(res, orderId, 'OrderReplaceRequested', replaced.left.code)) { await kit.answerCurrentOrder(res, 200, orderId, replacing); return; }
+  const replacedBefore = await kit.alreadyDone(res, orderId, 'OrderReplaceRequested', replaced.left.code);
+  if (replacedBefore !== undefined) { await kit.answerCurrentOrder(res, 200, orderId, replacedBefore, replacing); return; }
   sendError(res, replaced.left);
 };
 
@@ -61,6 +62,7 @@ export const cancelOrder = (_deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   const cancelled = await kit.run(res, { type: 'RequestOrderCancel', data: { orderId, atMs: kit.nowMs() } },
     idFromIdempotencyKey(accountIdOf(res), idempotencyKeyOf(res), `cancel/${orderId}`));
   if (E.isRight(cancelled)) { kit.answerOrder(res, 200, cancelled.right, orderId, cancelling); return; }
-  if (await kit.alreadyDone(res, orderId, 'OrderCancelRequested', cancelled.left.code)) { await kit.answerCurrentOrder(res, 200, orderId, cancelling); return; }
+  const cancelledBefore = await kit.alreadyDone(res, orderId, 'OrderCancelRequested', cancelled.left.code);
+  if (cancelledBefore !== undefined) { await kit.answerCurrentOrder(res, 200, orderId, cancelledBefore, cancelling); return; }
   sendError(res, cancelled.left);
 };

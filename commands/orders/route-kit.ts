@@ -49,14 +49,22 @@ export const createOrderRouteKit = (deps: OrdersRouterDeps) => {
     res.status(status).json({ ...shape(view), position: outcome.position.toString() });
   };
 
-  /** Answers with the order as the stream holds it now: for a retry whose first attempt already took effect. */
-  const answerCurrentOrder = async (res: Response, status: number, orderId: string, shape: (view: OrderView) => object): Promise<void> =>
-    answerOrder(res, status, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: await deps.store.headPosition() }, orderId, shape);
+  /**
+   * Answers with the order as the stream holds it now, for a retry whose first attempt already took
+   * effect, and with the position of that first attempt's own events (`ownPosition`), as it answered.
+   */
+  const answerCurrentOrder = async (res: Response, status: number, orderId: string, ownPosition: bigint, shape: (view: OrderView) => object): Promise<void> =>
+    answerOrder(res, status, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: ownPosition }, orderId, shape);
 
-  /** Whether a refusal only says this request's own first attempt already took effect (its idempotency record lost). */
-  const alreadyDone = async (res: Response, orderId: string, type: 'OrderReplaceRequested' | 'OrderCancelRequested', code: string): Promise<boolean> =>
-    (code === DomainErrorCode.VersionMismatch || code === DomainErrorCode.InvalidTransition) &&
-    (await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId)) !== undefined;
+  /**
+   * When a refusal only says this request's own first attempt already took effect (its idempotency
+   * record lost): the position of that attempt's events. Otherwise undefined.
+   */
+  const alreadyDone = async (res: Response, orderId: string, type: 'OrderReplaceRequested' | 'OrderCancelRequested', code: string): Promise<bigint | undefined> => {
+    if (code !== DomainErrorCode.VersionMismatch && code !== DomainErrorCode.InvalidTransition) return undefined;
+    const done = await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId);
+    return done?.position;
+  };
 
   return { nowMs, run, answerOrder, answerCurrentOrder, alreadyDone };
 };

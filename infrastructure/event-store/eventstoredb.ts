@@ -4,7 +4,7 @@ import {
   type AllStreamRecordedEvent, type Filter, type JSONType, type Position,
 } from '@eventstore/db-client';
 import { assertStorableEvents } from './storable-events';
-import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, HeadPosition, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
 
 /** Events per read request when paging $all or a stream. */
 export const ESDB_READ_PAGE_SIZE = 512;
@@ -124,15 +124,17 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
     }
   }
 
-  const headPosition = async (): Promise<bigint> => {
+  // EventStoreDB orders $all by commit, so its last event covers everything committed before the call.
+  const headPosition = async (): Promise<HeadPosition> => {
     let scanned = 0;
     for await (const resolved of client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: ESDB_HEAD_SCAN_MAX })) {
       scanned += 1;
       const event = resolved.event as AllStreamRecordedEvent | undefined;
-      if (event && !isSystem(event)) return event.position.commit;
+      if (event && !isSystem(event)) return { position: event.position.commit, mayBeBehind: false };
       if (scanned >= ESDB_HEAD_SCAN_MAX) break;
     }
-    return 0n;
+    // Nothing but system events within the scan: a head of 0n reads them all again, which is safe.
+    return { position: 0n, mayBeBehind: scanned >= ESDB_HEAD_SCAN_MAX };
   };
 
   return { appendToStream, readStream, readAll, subscribeToAll, headPosition, close: () => client.dispose() };

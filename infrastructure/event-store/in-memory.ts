@@ -43,7 +43,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
     streams.set(streamId, stream);
     for (const wake of waiters) wake();
     const last = stream[stream.length - 1];
-    return { kind: 'Appended', nextRevision: last ? last.revision : -1n, position: last ? last.position : BigInt(all.length) };
+    return { kind: 'Appended', nextRevision: last ? last.revision : -1n, position: last ? last.position : 0n };
   };
 
   async function* readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -88,7 +88,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
 
   return {
     appendToStream, readStream, readAll, subscribeToAll,
-    headPosition: async () => BigInt(all.length),
+    headPosition: async () => ({ position: BigInt(all.length), mayBeBehind: false }),
     close: async () => { for (const wake of waiters) wake(); },
   };
 };

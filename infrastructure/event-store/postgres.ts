@@ -54,7 +54,7 @@ export const createSqlEventStore = async (
     const tail = await streamTail(database, streamId);
     const actual = tail ? tail.revision : 'no_stream';
     if (!matchesExpected(expected, actual)) return { kind: 'RevisionConflict', streamId, expected, actual };
-    return { kind: 'Appended', nextRevision: tail ? tail.revision : -1n, position: tail ? tail.position : await headBelow(database, await settledVisibleBound(database, settleWaitMsMax)) };
+    return { kind: 'Appended', nextRevision: tail ? tail.revision : -1n, position: tail ? tail.position : 0n };
   };
 
   const appendToStream = (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> =>
@@ -78,7 +78,7 @@ export const createSqlEventStore = async (
   }
 
   async function* readAll(readOptions: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    const bound = await settledVisibleBound(database, settleWaitMsMax);
+    const { bound } = await settledVisibleBound(database, settleWaitMsMax);
     let from = readOptions.fromPosition ?? 0n;
     let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
@@ -121,7 +121,10 @@ export const createSqlEventStore = async (
 
   return {
     appendToStream, readStream, readAll, subscribeToAll,
-    headPosition: async () => headBelow(database, await settledVisibleBound(database, settleWaitMsMax)),
+    headPosition: async () => {
+      const { bound, settled } = await settledVisibleBound(database, settleWaitMsMax);
+      return { position: await headBelow(database, bound), mayBeBehind: !settled };
+    },
     close: async () => {
       closed = true;
       wakeAll();
