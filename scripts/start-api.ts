@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { Pool } from 'pg';
 import { createTradingApi } from '../app/trading-api';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
@@ -10,6 +9,7 @@ import { createLogger } from '../infrastructure/logging';
 import { createPgCandleStore } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
+import { createPool } from '../infrastructure/pg/pool';
 import { stopOnSignals } from './process-lifecycle';
 
 const describeHead = async (store: EventStore): Promise<string> => {
@@ -25,10 +25,10 @@ const main = async () => {
   if (config.databaseUrl === undefined && config.eventStoreUrl === undefined) throw new Error('set EVENTSTORE_URL or DATABASE_URL');
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
-    : await createPostgresEventStore({ connectionString: config.databaseUrl! });
+    : await createPostgresEventStore({ connectionString: config.databaseUrl!, logger, metrics });
   const idempotencyStore = createIdempotencyStore(config);
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
-  const pool = config.databaseUrl === undefined ? undefined : new Pool({ connectionString: config.databaseUrl, max: 4 });
+  const pool = config.databaseUrl === undefined ? undefined : createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'candles', logger, metrics });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics,
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),

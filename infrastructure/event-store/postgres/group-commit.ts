@@ -3,6 +3,7 @@ import type { SqlClient } from '../../pg/sql-client';
 import { type AppendRequest, type AppendRow, decideOutcome, runAppendBatch } from './append-sql';
 import { EVENTS_PER_TRANSACTION_MAX } from './schema';
 import { DependencyUnavailable } from '../../unavailable';
+import { isConnectionLoss } from '../../pg/connection-loss';
 
 /** Appends per transaction when many are waiting; each is still checked on its own stream. */
 export const APPENDS_PER_BATCH_MAX = 256;
@@ -25,9 +26,14 @@ export class AppendQueueFullError extends DependencyUnavailable {
 const errorCode = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 
+/**
+ * Worth running again: a unique violation or deadlock (see runBatch), or a connection that broke under
+ * the statement. Retrying an append is always safe: its event ids make a repeat of one that did commit
+ * (the connection broke after COMMIT) a success that writes nothing.
+ */
 const isRetryable = (error: unknown): boolean => {
   const code = errorCode(error);
-  return code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '');
+  return code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '') || isConnectionLoss(error);
 };
 
 /**
