@@ -36,8 +36,30 @@ const serverFilter = (filter: AllFilter | undefined): Filter =>
     : filter?.streamPrefixes ? streamNameFilter({ prefixes: [...filter.streamPrefixes] })
       : excludeSystemEvents();
 
-/** The production store. Same port, same contract as the PostgreSQL adapter (runs when EVENTSTORE_URL is set). */
+/** The client reads its options case-insensitively from the query; its parser is not public, so we look ourselves. */
+const hidesAppendFailures = (connectionString: string): boolean => {
+  const query = connectionString.split('?')[1] ?? '';
+  return query.split('&').some((pair) => {
+    const [key = '', value = ''] = pair.split('=');
+    return key.trim().toLowerCase() === 'throwonappendfailure' && value.trim().toLowerCase() === 'false';
+  });
+};
+
+/** A connection string this adapter cannot run with. */
+export class EventStoreDbConfigError extends Error {
+  override readonly name = 'EventStoreDbConfigError';
+}
+
+/**
+ * The production store. Same port, same contract as the PostgreSQL adapter (runs when EVENTSTORE_URL is set).
+ * Refuses `throwOnAppendFailure=false`: the client would then answer a revision conflict with a result,
+ * not an error, and although `success` is checked below, the option says the caller wants failures
+ * hidden, which a store of record must not.
+ */
 export const createEventStoreDbEventStore = (options: { readonly connectionString: string }): EventStore => {
+  if (hidesAppendFailures(options.connectionString)) {
+    throw new EventStoreDbConfigError('EVENTSTORE_URL sets throwOnAppendFailure=false: remove it, a failed append must never look like a success');
+  }
   const client = EventStoreDBClient.connectionString(options.connectionString);
 
   const appendToStream = async (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
@@ -49,7 +71,14 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
         events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data as JSONType, metadata: (event.metadata ?? {}) as JSONType })),
         { expectedRevision: expected },
       );
-      return { kind: 'Appended', nextRevision: result.nextExpectedRevision, position: result.position?.commit ?? -1n };
+      // Only reached without throwOnAppendFailure (refused above), but a result that did not write must
+      // never become a 201: a failed append is the conflict it stands for.
+      if (!result.success) {
+        const actual = result.nextExpectedRevision;
+        return { kind: 'RevisionConflict', streamId, expected, actual: actual < 0n ? 'no_stream' : actual };
+      }
+      if (result.position === undefined) throw new Error(`EventStoreDB appended to ${streamId} without a position (server older than 20.x?)`);
+      return { kind: 'Appended', nextRevision: result.nextExpectedRevision, position: result.position.commit };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion;
