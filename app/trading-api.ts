@@ -4,18 +4,17 @@ import { openAccountWith } from '../commands/accounts/open-account';
 import { createOrdersRouter } from '../commands/orders/router';
 import { createTransfersRouter } from '../commands/transfers/router';
 import { createUsersRouter } from '../commands/users/router';
-import { findAsset } from '../infrastructure/assets/catalog';
+import { findAsset } from '../domain/market/catalog';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { ReadinessCheck } from '../infrastructure/http/health';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
 import type { IdempotencyStore } from '../infrastructure/idempotency/store';
 import type { Logger } from '../infrastructure/logging';
-import type { CandleStore } from '../infrastructure/market/candle';
-import type { MarketDataReader } from '../infrastructure/market/port';
+import type { CandleStore, MarketDataReader } from '../infrastructure/market/port';
 import type { Metrics } from '../infrastructure/metrics';
-import { createAssetsRouter } from '../read-api/assets/router';
-import { buildOpenApiDocument } from '../read-api/openapi/document';
-import { createMarketRouter } from '../streaming/market-rest/market-router';
+import { createAssetsRouter } from '../read-api/assets/route';
+import { buildOpenApiDocument } from './openapi/document';
+import { createMarketRouter } from '../read-api/market/route';
 
 export type TradingApiDeps = {
   readonly store: EventStore;

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
-import { createTestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase } from '../test/support/pg-database';
 import { type AppendTarget, runAppendWorkload, type WorkloadResult } from './lib/append-workload';
 
 const envInt = (name: string, fallback: number): number => {

@@ -4,8 +4,8 @@
  * then times on one core: (1) NBBO update alone, (2) NBBO + JSON of every changed NBBO encoded to bytes,
  * (3) the full MarketIngest.onQuote (depth, book scheduling, snapshot marking, JSON, bus publish to a no-op bus).
  */
-import { SymbolTable } from '../infrastructure/market/symbol-table';
-import { VENUE_COUNT } from '../infrastructure/market/venues';
+import { SymbolTable } from '../streaming/market/symbol-table';
+import { VENUE_COUNT } from '../streaming/market/venues';
 import type { Bus } from '../infrastructure/bus/port';
 import { createPrng } from '../streaming/feed/prng';
 import { createFeedSimulator } from '../streaming/feed/simulator';

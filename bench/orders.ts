@@ -11,7 +11,7 @@ import * as E from 'fp-ts/Either';
 import { executeAccountCommand } from '../commands/accounts/account-stream';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
-import { createTestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase } from '../test/support/pg-database';
 import { startChildServer } from './lib/child-server';
 
 const DURATION_S = Number(process.env.ORDERS_BENCH_SECONDS ?? 30);

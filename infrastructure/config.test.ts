@@ -38,3 +38,21 @@ describe('config', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 });
+
+describe('config for the listening address', () => {
+  it('reads HOST and STREAMING_PORT, and lets an entry point choose its default port', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', STREAMING_PORT: '9091' })).toMatchObject({ host: '0.0.0.0', streamingPort: 9091, port: DEFAULT_PORT });
+    expect(loadConfig({})).toMatchObject({ host: undefined, streamingPort: undefined });
+    expect(loadConfig({}, { port: 8090 }).port).toBe(8090);
+    expect(loadConfig({ PORT: '9000' }, { port: 8090 }).port).toBe(9000);
+  });
+
+  it.each([
+    [{ STREAMING_PORT: '70000' }, 'STREAMING_PORT'],
+    [{ STREAMING_PORT: 'next' }, 'STREAMING_PORT'],
+    [{ HOST: 'http://example.com' }, 'HOST'],
+    [{ HOST: 'two words' }, 'HOST'],
+  ])('refuses %j with a message naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});

@@ -24,6 +24,9 @@ interface PositiveIntBrand { readonly PositiveInt: unique symbol }
 const PositiveInt = t.brand(t.Int, (n): n is t.Branded<t.Int, PositiveIntBrand> => n > 0, 'PositiveInt');
 interface UrlBrand { readonly Url: unique symbol }
 const Url = t.brand(t.string, (s): s is t.Branded<string, UrlBrand> => URL.canParse(s), 'Url');
+interface HostBrand { readonly Host: unique symbol }
+/** A host name or an IP address to listen on (`0.0.0.0`, `::`, `localhost`); nothing with spaces or a scheme. */
+const Host = t.brand(t.string, (s): s is t.Branded<string, HostBrand> => /^[A-Za-z0-9.:[\]-]{1,253}$/.test(s), 'Host');
 
 /** Environment variables hold strings; these turn a numeric one into an integer before validation. */
 const IntFromString = new t.Type<number, string, unknown>(
@@ -36,6 +39,8 @@ const IntFromString = new t.Type<number, string, unknown>(
 const ConfigCodec = t.type({
   mode: RunMode,
   port: t.union([t.undefined, IntFromString.pipe(Port)]),
+  streamingPort: t.union([t.undefined, IntFromString.pipe(Port)]),
+  host: t.union([t.undefined, Host]),
   databaseUrl: t.union([t.undefined, Url]),
   eventStoreUrl: t.union([t.undefined, Url]),
   redisUrl: t.union([t.undefined, Url]),
@@ -50,6 +55,10 @@ const ConfigCodec = t.type({
 export type Config = {
   readonly mode: RunMode;
   readonly port: number;
+  /** Embedded mode's streaming node; undefined: the API's port + 1. */
+  readonly streamingPort: number | undefined;
+  /** The interface to listen on; undefined: each entry point's own default. */
+  readonly host: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly eventStoreUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -69,11 +78,16 @@ export class ConfigError extends Error {
 
 const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
+/** What an entry point may default differently: the streaming node listens on its own port. */
+export type ConfigDefaults = { readonly port?: number };
+
 /** Either a complete config or one message that names every bad variable. Pure: the environment is an argument. */
-export const parseConfig = (env: Readonly<Record<string, string | undefined>>): E.Either<string, Config> => {
+export const parseConfig = (env: Readonly<Record<string, string | undefined>>, defaults: ConfigDefaults = {}): E.Either<string, Config> => {
   const raw = {
     mode: present(env.RUN_MODE) ?? (env.NODE_ENV === 'test' ? 'test' : 'embedded'),
     port: present(env.PORT),
+    streamingPort: present(env.STREAMING_PORT),
+    host: present(env.HOST),
     databaseUrl: present(env.DATABASE_URL),
     eventStoreUrl: present(env.EVENTSTORE_URL),
     redisUrl: present(env.REDIS_URL),
@@ -95,7 +109,9 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
   }
   return E.right({
     mode: c.mode,
-    port: c.port ?? DEFAULT_PORT,
+    port: c.port ?? defaults.port ?? DEFAULT_PORT,
+    streamingPort: c.streamingPort,
+    host: c.host,
     databaseUrl: c.databaseUrl,
     eventStoreUrl: c.eventStoreUrl,
     redisUrl: c.redisUrl,
@@ -110,14 +126,14 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>): 
 };
 
 const envNames: Readonly<Record<string, string>> = {
-  mode: 'RUN_MODE', port: 'PORT', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
+  mode: 'RUN_MODE', port: 'PORT', streamingPort: 'STREAMING_PORT', host: 'HOST', databaseUrl: 'DATABASE_URL', eventStoreUrl: 'EVENTSTORE_URL', redisUrl: 'REDIS_URL',
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL',
 };
 
 /** For entry points: a bad environment is broken infrastructure, so it throws and the process does not start. */
-export const loadConfig = (env: Readonly<Record<string, string | undefined>> = process.env): Config => {
-  const parsed = parseConfig(env);
+export const loadConfig = (env: Readonly<Record<string, string | undefined>> = process.env, defaults: ConfigDefaults = {}): Config => {
+  const parsed = parseConfig(env, defaults);
   if (E.isLeft(parsed)) throw new ConfigError(parsed.left);
   return parsed.right;
 };

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTradingApi } from '../app/trading-api';
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
@@ -12,7 +12,7 @@ import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { metrics } from '../infrastructure/metrics';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { createStreamingNode } from '../streaming/node/streaming-node';
-import { publishOrderUpdates, subscribeFromHead } from '../streaming/orders/publish-order-updates';
+import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { stopOnSignals } from './process-lifecycle';
 
 /**
@@ -40,10 +40,10 @@ const main = async () => {
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
   });
-  const apiPort = await api.start(config.port, process.env.HOST ?? '127.0.0.1');
+  const apiPort = await api.start(config.port, config.host ?? '127.0.0.1');
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
-  const streamingPort = await streaming.listen(Number(process.env.STREAMING_PORT ?? apiPort + 1), process.env.HOST ?? '127.0.0.1');
+  const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1');
 
   const orderUpdates = new AbortController();
   const updates = publishOrderUpdates(

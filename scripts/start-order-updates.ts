@@ -1,4 +1,4 @@
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
 import { connectNatsBus } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
@@ -7,7 +7,7 @@ import type { EventStore } from '../infrastructure/event-store/port';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createLogger } from '../infrastructure/logging';
 import { metrics } from '../infrastructure/metrics';
-import { publishOrderUpdates, subscribeFromHead } from '../streaming/orders/publish-order-updates';
+import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { stopOnSignals } from './process-lifecycle';
 
 /**

@@ -13,8 +13,8 @@ import { idFromIdempotencyKey } from '../infrastructure/idempotency/derived-id';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { collect, type EventStore } from '../infrastructure/event-store/port';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
-import { AccountModel, derivedEventId, must, type Origin, type Request } from './account-model';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
+import { AccountModel, derivedEventId, must, type Origin, type Request } from './support/account-model';
 import { placeSpecArb } from '../domain/account/test-builders';
 
 /**

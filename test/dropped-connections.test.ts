@@ -7,7 +7,7 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import { collect, type EventStore, type RecordedEvent } from '../infrastructure/event-store/port';
 import { createLogger } from '../infrastructure/logging';
 import { createMetrics } from '../infrastructure/metrics';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
 
 const ROOT = path.resolve(__dirname, '..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Big from 'big.js';
-import { connectSocketIoClient, eventually, expectConnected } from '../streaming/node/test-clients';
+import { connectSocketIoClient, eventually, expectConnected } from './support/streaming-clients';
 
 /** `npm start`'s entry point, started as a user would, on ports of its own. */
 const ROOT = path.resolve(__dirname, '..');

@@ -1,4 +1,4 @@
-import { registerEventStoreContract } from '../infrastructure/event-store/contract';
+import { registerEventStoreContract } from './support/event-store-contract';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 
 const url = process.env.EVENTSTORE_URL;

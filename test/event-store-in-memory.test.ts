@@ -1,4 +1,4 @@
-import { registerEventStoreContract } from '../infrastructure/event-store/contract';
+import { registerEventStoreContract } from './support/event-store-contract';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 
 registerEventStoreContract('in-memory', async () => createInMemoryEventStore(), { eventIdsUniqueAcrossStreams: true });

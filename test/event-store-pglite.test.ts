@@ -1,4 +1,4 @@
-import { registerEventStoreContract } from '../infrastructure/event-store/contract';
+import { registerEventStoreContract } from './support/event-store-contract';
 import { createPgliteEventStore } from '../infrastructure/event-store/postgres';
 
 // On a worker thread: jest's sandbox cannot load PGlite in-process without --experimental-vm-modules.

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { registerEventStoreContract } from '../infrastructure/event-store/contract';
+import { registerEventStoreContract } from './support/event-store-contract';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { runAppendBatch } from '../infrastructure/event-store/postgres/append-sql';
 import { collect, type EventStore, type ExpectedRevision, type RecordedEvent } from '../infrastructure/event-store/port';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
 import type { SqlClient } from '../infrastructure/pg/sql-client';
 
 let database: TestDatabase;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { createHttpApp } from '../infrastructure/http/server';
 import { createLogger } from '../infrastructure/logging';
 import { createMetrics } from '../infrastructure/metrics';
-import { call, startHarness } from './http-platform-harness';
+import { call, startHarness } from './support/http-platform-harness';
 
 describe('graceful shutdown', () => {
   it('finishes a request in flight, refuses new connections, then closes resources', async () => {

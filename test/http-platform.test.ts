@@ -7,10 +7,10 @@ import { createUsersRouter } from '../commands/users/router';
 import { userStreamId } from '../commands/users/events';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
-import { createAssetsRouter } from '../read-api/assets/router';
-import { buildOpenApiDocument } from '../read-api/openapi/document';
-import { assertRoutesMatchOpenApi, listRoutes } from '../read-api/openapi/route-check';
-import { call, JWT_SECRET, signUp, startHarness, type Harness, type Reply } from './http-platform-harness';
+import { createAssetsRouter } from '../read-api/assets/route';
+import { buildOpenApiDocument } from '../app/openapi/document';
+import { assertRoutesMatchOpenApi, listRoutes } from '../app/openapi/route-check';
+import { call, JWT_SECRET, signUp, startHarness, type Harness, type Reply } from './support/http-platform-harness';
 
 /** Routes the lead mounts on the full app; documented now, registered later. */
 /** Mounted by the full trading API (test/trading-api.test.ts checks that one against the whole document). */

@@ -1,18 +1,18 @@
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import pino from 'pino';
-import { CANDLE_INTERVAL_MS, CANDLE_INTERVALS, type CandleTicks } from '../infrastructure/market/candle';
+import { CANDLE_INTERVAL_MS, CANDLE_INTERVALS, type CandleTicks } from '../streaming/market/candle';
 import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
-import { ticksToDecimal } from '../infrastructure/market/ticks';
-import { createTestDatabase, testKeyPrefix, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { SymbolTable } from '../streaming/market/symbol-table';
+import { ticksToDecimal } from '../streaming/market/ticks';
+import { createTestDatabase, testKeyPrefix, type TestDatabase } from './support/pg-database';
 import type { FeedSink } from '../streaming/feed/feed-sink';
 import { createPrng } from '../streaming/feed/prng';
 import { createFeedSimulator } from '../streaming/feed/simulator';
 import { startIngestService } from '../streaming/ingest/ingest-service';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
-import { createRecordingBus } from '../streaming/ingest/test-bus';
+import { createRecordingBus } from './support/recording-bus';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const START_MS = Date.UTC(2026, 10, 25, 14, 58);

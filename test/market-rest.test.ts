@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
 import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
-import { CANDLES_PER_REQUEST_MAX, createMarketRouter } from '../streaming/market-rest/market-router';
+import { CANDLES_PER_REQUEST_MAX, createMarketRouter } from '../read-api/market/route';
 
 const T0 = Date.UTC(2026, 10, 25, 15);
 const KNOWN = new Set(['AAPL', 'MSFT', 'BRK.B']);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { accountStreamOf } from '../commands/accounts/account-stream';
 import { collect } from '../infrastructure/event-store/port';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 let h: TradingHarness;
 let elsewhere: TestDatabase;

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { createTradingApi } from '../app/trading-api';
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../app/order-updates';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { connectNatsBus } from '../infrastructure/bus/nats';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
@@ -10,13 +10,13 @@ import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in
 import { createLogger } from '../infrastructure/logging';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
 import { createRedisMarketData } from '../infrastructure/market/redis';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
+import { SymbolTable } from '../streaming/market/symbol-table';
 import { createMetrics } from '../infrastructure/metrics';
-import { createTestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase } from './support/pg-database';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { createStreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, eventually, expectConnected } from '../streaming/node/test-clients';
-import { publishOrderUpdates, subscribeFromHead } from '../streaming/orders/publish-order-updates';
+import { connectSocketIoClient, eventually, expectConnected } from './support/streaming-clients';
+import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SECRET = 'plane-independence-secret-0123456789abcdef';

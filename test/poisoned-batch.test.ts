@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 /** Users depositing while the poisoned sign-ups arrive, and deposits each. */
 const DEPOSITORS = 24;

@@ -4,7 +4,7 @@ import type { Decider, EventCodec } from '../commands/decider';
 import { loadStream, SNAPSHOT_EVERY_EVENTS, snapshotStreamOf } from '../commands/stream-loader';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { collect, type EventStore } from '../infrastructure/event-store/port';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
 
 type Cmd = { amount: number };
 type Ev = { type: 'Added'; data: { amount: number } };

@@ -6,7 +6,7 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import { moveEventStore, type MoveProgress } from '../infrastructure/event-store/postgres/move';
 import { SEQ_BITS } from '../infrastructure/event-store/postgres/schema';
 import { collect, type EventData, type EventStore, type RecordedEvent } from '../infrastructure/event-store/port';
-import { createTestDatabase, type TestDatabase } from '../infrastructure/testing/pg-database';
+import { createTestDatabase, type TestDatabase } from './support/pg-database';
 
 const ROOT = path.resolve(__dirname, '..');
 const STREAMS = 12;

@@ -3,10 +3,10 @@ import pino from 'pino';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import type { Bus, BusSubscription } from '../infrastructure/bus/port';
 import { connectNatsBus } from '../infrastructure/bus/nats';
-import { SymbolTable } from '../infrastructure/market/symbol-table';
+import { SymbolTable } from '../streaming/market/symbol-table';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { createStreamingNode, type StreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from '../streaming/node/test-clients';
+import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from './support/streaming-clients';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SECRET = 'streaming-nats-secret';

@@ -3,7 +3,7 @@ import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import type { Bus } from '../infrastructure/bus/port';
 import { createStreamingNode, type StreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from '../streaming/node/test-clients';
+import { connectSocketIoClient, connectWsClient, eventually, expectConnected, type TestClient } from './support/streaming-clients';
 
 const SECRET = 'streaming-test-secret';
 /** Windows end only when a test says so. */

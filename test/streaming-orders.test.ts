@@ -4,8 +4,8 @@ import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import type { RecordedEvent } from '../infrastructure/event-store/port';
 import { createStreamingNode } from '../streaming/node/streaming-node';
-import { connectSocketIoClient, connectWsClient, eventually, expectConnected } from '../streaming/node/test-clients';
-import { publishOrderUpdates, subscribeFromHead, type OrderUpdateMapper } from '../streaming/orders/publish-order-updates';
+import { connectSocketIoClient, connectWsClient, eventually, expectConnected } from './support/streaming-clients';
+import { publishOrderUpdates, subscribeFromHead, type OrderUpdateMapper } from '../projections/order-updates/publish';
 
 const SECRET = 'orders-stream-secret';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { collect } from '../infrastructure/event-store/port';
-import { assertRoutesMatchOpenApi } from '../read-api/openapi/route-check';
-import { buildOpenApiDocument } from '../read-api/openapi/document';
+import { assertRoutesMatchOpenApi } from '../app/openapi/route-check';
+import { buildOpenApiDocument } from '../app/openapi/document';
 import { createTradingApi } from '../app/trading-api';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
@@ -10,7 +10,7 @@ import { createMetrics } from '../infrastructure/metrics';
 import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
 import { accountStreamOf } from '../commands/accounts/account-stream';
-import { startTradingHarness, type TradingHarness } from './trading-harness';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 const limitBuy = (overrides: Record<string, unknown> = {}) => ({
   symbol: 'AAPL', side: 'buy', type: 'limit', quantity: '10', limit_price: '150.00', time_in_force: 'day', ...overrides,

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import * as E from 'fp-ts/Either';
 import { orderView, type OrderView } from '../../domain/account';
 import { versionFromEtag } from '../../domain/order/state-machine';
-import { findAsset } from '../../infrastructure/assets/catalog';
+import { findAsset } from '../../domain/market/catalog';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
 import { decodeBody } from '../../infrastructure/http/validation';

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/Either';
-import type { Asset } from '../../infrastructure/assets/catalog';
+import type { Asset } from '../../domain/market/catalog';
 import type { ApiError } from '../../infrastructure/http/errors';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
-import { checkPriceReasonable, referencePriceDecimal } from '../../infrastructure/market/price-reasonability';
+import { checkPriceReasonable, referencePriceDecimal } from '../../domain/market/price-reasonability';
 import type { Quote } from '../../infrastructure/market/quote';
 
 /**

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import * as E from 'fp-ts/Either';
 import { DomainErrorCode, matchesPlacement, type OrderView, type PlaceOrderData } from '../../domain/account';
-import { findAsset, isWellFormedSymbol } from '../../infrastructure/assets/catalog';
+import { findAsset } from '../../domain/market/catalog';
+import { isWellFormedSymbol, normalizeSymbol } from '../../domain/market/symbol';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
 import { decodeBody } from '../../infrastructure/http/validation';
@@ -28,7 +29,7 @@ export const placeOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => async 
   const body = decodeBody(PlaceOrderBody, req.body);
   if (E.isLeft(body)) { sendError(res, body.left); return; }
   const order = body.right;
-  const asset = isWellFormedSymbol(order.symbol) ? findAsset(order.symbol) : undefined;
+  const asset = isWellFormedSymbol(normalizeSymbol(order.symbol)) ? findAsset(order.symbol) : undefined;
   if (asset === undefined) { sendError(res, { code: 'UNKNOWN_SYMBOL', message: `${order.symbol} is not a tradable symbol`, field: 'symbol' }); return; }
   const atMs = kit.nowMs();
   const accountId = accountIdOf(res);

@@ -16,5 +16,4 @@ export const DEPOSIT_AMOUNT_MAX_CASH = '1000000.00';
  * upToMs; a weekend simply means it runs with a later upToMs.
  */
 export const SETTLEMENT_DELAY_MS = 24 * 60 * 60 * 1000;
-export const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
 export const ID_LENGTH_MAX = 128;

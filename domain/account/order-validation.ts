@@ -15,7 +15,8 @@ import {
 import { ORDER_SIDES, ORDER_TYPES, TIMES_IN_FORCE } from '../order/state-machine';
 import type { PlaceOrderData } from './commands';
 import { DomainErrorCode, fail, type DomainError } from './errors';
-import { ID_LENGTH_MAX, ORDER_QUANTITY_SHARES_MAX, SYMBOL_PATTERN } from './limits';
+import { isWellFormedSymbol } from '../market/symbol';
+import { ID_LENGTH_MAX, ORDER_QUANTITY_SHARES_MAX } from './limits';
 import type { OrderTerms } from './reserve';
 
 export type ValidatedOrder = OrderTerms & {
@@ -51,7 +52,7 @@ export const isValidId = (id: unknown): id is string => typeof id === 'string' &
  */
 export const validatePlaceOrder = (data: PlaceOrderData): E.Either<DomainError, ValidatedOrder> => {
   if (!isValidId(data.orderId)) return invalid('orderId is required', 'orderId');
-  if (typeof data.symbol !== 'string' || !SYMBOL_PATTERN.test(data.symbol)) return invalid('symbol must be an upper-case ticker', 'symbol');
+  if (typeof data.symbol !== 'string' || !isWellFormedSymbol(data.symbol)) return invalid('symbol must be an upper-case ticker', 'symbol');
   if (!ORDER_SIDES.includes(data.side)) return invalid('side must be buy or sell', 'side');
   if (!ORDER_TYPES.includes(data.type)) return invalid('type must be market, limit, stop or stop_limit', 'type');
   if (!TIMES_IN_FORCE.includes(data.timeInForce)) return invalid('time_in_force must be day, gtc, ioc or fok', 'timeInForce');

@@ -1,6 +1,6 @@
 /**
  * The event store port. Both adapters (PostgreSQL/PGlite and EventStoreDB) pass
- * one contract suite (`contract.ts`), so everything above this file is written
+ * one contract suite (`test/support/event-store-contract.ts`), so everything above this file is written
  * against these types only.
  */
 

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { testKeyPrefix } from '../testing/pg-database';
+import { testKeyPrefix } from '../../test/support/pg-database';
 import { createInMemoryIdempotencyStore } from './in-memory-store';
 import { createRedisIdempotencyStore } from './redis-store';
 import type { IdempotencyStore } from './store';

@@ -1,4 +1,5 @@
-import { mergeCandleDelta, type CandleStore, type CandleTicks } from './candle';
+import { mergeCandleDelta, type CandleTicks } from '../../streaming/market/candle';
+import type { CandleStore } from './port';
 
 /** Embedded mode and unit tests. Same merge rule as the PostgreSQL adapter. */
 export const createInMemoryCandleStore = (): CandleStore => {

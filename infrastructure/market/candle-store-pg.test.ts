@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../testing/pg-database';
-import type { CandleDelta } from './candle';
+import { createTestDatabase, type TestDatabase } from '../../test/support/pg-database';
+import type { CandleDelta } from '../../streaming/market/candle';
 import { createInMemoryCandleStore } from './candle-store-in-memory';
 import { CANDLE_UPSERT_BATCH_ROWS, createPgCandleStore, ensureCandleSchema } from './candle-store-pg';
 

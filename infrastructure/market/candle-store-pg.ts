@@ -1,5 +1,6 @@
 import { invariant } from '../../domain/invariant';
-import { CANDLE_INTERVALS, type CandleInterval, type CandleStore, type CandleTicks } from './candle';
+import { CANDLE_INTERVALS, type CandleInterval, type CandleTicks } from '../../streaming/market/candle';
+import type { CandleStore } from './port';
 
 /** Rows per INSERT; one statement with array parameters keeps a flush to a handful of round trips. */
 export const CANDLE_UPSERT_BATCH_ROWS = 2_000;

@@ -1,3 +1,4 @@
+import type { CandleDelta, CandleInterval, CandleTicks } from '../../streaming/market/candle';
 import type { Book, Quote } from './quote';
 
 /**
@@ -20,4 +21,11 @@ export type SnapshotEntry =
 /** Where ingest leaves the latest quote, book and halt of each symbol. Latest wins; nothing is queued. */
 export interface MarketSnapshotWriter {
   writeBatch(entries: readonly SnapshotEntry[]): Promise<void>;
+}
+
+/** Where ingest merges candle deltas and the read API reads candles (PostgreSQL, or in memory). */
+export interface CandleStore {
+  upsertDeltas(deltas: readonly CandleDelta[]): Promise<void>;
+  /** Candles with fromMs <= bucketStartMs < toMs, oldest first, at most `limit`. */
+  candles(symbol: string, interval: CandleInterval, fromMs: number, toMs: number, limit: number): Promise<CandleTicks[]>;
 }

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { testKeyPrefix } from '../testing/pg-database';
+import { testKeyPrefix } from '../../test/support/pg-database';
 import { createRedisMarketData, marketKeys } from './redis';
 import type { Quote } from './quote';
 

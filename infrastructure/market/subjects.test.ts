@@ -1,4 +1,4 @@
-import { listAssets } from '../assets/catalog';
+import { listAssets } from '../../domain/market/catalog';
 import { subjectMatches } from '../bus/in-process';
 import { marketSubject, subjectToken, symbolOfSubjectToken } from './subjects';
 

@@ -1,5 +1,5 @@
-import { listAssets } from '../../infrastructure/assets/catalog';
-import { decimalToTicks } from '../../infrastructure/market/ticks';
+import { listAssets } from '../../domain/market/catalog';
+import { decimalToTicks } from '../market/ticks';
 import { invariant } from '../../domain/invariant';
 
 /** The simulator's symbols and start prices from the tradable asset list (S&P 500). */

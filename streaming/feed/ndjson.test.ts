@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { SymbolTable } from '../market/symbol-table';
 import type { Quote } from '../../infrastructure/market/quote';
-import { createRecordingBus } from '../ingest/test-bus';
+import { createRecordingBus } from '../../test/support/recording-bus';
 import { MarketIngest } from '../ingest/market-ingest';
 import type { FeedSink } from './feed-sink';
 import { createNdjsonRecorder, readLines, replayNdjson } from './ndjson';

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { decimalToTicks, ticksToDecimal } from '../../infrastructure/market/ticks';
-import { VENUES, venueId } from '../../infrastructure/market/venues';
-import type { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { decimalToTicks, ticksToDecimal } from '../market/ticks';
+import { VENUES, venueId } from '../market/venues';
+import type { SymbolTable } from '../market/symbol-table';
 import { DEPTH_LEVELS, type FeedSink } from './feed-sink';
 
 /**

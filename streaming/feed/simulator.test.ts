@@ -1,5 +1,5 @@
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
-import { VENUE_COUNT } from '../../infrastructure/market/venues';
+import { SymbolTable } from '../market/symbol-table';
+import { VENUE_COUNT } from '../market/venues';
 import type { FeedSink } from './feed-sink';
 import { createNdjsonRecorder } from './ndjson';
 import { createPrng } from './prng';

@@ -1,6 +1,6 @@
 import { invariant } from '../../domain/invariant';
-import { PRICE_TICKS_MAX, TICKS_PER_DOLLAR } from '../../infrastructure/market/ticks';
-import { VENUE_COUNT } from '../../infrastructure/market/venues';
+import { PRICE_TICKS_MAX, TICKS_PER_DOLLAR } from '../market/ticks';
+import { VENUE_COUNT } from '../market/venues';
 import { DEPTH_LEVELS, type FeedSink } from './feed-sink';
 import type { Prng } from './prng';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { CANDLE_INTERVALS, CANDLE_INTERVAL_MS, type CandleTicks } from '../../infrastructure/market/candle';
+import { CANDLE_INTERVALS, CANDLE_INTERVAL_MS, type CandleTicks } from '../market/candle';
 import { createInMemoryCandleStore } from '../../infrastructure/market/candle-store-in-memory';
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { SymbolTable } from '../market/symbol-table';
 import { CandleRoller } from './candle-roller';
 
 const DAY_START_MS = Date.UTC(2026, 10, 25);

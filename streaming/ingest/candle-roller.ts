@@ -1,5 +1,5 @@
-import { CANDLE_INTERVALS, CANDLE_INTERVAL_MS, type CandleDelta } from '../../infrastructure/market/candle';
-import type { SymbolTable } from '../../infrastructure/market/symbol-table';
+import { CANDLE_INTERVALS, CANDLE_INTERVAL_MS, type CandleDelta } from '../market/candle';
+import type { SymbolTable } from '../market/symbol-table';
 
 /** Deltas of buckets that closed between two flushes wait here; beyond this they are dropped and counted (AP plane). */
 export const CLOSED_DELTAS_MAX = 100_000;

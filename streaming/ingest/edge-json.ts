@@ -1,4 +1,4 @@
-import { ticksToDecimal } from '../../infrastructure/market/ticks';
+import { ticksToDecimal } from '../market/ticks';
 import type { AggregatedLevels } from './depth-book';
 
 // Hand-built JSON: the shapes are fixed, symbols are [A-Z0-9.] and prices come from the exact tick formatter,

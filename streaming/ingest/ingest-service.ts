@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { CandleStore } from '../../infrastructure/market/candle';
-import type { MarketSnapshotWriter } from '../../infrastructure/market/port';
+import type { CandleStore, MarketSnapshotWriter } from '../../infrastructure/market/port';
 import type { MarketIngest } from './market-ingest';
 
 /** Redis snapshots and due books go out this often: the latest state wins, so a slower write just coalesces more. */

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
-import { decimalToTicks } from '../../infrastructure/market/ticks';
+import { SymbolTable } from '../market/symbol-table';
+import { decimalToTicks } from '../market/ticks';
 import type { Book, Halt, Quote, Trade } from '../../infrastructure/market/quote';
 import { LULD_HALT_MS } from './luld-bands';
 import { MarketIngest } from './market-ingest';
-import { createRecordingBus } from './test-bus';
+import { createRecordingBus } from '../../test/support/recording-bus';
 
 const T0 = Date.UTC(2026, 10, 25, 15);
 const setup = (bookMinIntervalMs = 250) => {

@@ -1,10 +1,10 @@
 import type { Bus } from '../../infrastructure/bus/port';
-import { mergeCandleDelta, type CandleDelta, type CandleInterval, type CandleTicks } from '../../infrastructure/market/candle';
-import { candleJson } from '../../infrastructure/market/candle-json';
+import { mergeCandleDelta, type CandleDelta, type CandleInterval, type CandleTicks } from '../market/candle';
+import { candleJson } from '../market/candle-json';
 import type { SnapshotEntry } from '../../infrastructure/market/port';
 import { marketSubject } from '../../infrastructure/market/subjects';
-import type { SymbolTable } from '../../infrastructure/market/symbol-table';
-import { VENUE_COUNT, VENUES } from '../../infrastructure/market/venues';
+import type { SymbolTable } from '../market/symbol-table';
+import { VENUE_COUNT, VENUES } from '../market/venues';
 import type { FeedSink } from '../feed/feed-sink';
 import { CandleRoller } from './candle-roller';
 import { createAggregatedLevels, DepthBook } from './depth-book';

@@ -3,7 +3,7 @@ import { createInMemoryCandleStore } from '../../infrastructure/market/candle-st
 import { createInMemoryMarketData } from '../../infrastructure/market/in-memory';
 import { DRIVER_TICK_MS } from '../feed/realtime-driver';
 import { startSimulatedMarketData } from './start-market-data';
-import { createRecordingBus } from './test-bus';
+import { createRecordingBus } from '../../test/support/recording-bus';
 
 describe('simulated market data in embedded mode', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../infrastructure/bus/port';
-import type { CandleStore } from '../../infrastructure/market/candle';
-import type { MarketSnapshotWriter } from '../../infrastructure/market/port';
-import { SymbolTable } from '../../infrastructure/market/symbol-table';
+import type { CandleStore, MarketSnapshotWriter } from '../../infrastructure/market/port';
+import { SymbolTable } from '../market/symbol-table';
 import { assetUniverse } from '../feed/asset-universe';
 import { createPrng } from '../feed/prng';
 import { driveInRealTime } from '../feed/realtime-driver';

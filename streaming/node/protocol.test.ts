@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { listAssets } from '../../infrastructure/assets/catalog';
+import { listAssets } from '../../domain/market/catalog';
 import { parseClientRequest, ProtocolErrorCode, subjectsFor } from './protocol';
 
 const subscribe = (symbols: unknown[]) => parseClientRequest({ action: 'subscribe', channel: 'quotes', symbols });

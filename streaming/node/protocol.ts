@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import { isWellFormedSymbol } from '../../domain/market/symbol';
 import { marketSubject } from '../../infrastructure/market/subjects';
 
 /**
@@ -15,12 +16,6 @@ export const Channels = ['quotes', 'trades', 'book', 'candles', 'orders'] as con
 export type Channel = (typeof Channels)[number];
 
 export const SYMBOLS_PER_REQUEST_MAX = 100;
-/**
- * No wildcards, no spaces; one class suffix after a dot (BRK.B, BF.B), which
- * `subjectToken` turns into one subject token. No `_`: that is the dot's stand-in
- * on the bus, so accepting it would let `BRK_B` alias `BRK.B`.
- */
-const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,11}(\.[A-Z0-9]{1,4})?$/;
 /** Account ids become a subject token too (`orders.<accountId>`). */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -47,7 +42,7 @@ export const parseClientRequest = (raw: unknown): E.Either<ProtocolError, Client
   if (channel === 'orders') return E.right({ action, channel, symbols: [] });
   if (!Array.isArray(symbols) || symbols.length === 0) return fail(ProtocolErrorCode.InvalidMessage, 'symbols must be a non-empty array');
   if (symbols.length > SYMBOLS_PER_REQUEST_MAX) return fail(ProtocolErrorCode.TooManySymbols, `at most ${SYMBOLS_PER_REQUEST_MAX}`);
-  const bad = symbols.find((s) => typeof s !== 'string' || !SYMBOL_PATTERN.test(s));
+  const bad = symbols.find((s) => typeof s !== 'string' || !isWellFormedSymbol(s));
   if (bad !== undefined) return fail(ProtocolErrorCode.InvalidSymbol, String(bad));
   return E.right({ action, channel: channel as Channel, symbols: [...new Set(symbols as string[])] });
 };

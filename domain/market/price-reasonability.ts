@@ -1,16 +1,18 @@
 import Big from 'big.js';
 import * as E from 'fp-ts/Either';
-import type { Quote } from './quote';
 
 /** The seed's pre-trade check 4: a limit price more than 10% away from the market is a fat finger. */
 export const PRICE_BAND_PERCENT = 10;
+
+/** The prices of a quote this check reads; the market plane's `Quote` carries them among others. */
+export type QuotePrices = { readonly bid: string | null; readonly ask: string | null; readonly last: string | null };
 
 export type PriceRejection = { readonly code: 'PRICE_UNREASONABLE'; readonly detail: string };
 /** `NO_REFERENCE`: no usable quote, so the check cannot run; trading must keep working without market data. */
 export type PriceCheck = 'WITHIN_BAND' | 'NO_REFERENCE';
 
 /** The price an order of this side meets: the ask for buys, the bid for sells, else the last trade. */
-export const referencePriceDecimal = (side: 'buy' | 'sell', quote: Quote | undefined): string | undefined => {
+export const referencePriceDecimal = (side: 'buy' | 'sell', quote: QuotePrices | undefined): string | undefined => {
   if (!quote) return undefined;
   return (side === 'buy' ? quote.ask : quote.bid) ?? quote.last ?? undefined;
 };
@@ -22,7 +24,7 @@ export const referencePriceDecimal = (side: 'buy' | 'sell', quote: Quote | undef
 export const checkPriceReasonable = (
   side: 'buy' | 'sell',
   limitPriceDecimal: string,
-  quote: Quote | undefined,
+  quote: QuotePrices | undefined,
   bandPercent: number = PRICE_BAND_PERCENT,
 ): E.Either<PriceRejection, PriceCheck> => {
   const reference = referencePriceDecimal(side, quote);

@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { CANDLE_INTERVAL_MS, isCandleInterval } from '../../infrastructure/market/candle';
-import { candleJson } from '../../infrastructure/market/candle-json';
-import type { CandleStore } from '../../infrastructure/market/candle';
-import type { MarketDataReader } from '../../infrastructure/market/port';
-import { isWellFormedSymbol } from '../../infrastructure/market/symbol-table';
+import { CANDLE_INTERVAL_MS, isCandleInterval } from '../../streaming/market/candle';
+import { candleJson } from '../../streaming/market/candle-json';
+import type { CandleStore, MarketDataReader } from '../../infrastructure/market/port';
+import { isWellFormedSymbol } from '../../domain/market/symbol';
 import { apiError, sendError, sendNotFound } from '../../infrastructure/http/errors';
 
 export const QUOTE_SYMBOLS_MAX = 100;

@@ -1,6 +1,6 @@
-import { history, place, ack, fill, cancel, deposit, settleDeposit, open } from '../domain/account/test-builders';
-import type { RecordedEvent } from '../infrastructure/event-store/port';
-import { orderUpdateOf } from './order-updates';
+import { history, place, ack, fill, cancel, deposit, settleDeposit, open } from '../../domain/account/test-builders';
+import type { RecordedEvent } from '../../infrastructure/event-store/port';
+import { orderUpdateOf } from './order-update';
 
 const recorded = (streamId: string, events: ReturnType<typeof history>): RecordedEvent[] =>
   events.map((event, index) => ({

@@ -1,4 +1,5 @@
 import rows from './sp500.json';
+import { normalizeSymbol } from './symbol';
 
 /**
  * The tradable universe: the S&P 500 constituents (symbol, name, GICS
@@ -14,14 +15,8 @@ export type Asset = {
   readonly reference_price: string;
 };
 
-const SYMBOL_PATTERN = /^[A-Z]{1,5}(\.[A-Z])?$/;
 const assets: readonly Asset[] = Object.freeze((rows as Asset[]).map((row) => Object.freeze({ ...row })));
 const bySymbol: ReadonlyMap<string, Asset> = new Map(assets.map((asset) => [asset.symbol, asset]));
-
-/** Symbols are matched upper-cased; `brk.b` finds `BRK.B`. */
-export const normalizeSymbol = (symbol: string): string => symbol.trim().toUpperCase();
-
-export const isWellFormedSymbol = (symbol: string): boolean => SYMBOL_PATTERN.test(normalizeSymbol(symbol));
 
 export const findAsset = (symbol: string): Asset | undefined => bySymbol.get(normalizeSymbol(symbol));
 

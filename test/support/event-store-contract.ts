@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AppendResult, collect, type EventData, type EventStore, type ExpectedRevision, type RecordedEvent } from './port';
+import { type AppendResult, collect, type EventData, type EventStore, type ExpectedRevision, type RecordedEvent } from '../../infrastructure/event-store/port';
 
 /**
  * The one contract every EventStore adapter passes. Register it from a test file with a factory;

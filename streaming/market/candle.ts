@@ -25,12 +25,6 @@ export type CandleTicks = {
  */
 export type CandleDelta = CandleTicks;
 
-export interface CandleStore {
-  upsertDeltas(deltas: readonly CandleDelta[]): Promise<void>;
-  /** Candles with fromMs <= bucketStartMs < toMs, oldest first, at most `limit`. */
-  candles(symbol: string, interval: CandleInterval, fromMs: number, toMs: number, limit: number): Promise<CandleTicks[]>;
-}
-
 export const mergeCandleDelta = (existing: CandleTicks | undefined, delta: CandleDelta): CandleTicks =>
   existing === undefined
     ? delta

@@ -1,10 +1,10 @@
 import * as E from 'fp-ts/Either';
-import { decodeAccountEvent, type AccountEvent } from '../domain/account';
-import type { OrderStatus } from '../domain/order/state-machine';
-import type { RecordedEvent } from '../infrastructure/event-store/port';
+import { decodeAccountEvent, type AccountEvent } from '../../domain/account';
+import type { OrderStatus } from '../../domain/order/state-machine';
+import type { RecordedEvent } from '../../infrastructure/event-store/port';
 
 /** The seed's order message on the `orders` channel: `{ channel, order_id, status, ... }` with decimal strings. */
-export type OrderUpdate = {
+export type OrderUpdateMessage = {
   readonly channel: 'orders';
   readonly order_id: string;
   readonly status: OrderStatus;
@@ -41,7 +41,7 @@ const statusAfter = (event: AccountEvent): OrderStatus | undefined => {
  * Turns a recorded account event into the live notification its owner's sockets get on
  * `orders.<accountId>`. Live notifications only: the REST API stays the source of truth.
  */
-export const orderUpdateOf = (recorded: RecordedEvent): { readonly accountId: string; readonly payload: OrderUpdate } | undefined => {
+export const orderUpdateOf = (recorded: RecordedEvent): { readonly accountId: string; readonly payload: OrderUpdateMessage } | undefined => {
   if (!recorded.streamId.startsWith(ACCOUNT_STREAM_PREFIX)) return undefined;
   const decoded = decodeAccountEvent(recorded.type, recorded.data);
   if (E.isLeft(decoded)) return undefined;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { findAsset, listAssets } from '../../infrastructure/assets/catalog';
+import { findAsset, listAssets } from '../../domain/market/catalog';
 import { apiError, sendError, sendNotFound } from '../../infrastructure/http/errors';
 
 /** `GET /v1/assets` (optionally `?symbol=AAPL`) and `GET /v1/assets/:symbol`. Public: no account data here. */

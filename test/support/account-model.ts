@@ -1,10 +1,10 @@
 import Big from 'big.js';
 import * as E from 'fp-ts/Either';
-import { cashBuckets, decide, decodeAccountEvent, evolve, initialState, isTerminal, positions, type AccountCommand, type AccountEvent, type AccountState, type OpenAccountState } from '../domain/account';
-import { orderReservedCash, orderReservedShares } from '../domain/account/buying-power';
-import { SETTLEMENT_DELAY_MS } from '../domain/account/limits';
-import { deterministicEventId } from '../commands/command-handler';
-import type { RecordedEvent } from '../infrastructure/event-store/port';
+import { cashBuckets, decide, decodeAccountEvent, evolve, initialState, isTerminal, positions, type AccountCommand, type AccountEvent, type AccountState, type OpenAccountState } from '../../domain/account';
+import { orderReservedCash, orderReservedShares } from '../../domain/account/buying-power';
+import { SETTLEMENT_DELAY_MS } from '../../domain/account/limits';
+import { deterministicEventId } from '../../commands/command-handler';
+import type { RecordedEvent } from '../../infrastructure/event-store/port';
 
 /**
  * The test's own account for the exactly-once property test: the log as read back from the

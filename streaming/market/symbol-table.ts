@@ -1,10 +1,8 @@
 import { invariant } from '../../domain/invariant';
+import { isWellFormedSymbol } from '../../domain/market/symbol';
 
 /** Ingest sizes its typed arrays by this; the seed plans for about 10K active symbols. */
 export const SYMBOLS_MAX = 16_384;
-const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
-
-export const isWellFormedSymbol = (symbol: string): boolean => SYMBOL_PATTERN.test(symbol);
 
 /** The symbol universe of one ingest process: symbol <-> dense integer id, so hot-path state lives in typed arrays. */
 export class SymbolTable {

@@ -1,5 +1,6 @@
 import Big from 'big.js';
-import { findAsset, isWellFormedSymbol, listAssets } from './catalog';
+import { findAsset, listAssets } from './catalog';
+import { isWellFormedSymbol } from './symbol';
 
 describe('asset catalog', () => {
   it('holds at least the S&P 500, each with a unique well-formed symbol and a positive decimal price', () => {

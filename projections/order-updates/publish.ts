@@ -1,12 +1,12 @@
 import type { Bus } from '../../infrastructure/bus/port';
 import type { AllFilter, EventStore, RecordedEvent } from '../../infrastructure/event-store/port';
 import { invariant } from '../../domain/invariant';
-import { ACCOUNT_ID_PATTERN, ordersSubject } from '../node/protocol';
+import { ACCOUNT_ID_PATTERN, ordersSubject } from '../../streaming/node/protocol';
 
-/** What the client sees on the `orders` channel, e.g. `{ order_id, status, avg_fill_price }` (decimal strings). */
-export type OrderUpdate = { readonly accountId: string; readonly payload: Readonly<Record<string, unknown>> };
+/** One order message and the account whose sockets get it; the payload is what the client sees on `orders`. */
+export type AddressedOrderUpdate = { readonly accountId: string; readonly payload: Readonly<Record<string, unknown>> };
 /** Supplied by the domain: which events are order updates, for whom, and what the client sees. */
-export type OrderUpdateMapper = (event: RecordedEvent) => OrderUpdate | undefined;
+export type OrderUpdateMapper = (event: RecordedEvent) => AddressedOrderUpdate | undefined;
 
 const encoder = new TextEncoder();
 

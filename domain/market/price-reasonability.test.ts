@@ -1,9 +1,7 @@
 import * as E from 'fp-ts/Either';
-import { checkPriceReasonable, referencePriceDecimal } from './price-reasonability';
-import type { Quote } from './quote';
+import { checkPriceReasonable, referencePriceDecimal, type QuotePrices } from './price-reasonability';
 
-const quote = (bid: string | null, ask: string | null, last: string | null = null): Quote =>
-  ({ symbol: 'AAPL', bid, ask, bid_size: 100, ask_size: 100, last, volume: 0, ts: '2026-11-25T15:00:00.000Z' });
+const quote = (bid: string | null, ask: string | null, last: string | null = null): QuotePrices => ({ bid, ask, last });
 
 describe('price reasonability (10% of the NBBO side the order meets)', () => {
   it('accepts a buy limit up to exactly 10% above the ask and down to 10% below it', () => {

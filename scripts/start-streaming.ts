@@ -1,0 +1,46 @@
+import { connectNatsBus } from '../infrastructure/bus/nats';
+import { loadConfig } from '../infrastructure/config';
+import { createLogger } from '../infrastructure/logging';
+import { createStreamingNode } from '../streaming/node/streaming-node';
+
+/** A standalone node's port when PORT is not set; embedded mode puts its node on the API's port + 1 instead. */
+export const STREAMING_NODE_PORT_DEFAULT = 8090;
+const NATS_URL_DEFAULT = 'nats://127.0.0.1:4222';
+const HOST_DEFAULT = '0.0.0.0';
+
+/**
+ * Distributed mode's streaming node (`npm run start:streaming`): Socket.IO and `/v1/market/stream` over NATS.
+ * Reads PORT (default 8090), HOST, NATS_URL (default the local NATS), JWT_SECRET (required: the node verifies
+ * the API's tokens, so a made-up secret would refuse every client), LOG_LEVEL and SHUTDOWN_GRACE_MS.
+ */
+const main = async (): Promise<void> => {
+  const config = loadConfig(process.env, { port: STREAMING_NODE_PORT_DEFAULT });
+  const logger = createLogger({ level: config.logLevel, name: 'streaming-node' });
+  if (config.jwtSecretGenerated) throw new Error('JWT_SECRET is required');
+  const bus = await connectNatsBus({ servers: config.natsUrl ?? NATS_URL_DEFAULT, name: `streaming-node-${process.pid}` });
+  const node = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
+  const port = await node.listen(config.port, config.host ?? HOST_DEFAULT);
+  logger.info({ port }, 'streaming node listening');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => process.exit(1), config.shutdownGraceMs).unref();
+    node.drain()
+      .then(() => node.close())
+      .then(() => bus.close())
+      .then(() => process.exit(0), (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+};
+
+main().catch((error: unknown) => {
+  createLogger({ name: 'streaming-node' }).fatal({ err: error }, 'streaming node failed to start');
+  process.exit(1);
+});
