@@ -66,7 +66,7 @@ const main = async () => {
     const committedAt = new Map<string, number>();
     const latenciesMs: number[] = [];
     const abort = new AbortController();
-    const head = await store.headPosition();
+    const head = (await store.headPosition()).position;
     const watching = (async () => {
       for await (const e of store.subscribeToAll({ fromPosition: head, filter: { eventTypes: ['OrderFilled'] }, signal: abort.signal })) {
         const start = committedAt.get((e.data as { orderId: string }).orderId);

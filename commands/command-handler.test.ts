@@ -34,7 +34,7 @@ describe('handleCommand', () => {
     const store = createInMemoryEventStore();
     const result = await handleCommand(store, tally, codec, { type: 'Add', amount: CAP + 1 }, options('k1'));
     expect(result).toEqual(E.left({ code: 'OVER_CAP' }));
-    expect(await store.headPosition()).toBe(0n);
+    expect((await store.headPosition()).position).toBe(0n);
   });
 
   it('serializes concurrent commands on one stream through revision conflicts, losing none', async () => {
@@ -56,7 +56,7 @@ describe('handleCommand', () => {
     } };
     const result = await handleCommand(contended, tally, codec, { type: 'Add', amount: 1 }, options('k1'));
     expect(result).toEqual(E.left(expect.objectContaining({ code: ConcurrencyRetriesExhausted })));
-    expect(await store.headPosition()).toBe(BigInt(COMMAND_ATTEMPTS_MAX));
+    expect((await store.headPosition()).position).toBe(BigInt(COMMAND_ATTEMPTS_MAX));
   });
 
   it('snapshots a long stream and loads the same state from snapshot plus tail', async () => {
@@ -140,7 +140,7 @@ describe('retries decided on an older state', () => {
     const repeated = await run(store, cacheB, 'k1', 5, 1);
     expect(E.isRight(repeated) && repeated.right.state).toEqual({ total: 6, lastAtMs: 1 });
     expect(await fresh(store)).toEqual({ total: 6, lastAtMs: 1 });
-    expect(await store.headPosition()).toBe(2n);
+    expect((await store.headPosition()).position).toBe(2n);
   });
 });
 

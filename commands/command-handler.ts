@@ -4,7 +4,7 @@ import { invariant } from '../domain/invariant';
 import type { EventMetadata, EventStore } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
 import type { StreamStateCache } from './state-cache';
-import { loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot } from './stream-loader';
+import { lastPositionOf, loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot } from './stream-loader';
 
 export const COMMAND_ATTEMPTS_MAX = 5; // read-decide-append rounds per command
 export const RETRY_BACKOFF_MS = 5; // multiplied by the attempt number, plus jitter
@@ -19,7 +19,7 @@ export type CommandOutcome<State, Event> = {
   readonly events: readonly Event[];
   /** State after the events (before them, when the decision was to write nothing). */
   readonly state: State;
-  /** Global position of the last event written (or of the stream's head position when nothing was written). */
+  /** Global position of the last event written (when nothing was written: of the stream's last event, 0n if none); never the head of $all. */
   readonly position: bigint;
 };
 
@@ -76,7 +76,7 @@ export const handleCommand = async <C, S, Ev, R>(
     const { loaded, decision } = doubtful ? await decideOn(false) : first;
     if (E.isLeft(decision)) return decision;
     const events = decision.right;
-    if (events.length === 0) return E.right({ events, state: loaded.state, position: await store.headPosition() });
+    if (events.length === 0) return E.right({ events, state: loaded.state, position: await lastPositionOf(store, streamId) });
 
     const startedAtMs = performance.now();
     const outcome = await store.appendToStream(

@@ -6,6 +6,12 @@ import type { StreamStateCache } from './state-cache';
 
 /** A state snapshot is written after every this many events, so a load reads one snapshot plus a short tail. */
 export const SNAPSHOT_EVERY_EVENTS = 200;
+/**
+ * Snapshots a load looks at, newest first. Snapshots are written with `any`, and EventStoreDB
+ * deduplicates an `any` retry only while it remembers the ids, so a late retry can store an older
+ * snapshot again after a newer one: the load takes the highest revision among the last few.
+ */
+export const SNAPSHOTS_SCANNED_MAX = 3;
 
 export const snapshotStreamOf = (streamId: string): string => `${streamId}-snapshot`;
 
@@ -36,11 +42,12 @@ export const loadStream = async <C, S, Ev, R>(
   if (cached !== undefined) {
     ({ state, revision, eventsSinceSnapshot } = cached);
   } else {
-    for await (const snapshot of store.readStream(snapshotStreamOf(streamId), { direction: 'backwards', maxCount: 1 })) {
-      if (isSnapshotData(snapshot.data) && snapshot.data.stateVersion === stateVersion) {
-        state = snapshot.data.state as S;
-        revision = BigInt(snapshot.data.revision);
-      }
+    for await (const snapshot of store.readStream(snapshotStreamOf(streamId), { direction: 'backwards', maxCount: SNAPSHOTS_SCANNED_MAX })) {
+      if (!isSnapshotData(snapshot.data) || snapshot.data.stateVersion !== stateVersion) continue;
+      const snapshotRevision = BigInt(snapshot.data.revision);
+      if (revision !== 'no_stream' && snapshotRevision <= revision) continue;
+      state = snapshot.data.state as S;
+      revision = snapshotRevision;
     }
   }
   const fromRevision = revision === 'no_stream' ? 0n : revision + 1n;
@@ -53,6 +60,16 @@ export const loadStream = async <C, S, Ev, R>(
   }
   if (cache !== undefined && revision !== 'no_stream') cache.set(streamId, { state, revision, eventsSinceSnapshot });
   return { state, revision, eventsSinceSnapshot };
+};
+
+/**
+ * The position of the stream's last event (0n for an empty stream): what a command that wrote nothing
+ * answers, since it covers every write of this stream, the caller's own included. Read from the stream,
+ * never the head of $all, which may be held back below it by a transaction in flight.
+ */
+export const lastPositionOf = async (store: EventStore, streamId: string): Promise<bigint> => {
+  for await (const last of store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) return last.position;
+  return 0n;
 };
 
 export const writeSnapshot = async (store: EventStore, streamId: string, stateVersion: number, revision: bigint, state: unknown, snapshotId: string): Promise<void> => {

@@ -12,6 +12,10 @@ export type Metrics = {
   /** One per read-decide-append round repeated after a `RevisionConflict`, labelled by command name. */
   readonly conflictRetries: Counter<'command'>;
   readonly idempotencyReplays: Counter<'outcome'>;
+  /** A PostgreSQL connection that broke (terminated backend, network), by pool; the pool reconnects. */
+  readonly pgConnectionErrors: Counter<'pool'>;
+  /** A LISTEN connection that broke and LISTENs again on a new one, by channel. */
+  readonly pgListenReconnects: Counter<'channel'>;
 };
 
 export const createMetrics = (options: { readonly defaultMetrics?: boolean } = {}): Metrics => {
@@ -34,6 +38,14 @@ export const createMetrics = (options: { readonly defaultMetrics?: boolean } = {
     idempotencyReplays: new Counter({
       name: 'idempotency_outcomes_total', help: 'Idempotent requests answered from the store, by outcome',
       labelNames: ['outcome'], registers: [registry],
+    }),
+    pgConnectionErrors: new Counter({
+      name: 'pg_connection_errors_total', help: 'PostgreSQL connections that broke (and were replaced), by pool',
+      labelNames: ['pool'], registers: [registry],
+    }),
+    pgListenReconnects: new Counter({
+      name: 'pg_listen_reconnects_total', help: 'LISTEN connections re-established after a break, by channel',
+      labelNames: ['channel'], registers: [registry],
     }),
   };
 };

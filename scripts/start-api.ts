@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { Pool } from 'pg';
 import { createTradingApi } from '../app/trading-api';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
@@ -16,7 +15,13 @@ import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { consistencyWaitMsFromEnv } from '../read-api/read-models';
+import { createPool } from '../infrastructure/pg/pool';
 import { stopOnSignals } from './process-lifecycle';
+
+const describeHead = async (store: EventStore): Promise<string> => {
+  const head = await store.headPosition();
+  return `head ${head.position}${head.mayBeBehind ? ' (may be behind: a transaction stays open on the database server)' : ''}`;
+};
 
 /** Distributed mode's API process: EventStoreDB (or PostgreSQL) for events, Redis for idempotency and quotes. */
 const main = async () => {
@@ -26,12 +31,12 @@ const main = async () => {
   if (config.databaseUrl === undefined && config.eventStoreUrl === undefined) throw new Error('set EVENTSTORE_URL or DATABASE_URL');
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
-    : await createPostgresEventStore({ connectionString: config.databaseUrl! });
+    : await createPostgresEventStore({ connectionString: config.databaseUrl!, logger, metrics });
   const idempotencyStore = createIdempotencyStore(config);
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
   // Throttles and sessions share a client; when Redis is away they refuse with 503 rather than guess.
   const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
-  const pool = config.databaseUrl === undefined ? undefined : new Pool({ connectionString: config.databaseUrl, max: 4 });
+  const pool = config.databaseUrl === undefined ? undefined : createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'api', logger, metrics });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
@@ -40,7 +45,7 @@ const main = async () => {
     // The read models live in DATABASE_URL, written by `npm run start:projections`.
     ...(pool ? { readModels: { db: sqlDatabaseFromPool(pool, false), consistencyWaitMsMax: consistencyWaitMsFromEnv() } } : {}),
     jsonBodyBytesMax: config.jsonBodyBytesMax, idempotencyTtlMs: config.idempotencyTtlMs, shutdownGraceMs: config.shutdownGraceMs,
-    readiness: async () => ({ ready: true, checks: { eventStore: `head ${await store.headPosition()}` } }),
+    readiness: async () => ({ ready: true, checks: { eventStore: await describeHead(store) } }),
     resources: [
       { name: 'event store', close: () => store.close() },
       { name: 'idempotency store', close: () => idempotencyStore.close() },

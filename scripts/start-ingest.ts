@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { Pool } from 'pg';
 import { connectNatsBus, registerNatsMetrics } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { startOpsServer } from '../infrastructure/http/ops-server';
@@ -7,6 +6,7 @@ import { createLogger } from '../infrastructure/logging';
 import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
+import { createPool } from '../infrastructure/pg/pool';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { stopOnSignals } from './process-lifecycle';
 
@@ -24,7 +24,7 @@ const main = async () => {
   const bus = await connectNatsBus({ servers: config.natsUrl, name: `ingest-${process.pid}`, logger });
   registerNatsMetrics(metrics.registry, bus);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  const pool = createPool({ connectionString: config.databaseUrl, max: 2 }, { name: 'candles', logger, metrics });
   await ensureCandleSchema(pool);
   const feed = startSimulatedMarketData({
     bus, snapshots: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool), logger,

@@ -21,7 +21,7 @@ const main = async () => {
   if (config.databaseUrl === undefined && config.eventStoreUrl === undefined) throw new Error('set EVENTSTORE_URL or DATABASE_URL');
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
-    : await createPostgresEventStore({ connectionString: config.databaseUrl! });
+    : await createPostgresEventStore({ connectionString: config.databaseUrl!, logger, metrics });
   const bus = await connectNatsBus({ servers: config.natsUrl, name: `order-updates-${process.pid}`, logger });
   registerNatsMetrics(metrics.registry, bus);
   const stop = new AbortController();

@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import { registerEventStoreContract } from './support/event-store-contract';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { runAppendBatch } from '../infrastructure/event-store/postgres/append-sql';
-import { collect, type EventStore, type RecordedEvent } from '../infrastructure/event-store/port';
+import { collect, type EventStore, type ExpectedRevision, type RecordedEvent } from '../infrastructure/event-store/port';
 import { createTestDatabase, type TestDatabase } from './support/pg-database';
 import type { SqlClient } from '../infrastructure/pg/sql-client';
 
@@ -37,7 +37,7 @@ describe('PostgreSQL server: a transaction that commits late', () => {
 
   it('holds the subscriber at the slow transaction, then delivers both exactly once, in position order', async () => {
     const prefix = `late${randomUUID().slice(0, 8)}_`;
-    const start = await store.headPosition();
+    const start = (await store.headPosition()).position;
     const connect = async () => {
       const client = new Client({ connectionString: database.url });
       await client.connect();
@@ -68,7 +68,9 @@ describe('PostgreSQL server: a transaction that commits late', () => {
     for (let poll = 0; poll < pollsMax; poll += 1) {
       const visible = await collect(store.readAll({ fromPosition: start, filter: { streamPrefixes: [prefix] } }));
       expect(visible).toEqual([]);
-      expect(await store.headPosition()).toBeLessThan(fastPosition);
+      // The head gave up waiting for the slow transaction, and says so.
+      expect(await store.headPosition()).toEqual({ position: expect.any(BigInt), mayBeBehind: true });
+      expect((await store.headPosition()).position).toBeLessThan(fastPosition);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(seen).toEqual([]);
@@ -92,7 +94,7 @@ describe('PostgreSQL server: subscribers of another process', () => {
     const reader = await createPostgresEventStore({ pool, pollIntervalMs: 3_600_000 });
     try {
       const prefix = `notify${randomUUID().slice(0, 8)}_`;
-      const start = await reader.headPosition();
+      const start = (await reader.headPosition()).position;
       const controller = new AbortController();
       const received = (async () => {
         for await (const recorded of reader.subscribeToAll({ fromPosition: start, filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
@@ -110,4 +112,79 @@ describe('PostgreSQL server: subscribers of another process', () => {
       await reader.close();
     }
   }, 10_000);
+});
+
+describe('PostgreSQL server: group commit isolates a failing append', () => {
+  it('an append PostgreSQL refuses fails alone; the appends batched with it are written', async () => {
+    // One batch at a time, so the appends submitted together after the first share one statement.
+    const store = await createPostgresEventStore({ pool, batchesInFlightMax: 1, listenForCommits: false });
+    try {
+      const prefix = `poison${randomUUID().slice(0, 8)}_`;
+      const appendsTotal = 40;
+      const poisonedIndexes = new Set([10, 25]);
+      const outcomes = await Promise.allSettled(Array.from({ length: appendsTotal }, (_, n) =>
+        store.appendToStream(`${prefix}${n}`, [{ id: randomUUID(), type: 'Named', data: { name: poisonedIndexes.has(n) ? (n === 10 ? 'Ann\u0000' : 'Lee\ud800') : 'Ann' } }], { expectedRevision: 'no_stream' })));
+      outcomes.forEach((outcome, n) => {
+        if (poisonedIndexes.has(n)) expect(outcome.status).toBe('rejected');
+        else expect(outcome).toMatchObject({ status: 'fulfilled', value: { kind: 'Appended', nextRevision: 0n } });
+      });
+      for (const n of poisonedIndexes) expect(await collect(store.readStream(`${prefix}${n}`))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL server: one lock order across append kinds', () => {
+  const connectShortDeadlockTimeout = async () => {
+    // A short deadlock timeout only makes a deadlock quick to detect; it cannot cause one.
+    const client = new Client({ connectionString: database.url, options: '-c deadlock_timeout=20ms' });
+    await client.connect();
+    const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    return { client, pid };
+  };
+  const waitUntilBlocked = async (pid: number) => {
+    const pollsMax = 500;
+    for (let poll = 0; poll < pollsMax; poll += 1) {
+      const { rows } = await pool.query<{ waiting: boolean }>('SELECT wait_event_type = \'Lock\' AS waiting FROM pg_stat_activity WHERE pid = $1', [pid]);
+      if (rows[0]?.waiting) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`backend ${pid} never waited for a lock`);
+  };
+
+  it('an exact append on X with an any on Y, next to an exact on Y with an any on X: both wait in turn, no deadlock', async () => {
+    const prefix = `locks${randomUUID().slice(0, 8)}_`;
+    const [x, y] = [`${prefix}x`, `${prefix}y`];
+    const store = await createPostgresEventStore({ pool, listenForCommits: false });
+    const created = async (id: string) => store.appendToStream(id, [{ id: randomUUID(), type: 'Created', data: {} }], { expectedRevision: 'no_stream' });
+    await created(x);
+    await created(y);
+    await store.close();
+    const [holder, first, second] = [(await connectShortDeadlockTimeout()).client, await connectShortDeadlockTimeout(), await connectShortDeadlockTimeout()];
+    const one = (streamId: string, expectedRevision: ExpectedRevision) => ({ streamId, events: [{ id: randomUUID(), type: 'Mixed', data: {} }], expectedRevision });
+    try {
+      // The holder keeps X, so both batches queue on it: `first` is first in line for X.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM es_streams WHERE stream_id = $1 FOR UPDATE', [x]);
+      const firstBatch = runAppendBatch(asSqlClient(first.client), [one(x, 0n), one(y, 'any')]);
+      await waitUntilBlocked(first.pid);
+      const secondBatch = runAppendBatch(asSqlClient(second.client), [one(y, 0n), one(x, 'any')]);
+      await waitUntilBlocked(second.pid);
+      await holder.query('COMMIT');
+      const outcomes = await Promise.allSettled([firstBatch, secondBatch]);
+      const deadlocks = outcomes.filter((outcome) => outcome.status === 'rejected' && (outcome.reason as { code?: string }).code === '40P01');
+      expect(deadlocks).toEqual([]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled']);
+      const { rows } = await pool.query<{ stream_id: string; revision: string }>('SELECT stream_id, revision::text FROM es_streams WHERE stream_id = ANY($1) ORDER BY stream_id', [[x, y]]);
+      // Each stream got its any append; of the two exact appends at revision 0 on X and Y, exactly the
+      // ones that ran before the other batch's any on the same stream succeeded.
+      const written = (await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events WHERE stream_id = ANY($1)', [[x, y]])).rows[0]!.n;
+      expect(rows.reduce((sum, row) => sum + Number(row.revision) + 1, 0)).toBe(Number(written));
+      expect(Number(written)).toBeGreaterThanOrEqual(4);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      for (const client of [holder, first.client, second.client]) await client.end();
+    }
+  });
 });

@@ -95,7 +95,7 @@ describe('faults between the event store and the venues', () => {
       const all = await Promise.all(ids.map(async (id) => (await h.request('GET', `/v1/orders/${id}`, { token: user.token })).body.status));
       return all.every((s) => s === 'filled') ? true : undefined;
     }, 'three fills');
-    const head = await h.store.headPosition();
+    const head = (await h.store.headPosition()).position;
     // Every report every venue ever sent, delivered again to a fresh intake.
     const intake = createFillIntake({ accounts: createAccounts(h.store), directory: sqlOrderDirectory(rig.database), logger: createLogger({ level: 'silent' }), nowMs: Date.now });
     let again = 0;
@@ -112,7 +112,7 @@ describe('faults between the event store and the venues', () => {
       }
     }
     expect(again).toBeGreaterThanOrEqual(6);
-    expect(await h.store.headPosition()).toBe(head);
+    expect((await h.store.headPosition()).position).toBe(head);
     const { atVenues, booked } = await reconciled(h, rig);
     expect(booked).toEqual(atVenues);
     // Cash: 10,000 less the cost of every fill, to the cent.

@@ -71,7 +71,7 @@ describe('rebuild from scratch while orders keep coming', () => {
     for (let i = 0; i < ORDERS_BEFORE; i += 1) await trade(accounts[i % ACCOUNTS]!, i);
     const runner = await startProjectionRunner({ store, db, projections: [createOrdersProjection(), createPortfolioProjection()], logger: createLogger({ level: 'silent' }), registry: new Registry() });
     try {
-      expect((await waitForProjections(db, ['orders', 'portfolio'], await store.headPosition(), 20_000)).reached).toBe(true);
+      expect((await waitForProjections(db, ['orders', 'portfolio'], (await store.headPosition()).position, 20_000)).reached).toBe(true);
 
       let writing = true;
       let written = ORDERS_BEFORE;
@@ -110,7 +110,7 @@ describe('rebuild from scratch while orders keep coming', () => {
       expect(lowest).toBeGreaterThanOrEqual(ORDERS_BEFORE);
 
       // After the writers stop and the runner catches up, the live (swapped-in) model equals a fresh rebuild, row for row.
-      expect((await waitForProjections(db, ['orders', 'portfolio'], await store.headPosition(), 20_000)).reached).toBe(true);
+      expect((await waitForProjections(db, ['orders', 'portfolio'], (await store.headPosition()).position, 20_000)).reached).toBe(true);
       await rebuildProjection({ store, db, projection: createOrdersProjection(), intoSchemaOnly: 'check_orders' });
       await rebuildProjection({ store, db, projection: createPortfolioProjection(), intoSchemaOnly: 'check_portfolio' });
       const live = await rowsOf('rm_orders');

@@ -77,7 +77,7 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
     const user = await h.fundedAccount('100000.00');
     const before: string[] = [];
     for (let i = 0; i < 12; i += 1) before.push((await place(user.token, limitBuy('AAPL', '1', '190.00'))).orderId);
-    const head = await h.store.headPosition();
+    const head = (await h.store.headPosition()).position;
     for (const direction of ['desc', 'asc'] as const) {
       const seen: string[] = [];
       const placedMeanwhile: string[] = [];
@@ -157,7 +157,7 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
   it('says a read is stale, and how far behind, when the projections do not reach the position in time', async () => {
     const user = await h.signUp();
     // Positions are sparse (each commit takes a range), so "ahead" must be far beyond anything this test could write.
-    const ahead = (await h.store.headPosition()) * 1_000n;
+    const ahead = ((await h.store.headPosition()).position) * 1_000n;
     const started = Date.now();
     const reply = await read('/v1/portfolio', user.token, ahead);
     expect(Date.now() - started).toBeLessThan(CONSISTENCY_WAIT_MS + 2_000);

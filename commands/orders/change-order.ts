@@ -10,15 +10,15 @@ import { decodeBody } from '../../infrastructure/http/validation';
 import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
 import { ReplaceOrderBody } from './bodies';
 import { marketPreTradeChecks } from './market-checks';
-import { ORDER_ID_PATTERN, orderNotFound, type OrderRouteKit, type OrdersRouterDeps } from './route-kit';
+import { ORDER_ID_PATTERN, orderNotFound, type OrderRouteKit, type OrdersRouterDeps, type PriorAttempt } from './route-kit';
 
 /** A term the request leaves out is not compared; one it names must equal the stored one as a number ("151" is "151.00"). */
 const sameDecimal = (requested: string | undefined, stored: string | null): boolean =>
   requested === undefined || (stored !== null && big(requested).eq(stored));
 
-const answerRefusal = async (res: Response, prior: 'same' | 'other' | 'none', refusal: ApiError, answerSame: () => Promise<void>): Promise<void> => {
-  if (prior === 'same') await answerSame();
-  else if (prior === 'other') sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already asked for something else' });
+const answerRefusal = async (res: Response, prior: PriorAttempt, refusal: ApiError, answerSame: (position: bigint) => Promise<void>): Promise<void> => {
+  if (prior.kind === 'same') await answerSame(prior.position);
+  else if (prior.kind === 'other') sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already asked for something else' });
   else sendError(res, refusal);
 };
 
@@ -67,7 +67,7 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   // Provably this request again only when every term it names is what that attempt asked for.
   const prior = await kit.priorAttempt(res, orderId, 'OrderReplaceRequested', replaced.left.code, ({ data }) =>
     sameDecimal(changes.quantity, data.quantity) && sameDecimal(changes.limit_price, data.limitPrice) && sameDecimal(changes.stop_price, data.stopPrice));
-  answerRefusal(res, prior, replaced.left, () => kit.answerCurrentOrder(res, 200, orderId, replacing));
+  answerRefusal(res, prior, replaced.left, (position) => kit.answerCurrentOrder(res, 200, orderId, position, replacing));
 };
 
 /** `DELETE /v1/orders/{id}`: asks the venue to cancel (→ pending_cancel; the cancel is confirmed later). */
@@ -79,5 +79,5 @@ export const cancelOrder = (_deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   if (E.isRight(cancelled)) { kit.answerOrder(res, 200, cancelled.right, orderId, cancelling); return; }
   // A cancel names nothing but its order, which the key's event names too: that is the whole request.
   const prior = await kit.priorAttempt(res, orderId, 'OrderCancelRequested', cancelled.left.code, () => true);
-  answerRefusal(res, prior, cancelled.left, () => kit.answerCurrentOrder(res, 200, orderId, cancelling));
+  answerRefusal(res, prior, cancelled.left, (position) => kit.answerCurrentOrder(res, 200, orderId, position, cancelling));
 };

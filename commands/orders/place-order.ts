@@ -41,8 +41,8 @@ export const placeOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => async 
   // the market does meanwhile. Other terms: the key was reused.
   const answeredAsPlaced = async (requested: PlaceOrderData): Promise<boolean> => {
     const placed = await eventOfRequest(deps.store, accountId, idempotencyKeyOf(res), (event) => event.type === 'OrderPlaced' && event.data.orderId === orderId);
-    if (placed === undefined || placed.type !== 'OrderPlaced') return false;
-    if (matchesPlacement(placed.data, requested)) await kit.answerCurrentOrder(res, 201, orderId, accepted);
+    if (placed === undefined || placed.event.type !== 'OrderPlaced') return false;
+    if (matchesPlacement(placed.event.data, requested)) await kit.answerCurrentOrder(res, 201, orderId, placed.position, accepted);
     else sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already placed a different order' });
     return true;
   };

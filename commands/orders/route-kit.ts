@@ -31,6 +31,8 @@ export type OrdersRouterDeps = {
   readonly orderHistory?: (accountId: string, orderId: string) => Promise<ReadonlyArray<{ readonly type: string; readonly status: string; readonly atMs: number }>>;
 };
 
+export type PriorAttempt = { readonly kind: 'same'; readonly position: bigint } | { readonly kind: 'other' } | { readonly kind: 'none' };
+
 export const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const orderNotFound = (orderId: string): ApiError => ({ code: DomainErrorCode.OrderNotFound, message: `no order ${orderId} in this account` });
@@ -57,23 +59,27 @@ export const createOrderRouteKit = (deps: OrdersRouterDeps) => {
     res.status(status).json({ ...shape(view), position: outcome.position.toString() });
   };
 
-  /** Answers with the order as the stream holds it now: for a retry whose first attempt already took effect. */
-  const answerCurrentOrder = async (res: Response, status: number, orderId: string, shape: (view: OrderView) => object): Promise<void> =>
-    answerOrder(res, status, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: await deps.store.headPosition() }, orderId, shape);
+  /**
+   * Answers with the order as the stream holds it now, for a retry whose first attempt already took
+   * effect, and with the position of that first attempt's own events (`ownPosition`), as it answered.
+   */
+  const answerCurrentOrder = async (res: Response, status: number, orderId: string, ownPosition: bigint, shape: (view: OrderView) => object): Promise<void> =>
+    answerOrder(res, status, { events: [], state: await deps.accounts.load(accountIdOf(res)), position: ownPosition }, orderId, shape);
 
   /**
    * What a refusal of a replace or cancel says about this request's own first attempt, when its idempotency
-   * record is lost: `same` when the stream holds this key's event for this order and `isSame` proves it asked
-   * for what this request asks (answer with the order as it is now), `other` when this key asked for something
-   * else there (the key was reused), `none` when the refusal is just a refusal.
+   * record is lost: `same` (with the position of that attempt's events) when the stream holds this key's event
+   * for this order and `isSame` proves it asked for what this request asks (answer with the order as it is
+   * now), `other` when this key asked for something else there (the key was reused), `none` when the refusal
+   * is just a refusal.
    */
   const priorAttempt = async <T extends 'OrderReplaceRequested' | 'OrderCancelRequested'>(
     res: Response, orderId: string, type: T, code: string, isSame: (event: Extract<AccountEvent, { type: T }>) => boolean,
-  ): Promise<'same' | 'other' | 'none'> => {
-    if (code !== DomainErrorCode.VersionMismatch && code !== DomainErrorCode.InvalidTransition) return 'none';
+  ): Promise<PriorAttempt> => {
+    if (code !== DomainErrorCode.VersionMismatch && code !== DomainErrorCode.InvalidTransition) return { kind: 'none' };
     const prior = await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId);
-    if (prior === undefined) return 'none';
-    return isSame(prior as Extract<AccountEvent, { type: T }>) ? 'same' : 'other';
+    if (prior === undefined) return { kind: 'none' };
+    return isSame(prior.event as Extract<AccountEvent, { type: T }>) ? { kind: 'same', position: prior.position } : { kind: 'other' };
   };
 
   return { nowMs, run, answerOrder, answerCurrentOrder, priorAttempt };

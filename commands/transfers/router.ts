@@ -15,7 +15,9 @@ import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import type { SessionStore } from '../../infrastructure/sessions/store';
-import type { Accounts } from '../accounts/account-stream';
+import { accountStreamOf, type Accounts } from '../accounts/account-stream';
+import { eventOfRequest } from '../accounts/request-backstop';
+import { lastPositionOf } from '../stream-loader';
 import '../error-statuses';
 
 export const TransferBody = closedObject('TransferRequest', {
@@ -74,7 +76,10 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
         });
       if (E.isLeft(result) && result.left.code !== DomainErrorCode.DuplicateTransfer) { sendError(res, result.left); return; }
       const state = E.isRight(result) ? result.right.state : await deps.accounts.load(accountId);
-      const position = E.isRight(result) ? result.right.position : await deps.store.headPosition();
+      // A replay answers with its first attempt's own position (events carry the key), never the head of
+      // $all, which a transaction open elsewhere on the server can hold below it.
+      const position = E.isRight(result) ? result.right.position
+        : (await eventOfRequest(deps.store, accountId, idempotencyKeyOf(res), () => true))?.position ?? await lastPositionOf(deps.store, accountStreamOf(accountId));
       const transfer = transferJson(state, transferId);
       if (transfer === undefined || transfer.direction !== direction || !big(transfer.amount).eq(amount)) {
         sendError(res, { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key already made a different transfer' });

@@ -262,7 +262,7 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
       const fromPosition = await deps.engineStore.checkpoint(name);
       doneUpTo = fromPosition;
       savedUpTo = fromPosition;
-      recoveringUpTo = await deps.store.headPosition();
+      recoveringUpTo = (await deps.store.headPosition()).position;
       for (const stop of await deps.engineStore.heldStops()) heldStops.set(stop.orderId, stop.accountId);
       deps.logger.info({ fromPosition: fromPosition.toString(), recoveringUpTo: recoveringUpTo.toString(), heldStops: heldStops.size }, 'execution engine resuming');
       checkpointTimer = setInterval(() => { saveCheckpoint().catch((error: unknown) => failed(error)); }, CHECKPOINT_EVERY_MS);

@@ -3,7 +3,8 @@ import {
   eventTypeFilter, excludeSystemEvents, jsonEvent, streamNameFilter,
   type AllStreamRecordedEvent, type Filter, type JSONType, type Position,
 } from '@eventstore/db-client';
-import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { assertStorableEvents } from './storable-events';
+import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, HeadPosition, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
 
 /** Events per read request when paging $all or a stream. */
 export const ESDB_READ_PAGE_SIZE = 512;
@@ -35,19 +36,49 @@ const serverFilter = (filter: AllFilter | undefined): Filter =>
     : filter?.streamPrefixes ? streamNameFilter({ prefixes: [...filter.streamPrefixes] })
       : excludeSystemEvents();
 
-/** The production store. Same port, same contract as the PostgreSQL adapter (runs when EVENTSTORE_URL is set). */
+/** The client reads its options case-insensitively from the query; its parser is not public, so we look ourselves. */
+const hidesAppendFailures = (connectionString: string): boolean => {
+  const query = connectionString.split('?')[1] ?? '';
+  return query.split('&').some((pair) => {
+    const [key = '', value = ''] = pair.split('=');
+    return key.trim().toLowerCase() === 'throwonappendfailure' && value.trim().toLowerCase() === 'false';
+  });
+};
+
+/** A connection string this adapter cannot run with. */
+export class EventStoreDbConfigError extends Error {
+  override readonly name = 'EventStoreDbConfigError';
+}
+
+/**
+ * The production store. Same port, same contract as the PostgreSQL adapter (runs when EVENTSTORE_URL is set).
+ * Refuses `throwOnAppendFailure=false`: the client would then answer a revision conflict with a result,
+ * not an error, and although `success` is checked below, the option says the caller wants failures
+ * hidden, which a store of record must not.
+ */
 export const createEventStoreDbEventStore = (options: { readonly connectionString: string }): EventStore => {
+  if (hidesAppendFailures(options.connectionString)) {
+    throw new EventStoreDbConfigError('EVENTSTORE_URL sets throwOnAppendFailure=false: remove it, a failed append must never look like a success');
+  }
   const client = EventStoreDBClient.connectionString(options.connectionString);
 
   const appendToStream = async (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
     const expected = appendOptions.expectedRevision;
+    assertStorableEvents(streamId, events);
     try {
       const result = await client.appendToStream(
         streamId,
         events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data as JSONType, metadata: (event.metadata ?? {}) as JSONType })),
         { expectedRevision: expected },
       );
-      return { kind: 'Appended', nextRevision: result.nextExpectedRevision, position: result.position?.commit ?? -1n };
+      // Only reached without throwOnAppendFailure (refused above), but a result that did not write must
+      // never become a 201: a failed append is the conflict it stands for.
+      if (!result.success) {
+        const actual = result.nextExpectedRevision;
+        return { kind: 'RevisionConflict', streamId, expected, actual: actual < 0n ? 'no_stream' : actual };
+      }
+      if (result.position === undefined) throw new Error(`EventStoreDB appended to ${streamId} without a position (server older than 20.x?)`);
+      return { kind: 'Appended', nextRevision: result.nextExpectedRevision, position: result.position.commit };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion;
@@ -122,15 +153,17 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
     }
   }
 
-  const headPosition = async (): Promise<bigint> => {
+  // EventStoreDB orders $all by commit, so its last event covers everything committed before the call.
+  const headPosition = async (): Promise<HeadPosition> => {
     let scanned = 0;
     for await (const resolved of client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: ESDB_HEAD_SCAN_MAX })) {
       scanned += 1;
       const event = resolved.event as AllStreamRecordedEvent | undefined;
-      if (event && !isSystem(event)) return event.position.commit;
+      if (event && !isSystem(event)) return { position: event.position.commit, mayBeBehind: false };
       if (scanned >= ESDB_HEAD_SCAN_MAX) break;
     }
-    return 0n;
+    // Nothing but system events within the scan: a head of 0n reads them all again, which is safe.
+    return { position: 0n, mayBeBehind: scanned >= ESDB_HEAD_SCAN_MAX };
   };
 
   return { appendToStream, readStream, readAll, subscribeToAll, headPosition, close: () => client.dispose() };

@@ -1,4 +1,5 @@
 import type { AllFilter, AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { assertStorableEvents } from './storable-events';
 
 const matches = (event: RecordedEvent, filter: AllFilter | undefined): boolean =>
   (!filter?.eventTypes || filter.eventTypes.includes(event.type)) &&
@@ -12,6 +13,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
   const byId = new Map<string, RecordedEvent>();
 
   const appendToStream = async (streamId: string, events: readonly EventData[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
+    assertStorableEvents(streamId, events);
     const stream = streams.get(streamId) ?? [];
     const actual = stream.length === 0 ? 'no_stream' : BigInt(stream.length - 1);
     const { expectedRevision } = options;
@@ -41,7 +43,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
     streams.set(streamId, stream);
     for (const wake of waiters) wake();
     const last = stream[stream.length - 1];
-    return { kind: 'Appended', nextRevision: last ? last.revision : -1n, position: last ? last.position : BigInt(all.length) };
+    return { kind: 'Appended', nextRevision: last ? last.revision : -1n, position: last ? last.position : 0n };
   };
 
   async function* readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -86,7 +88,7 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
 
   return {
     appendToStream, readStream, readAll, subscribeToAll,
-    headPosition: async () => BigInt(all.length),
+    headPosition: async () => ({ position: BigInt(all.length), mayBeBehind: false }),
     close: async () => { for (const wake of waiters) wake(); },
   };
 };

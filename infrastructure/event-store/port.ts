@@ -37,7 +37,17 @@ export type RecordedEvent = {
   readonly createdAtMs: number;
 };
 
+/**
+ * The last position a subscriber can see now: "everything committed so far", for starting a live tail
+ * or a health line. Never a command's answer: that is the position of the command's own events.
+ * `mayBeBehind`: the store could not wait out every transaction in flight when asked (PostgreSQL gives
+ * up after a bound, and a transaction left open anywhere on the server holds the bound back), so
+ * events committed before the call may sit above `position`.
+ */
+export type HeadPosition = { readonly position: bigint; readonly mayBeBehind: boolean };
+
 export type AppendResult =
+  /** `position`: of the append's last event (for an empty append, the stream's last event, 0n when it has none). */
   | { readonly kind: 'Appended'; readonly nextRevision: bigint; readonly position: bigint }
   | { readonly kind: 'RevisionConflict'; readonly streamId: string; readonly expected: ExpectedRevision; readonly actual: bigint | 'no_stream' };
 
@@ -76,8 +86,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   /** Catch-up from `fromPosition`, then live. Never skips an event committed late by a slower transaction. */
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent>;
-  /** The position of the last event a subscriber can see now (0n when empty). */
-  headPosition(): Promise<bigint>;
+  /** The position of the last event a subscriber can see now (0n when empty); see HeadPosition. */
+  headPosition(): Promise<HeadPosition>;
   close(): Promise<void>;
 }
 

@@ -1,11 +1,14 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
 import { type SqlDatabase, sqlDatabaseFromPglite, sqlDatabaseFromPool } from '../pg/sql-client';
 import { sqlDatabaseFromPgliteWorker } from '../pg/pglite-worker';
 import { migrateEventStore } from './postgres/schema';
-import { type CommitSignal, startCommitSignal } from './postgres/notify';
+import { APPENDED_CHANNEL, type CommitSignal, startCommitSignal } from './postgres/notify';
 import { createLogger, type Logger } from '../logging';
+import { metrics as processMetrics, type Metrics } from '../metrics';
+import { createPool } from '../pg/pool';
+import { isConnectionLoss } from '../pg/connection-loss';
 import { createGroupCommit } from './postgres/group-commit';
 import { headBelow, readAllPage, readStreamPage, SETTLE_WAIT_MS_MAX, settledVisibleBound, streamTail } from './postgres/read-sql';
 
@@ -20,6 +23,8 @@ export const SUBSCRIBE_POLL_INTERVAL_MS = 50;
 export const BATCHES_IN_FLIGHT_MAX = 2;
 /** Connections of a pool we create ourselves. */
 export const DEFAULT_POOL_SIZE = 8;
+/** A subscriber whose page read lost its connection tries again after this (on a new connection). */
+export const SUBSCRIBE_RETRY_DELAY_MS = 100;
 
 export type SqlEventStoreOptions = {
   readonly pollIntervalMs?: number;
@@ -27,6 +32,8 @@ export type SqlEventStoreOptions = {
   readonly batchesInFlightMax?: number;
   /** How long readAll/headPosition wait for transactions in flight when called (default SETTLE_WAIT_MS_MAX). */
   readonly settleWaitMsMax?: number;
+  /** Where a subscriber reports a page read it retries after losing its connection. */
+  readonly onReadRetry?: (error: unknown) => void;
 };
 
 /** How a store hears about commits of other processes (LISTEN/NOTIFY on a server; nothing on PGlite). */
@@ -54,7 +61,7 @@ export const createSqlEventStore = async (
     const tail = await streamTail(database, streamId);
     const actual = tail ? tail.revision : 'no_stream';
     if (!matchesExpected(expected, actual)) return { kind: 'RevisionConflict', streamId, expected, actual };
-    return { kind: 'Appended', nextRevision: tail ? tail.revision : -1n, position: tail ? tail.position : await headBelow(database, await settledVisibleBound(database, settleWaitMsMax)) };
+    return { kind: 'Appended', nextRevision: tail ? tail.revision : -1n, position: tail ? tail.position : 0n };
   };
 
   const appendToStream = (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> =>
@@ -78,7 +85,7 @@ export const createSqlEventStore = async (
   }
 
   async function* readAll(readOptions: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    const bound = await settledVisibleBound(database, settleWaitMsMax);
+    const { bound } = await settledVisibleBound(database, settleWaitMsMax);
     let from = readOptions.fromPosition ?? 0n;
     let remaining = readOptions.maxCount ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
@@ -90,6 +97,12 @@ export const createSqlEventStore = async (
       from = last.position;
     }
   }
+
+  const sleepMs = (ms: number, signal: AbortSignal | undefined): Promise<void> => new Promise<void>((resolve) => {
+    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
   const sleepUntilWoken = (signal: AbortSignal | undefined): Promise<void> => new Promise<void>((resolve) => {
     const wake = () => {
@@ -109,7 +122,17 @@ export const createSqlEventStore = async (
     while (!signal?.aborted && !closed) {
       // No fixed bound: each page reads up to the live visibility bound, so a slow transaction
       // holds the subscriber back until it commits, and then it is read in its place.
-      const page = await readAllPage(database, from, READ_PAGE_SIZE, filter);
+      let page: RecordedEvent[];
+      try {
+        page = await readAllPage(database, from, READ_PAGE_SIZE, filter);
+      } catch (error) {
+        // A broken connection is not the subscriber's end: the pool connects again and the page is
+        // read again from the same position, so nothing is skipped or repeated. Anything else is.
+        if (!isConnectionLoss(error) || closed) throw error;
+        options.onReadRetry?.(error);
+        await sleepMs(SUBSCRIBE_RETRY_DELAY_MS, signal);
+        continue;
+      }
       for (const event of page) {
         from = event.position;
         yield event;
@@ -121,7 +144,10 @@ export const createSqlEventStore = async (
 
   return {
     appendToStream, readStream, readAll, subscribeToAll,
-    headPosition: async () => headBelow(database, await settledVisibleBound(database, settleWaitMsMax)),
+    headPosition: async () => {
+      const { bound, settled } = await settledVisibleBound(database, settleWaitMsMax);
+      return { position: await headBelow(database, bound), mayBeBehind: !settled };
+    },
     close: async () => {
       closed = true;
       wakeAll();
@@ -136,19 +162,38 @@ export type PostgresEventStoreOptions = SqlEventStoreOptions & {
   /** LISTEN/NOTIFY so subscribers wake on other processes' commits (default true; holds one pool connection). */
   readonly listenForCommits?: boolean;
   readonly logger?: Logger;
+  /** Where broken connections, LISTEN reconnects and retried reads are counted (default: the process's). */
+  readonly metrics?: Metrics;
 } & (
   | { readonly pool: Pool }
   | { readonly connectionString: string; readonly poolSize?: number }
 );
 
-/** On a PostgreSQL server. Given a `pool`, `close()` leaves it open; given a `connectionString`, the store owns its pool. */
+/**
+ * On a PostgreSQL server. Given a `pool`, `close()` leaves it open (its owner watches it for broken
+ * connections: infrastructure/pg/pool.ts); given a `connectionString`, the store owns a watched pool.
+ * The store is best on a database server of its own, or one with `idle_in_transaction_session_timeout`
+ * set: see read-sql.ts on why any long transaction on the server holds its subscribers back.
+ */
 export const createPostgresEventStore = (options: PostgresEventStoreOptions): Promise<EventStore> => {
-  const pool = 'pool' in options ? options.pool : new Pool({ connectionString: options.connectionString, max: options.poolSize ?? DEFAULT_POOL_SIZE });
-  const database = sqlDatabaseFromPool(pool, !('pool' in options));
   const logger = options.logger ?? createLogger({ name: 'event-store-postgres' });
+  const metrics = options.metrics ?? processMetrics;
+  const pool = 'pool' in options ? options.pool
+    : createPool({ connectionString: options.connectionString, max: options.poolSize ?? DEFAULT_POOL_SIZE }, { name: 'event-store', logger, metrics });
+  const database = sqlDatabaseFromPool(pool, !('pool' in options));
   const commitSignal: CommitSignalFactory | undefined = options.listenForCommits === false ? undefined
-    : (onWake) => startCommitSignal(pool, onWake, (error) => logger.warn({ err: error }, 'event store LISTEN/NOTIFY failed; subscribers fall back to polling'));
-  return createSqlEventStore(database, { ...options, batchesInFlightDefault: BATCHES_IN_FLIGHT_MAX, commitSignal });
+    : (onWake) => startCommitSignal(pool, {
+      onWake,
+      onError: (error) => logger.warn({ err: error }, 'event store LISTEN/NOTIFY failed; subscribers poll until it is back'),
+      onRelisten: () => {
+        metrics.pgListenReconnects.inc({ channel: APPENDED_CHANNEL });
+        logger.info({ channel: APPENDED_CHANNEL }, 'event store LISTENs again on a new connection');
+      },
+    });
+  return createSqlEventStore(database, {
+    onReadRetry: (error) => logger.warn({ err: error }, 'subscriber lost its connection; reading the page again'),
+    ...options, batchesInFlightDefault: BATCHES_IN_FLIGHT_MAX, commitSignal,
+  });
 };
 
 export type PgliteEventStoreOptions = SqlEventStoreOptions & (

@@ -34,4 +34,12 @@ describe('decodeBody', () => {
     const decoded = decodeBody(Body, { symbol: 'AAPL', quantity: '1', limit_price: 185.5 });
     expect(E.isLeft(decoded) && decoded.left).toMatchObject({ code: 'VALIDATION_FAILED', field: 'limit_price', message: expect.stringContaining('not a JSON number') });
   });
+
+  it.each([
+    [{ symbol: 'AA\u0000PL', quantity: '1' }, 'symbol'],
+    [{ symbol: 'AAPL', quantity: '1', legs: [{ price: '1' }, { price: '1\ud800' }] }, 'legs[1].price'],
+  ])('refuses a string the event store cannot hold in %j, before the codec, naming %s', (input, field) => {
+    const decoded = decodeBody(Body, input);
+    expect(E.isLeft(decoded) && decoded.left).toMatchObject({ code: 'VALIDATION_FAILED', field, message: expect.stringContaining('unpaired UTF-16 surrogate') });
+  });
 });

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { apiError, type ApiError } from './errors';
 import { fieldPathOf, messageOf } from './validation-errors';
+import { findUnstorableText } from '../text/storable-text';
 
 /**
  * Request bodies are closed: a field the codec does not name is refused (400
@@ -82,9 +83,17 @@ export const boundedString = (charsMin: number, charsMax: number, name = `String
     String,
   );
 
-/** Decodes `input` or answers 400 VALIDATION_FAILED naming the first offending field by its JSON path. */
+/**
+ * Decodes `input` or answers 400 VALIDATION_FAILED naming the first offending field by its JSON path.
+ * Every string of every body (keys too) is checked once here, before any codec: one the event store
+ * cannot hold (NUL, a lone surrogate) would otherwise fail the append batch it shares with other users.
+ */
 export const decodeBody = <A, O>(codec: t.Type<A, O, unknown>, input: unknown): E.Either<ApiError, A> => {
   if (input === undefined) return E.left(apiError('VALIDATION_FAILED', 'body: expected a JSON object (Content-Type: application/json)'));
+  const unstorable = findUnstorableText(input);
+  if (unstorable !== undefined) {
+    return E.left(apiError('VALIDATION_FAILED', `${unstorable || 'body'}: must not contain NUL (\\u0000) or an unpaired UTF-16 surrogate`, unstorable === '' ? undefined : unstorable));
+  }
   const decoded = codec.decode(input);
   if (E.isRight(decoded)) return E.right(decoded.right);
   const first = decoded.left[0];

@@ -27,6 +27,9 @@ export const publishOrderUpdates = async (events: AsyncIterable<RecordedEvent>, 
   return published;
 };
 
-/** The live tail of the store: starts at the head, never replays history onto sockets. */
+/**
+ * The live tail of the store: starts at the head, never replays history onto sockets. A head that may
+ * be behind only replays the few updates committed just before we started: harmless for sockets.
+ */
 export const subscribeFromHead = async (store: EventStore, options: { readonly signal: AbortSignal; readonly filter?: AllFilter }): Promise<AsyncIterable<RecordedEvent>> =>
-  store.subscribeToAll({ fromPosition: await store.headPosition(), signal: options.signal, filter: options.filter });
+  store.subscribeToAll({ fromPosition: (await store.headPosition()).position, signal: options.signal, filter: options.filter });

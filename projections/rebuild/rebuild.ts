@@ -65,10 +65,10 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<{ read
   await db.query({ text: `CREATE SCHEMA ${schema}` });
   await db.transaction((tx) => projection.migrate(tx, schema));
   const counter = { events: 0 };
-  let head = await options.store.headPosition();
+  let head = (await options.store.headPosition()).position;
   let position = await applyAll(options, schema, 0n, counter, head, 'scan');
   for (let round = 0; round < CATCH_UP_ROUNDS_MAX; round += 1) {
-    head = await options.store.headPosition();
+    head = (await options.store.headPosition()).position;
     if (head <= position) break;
     position = await applyAll(options, schema, position, counter, head, 'catch-up');
   }

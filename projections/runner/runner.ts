@@ -198,7 +198,7 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
   };
 
   const sampleLag = async (): Promise<void> => {
-    const head = await options.store.headPosition();
+    const head = (await options.store.headPosition()).position;
     for (const projection of options.projections) {
       const live = lives.get(projection.name)!;
       const behind = head > live.position ? head - live.position : 0n;

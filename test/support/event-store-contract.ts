@@ -142,6 +142,27 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
       }
     });
 
+    describe('what PostgreSQL refuses, every adapter refuses', () => {
+      it.each([
+        ['NUL in data', { data: { name: 'Ann\u0000' } }],
+        ['a lone surrogate in data', { data: { name: 'Lee\ud800' } }],
+        ['NUL in a data key', { data: { ['a\u0000']: 1 } }],
+        ['a lone surrogate in metadata', { metadata: { actor: '\udc00' } }],
+      ])('%s: the append fails and writes nothing, not even its other events', async (_label, poison) => {
+        const id = stream('account');
+        await expect(store.appendToStream(id, [event(), { ...event(), ...poison }], { expectedRevision: 'no_stream' })).rejects.toThrow();
+        expect(await collect(store.readStream(id))).toEqual([]);
+        appended(await store.appendToStream(id, [event()], { expectedRevision: 'no_stream' }));
+      });
+
+      it('an append holding one event id twice fails and writes nothing', async () => {
+        const id = stream('account');
+        const twice = event();
+        await expect(store.appendToStream(id, [twice, event(), twice], { expectedRevision: 'no_stream' })).rejects.toThrow();
+        expect(await collect(store.readStream(id))).toEqual([]);
+      });
+    });
+
     describe('reads', () => {
       it('readStream returns the events in order, from a revision, at most maxCount', async () => {
         const id = stream('account');
@@ -166,7 +187,7 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
 
       it('readAll is exclusive of fromPosition, honours maxCount and filters by type and stream prefix', async () => {
         const prefix = `reads${randomUUID().slice(0, 8)}_`;
-        const start = await store.headPosition();
+        const start = (await store.headPosition()).position;
         const a = appended(await store.appendToStream(`${prefix}a`, [event('Deposited'), event('Withdrawn')], { expectedRevision: 'no_stream' }));
         appended(await store.appendToStream(`${prefix}b`, [event('Deposited')], { expectedRevision: 'no_stream' }));
         appended(await store.appendToStream(`other${prefix}c`, [event('Deposited')], { expectedRevision: 'no_stream' }));
@@ -181,16 +202,27 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
         expect(await collect(store.readAll({ fromPosition: start, maxCount: 2, filter: { streamPrefixes: [prefix] } }))).toHaveLength(2);
       });
 
-      it('headPosition is the position of the last event written', async () => {
+      it('headPosition is the position of the last event written, and says it is complete when nothing is in flight', async () => {
         const result = appended(await store.appendToStream(stream('account'), [event()], { expectedRevision: 'no_stream' }));
-        expect(await store.headPosition()).toBeGreaterThanOrEqual(result.position);
+        const head = await store.headPosition();
+        expect(head.position).toBeGreaterThanOrEqual(result.position);
+        expect(head.mayBeBehind).toBe(false);
+      });
+
+      it('an empty append answers with the position of the stream\'s own last event (0n when it has none), not the head', async () => {
+        const id = stream('account');
+        const written = appended(await store.appendToStream(id, [event(), event()], { expectedRevision: 'no_stream' }));
+        appended(await store.appendToStream(stream('other'), [event()], { expectedRevision: 'no_stream' }));
+        await expect(store.appendToStream(id, [], { expectedRevision: 1n })).resolves.toEqual({ kind: 'Appended', nextRevision: 1n, position: written.position });
+        await expect(store.appendToStream(id, [], { expectedRevision: 'any' })).resolves.toEqual({ kind: 'Appended', nextRevision: 1n, position: written.position });
+        await expect(store.appendToStream(stream('missing'), [], { expectedRevision: 'no_stream' })).resolves.toEqual({ kind: 'Appended', nextRevision: -1n, position: 0n });
       });
     });
 
     describe('subscribeToAll', () => {
       it('catches up, then delivers live events, in position order, filtered, until aborted', async () => {
         const prefix = `sub${randomUUID().slice(0, 8)}_`;
-        const start = await store.headPosition();
+        const start = (await store.headPosition()).position;
         appended(await store.appendToStream(`${prefix}a`, [event('Deposited'), event('Ignored')], { expectedRevision: 'no_stream' }));
         const controller = new AbortController();
         const seen = take(store.subscribeToAll({ fromPosition: start, filter: { streamPrefixes: [prefix], eventTypes: ['Deposited'] }, signal: controller.signal }), 3, controller);
@@ -215,7 +247,7 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
     describe('concurrent writers, then paging', () => {
       it(`${WRITERS} writers x ${APPENDS_PER_WRITER} appends read back in pages of 1, 7 and 1000: every event once, same order`, async () => {
         const prefix = `conc${randomUUID().slice(0, 8)}_`;
-        const start = await store.headPosition();
+        const start = (await store.headPosition()).position;
         // What a command handler does: append at the revision it knows, on a conflict take the
         // actual revision and try again after a short random pause (so no writer starves).
         const appendWithRetry = async (streamId: string): Promise<void> => {

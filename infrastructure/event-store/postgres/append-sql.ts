@@ -15,10 +15,10 @@ const EXPECT_ANY = '-2';
 
 /**
  * Appends of many streams in ONE statement (so one round trip and one transaction per batch).
- * Each append is checked against its own stream on its own: an exact revision is an UPDATE
- * guarded by `revision = expected` (re-evaluated on the latest row version after a lock wait),
- * `no_stream` is an INSERT .. ON CONFLICT DO NOTHING, `any` an upsert. An append whose guard
- * fails simply writes nothing; the others in the batch go on. Appends that carry an event id
+ * Each append is checked against its own stream on its own, in one upsert of every stream row
+ * ordered by stream id: an exact revision updates only while `revision = expected` (re-evaluated on
+ * the latest row version after a lock wait), `no_stream` only inserts, `any` always bumps. An append
+ * whose guard fails simply writes nothing; the others in the batch go on. Appends that carry an event id
  * already stored are left out and answered from the `existing` rows (idempotent retry or
  * conflict, decided in `decideOutcome`). The caller puts each stream at most once per batch.
  */
@@ -39,25 +39,21 @@ WITH input AS (
   WHERE e.event_id = ANY($4::text[])
 ), clean AS (
   SELECT i.* FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.append_idx = i.append_idx)
-), bumped_exact AS (
-  UPDATE es_streams s SET revision = s.revision + c.event_count
-  FROM clean c
-  WHERE c.expected >= 0 AND s.stream_id = c.stream_id AND s.revision = c.expected
-  RETURNING c.append_idx, s.revision
-), created AS (
-  INSERT INTO es_streams (stream_id, revision)
-  SELECT stream_id, event_count - 1 FROM clean WHERE expected = ${EXPECT_NO_STREAM}
-  ON CONFLICT (stream_id) DO NOTHING
-  RETURNING stream_id, revision
-), bumped_any AS (
+), locked AS (
+  -- Every kind in ONE statement and one pass ordered by stream id, so every stream row is locked in
+  -- stream-id order whatever kind of append touches it; two batches can then only wait for each
+  -- other, never deadlock. An exact revision writes only if the (latest, locked) row still has it;
+  -- \`any\` always writes; \`no_stream\` writes only by inserting (an existing row is locked, not changed).
+  -- An exact revision on a stream missing from our snapshot inserts nothing: it is a conflict.
   INSERT INTO es_streams AS s (stream_id, revision)
-  SELECT stream_id, event_count - 1 FROM clean WHERE expected = ${EXPECT_ANY}
+  SELECT c.stream_id, c.event_count - 1 FROM clean c
+  WHERE c.expected < 0 OR EXISTS (SELECT 1 FROM es_streams e WHERE e.stream_id = c.stream_id)
+  ORDER BY c.stream_id
   ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision + excluded.revision + 1
-  RETURNING stream_id, revision
+  WHERE (SELECT c.expected FROM clean c WHERE c.stream_id = excluded.stream_id) IN (s.revision, ${EXPECT_ANY})
+  RETURNING s.stream_id, s.revision
 ), applied AS (
-  SELECT append_idx, revision FROM bumped_exact
-  UNION ALL SELECT c.append_idx, x.revision FROM created x JOIN clean c ON c.stream_id = x.stream_id AND c.expected = ${EXPECT_NO_STREAM}
-  UNION ALL SELECT c.append_idx, x.revision FROM bumped_any x JOIN clean c ON c.stream_id = x.stream_id AND c.expected = ${EXPECT_ANY}
+  SELECT c.append_idx, x.revision FROM locked x JOIN clean c ON c.stream_id = x.stream_id
 ), tx AS (
   SELECT pg_current_xact_id() AS tx_id, (pg_current_xact_id()::text::bigint << ${SEQ_BITS}) AS base,
          (extract(epoch FROM now()) * 1000)::bigint AS now_ms

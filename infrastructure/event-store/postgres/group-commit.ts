@@ -3,6 +3,7 @@ import type { SqlClient } from '../../pg/sql-client';
 import { type AppendRequest, type AppendRow, decideOutcome, runAppendBatch } from './append-sql';
 import { EVENTS_PER_TRANSACTION_MAX } from './schema';
 import { DependencyUnavailable } from '../../unavailable';
+import { isConnectionLoss } from '../../pg/connection-loss';
 
 /** Appends per transaction when many are waiting; each is still checked on its own stream. */
 export const APPENDS_PER_BATCH_MAX = 256;
@@ -24,6 +25,16 @@ export class AppendQueueFullError extends DependencyUnavailable {
 
 const errorCode = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+
+/**
+ * Worth running again: a unique violation or deadlock (see runBatch), or a connection that broke under
+ * the statement. Retrying an append is always safe: its event ids make a repeat of one that did commit
+ * (the connection broke after COMMIT) a success that writes nothing.
+ */
+const isRetryable = (error: unknown): boolean => {
+  const code = errorCode(error);
+  return code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '') || isConnectionLoss(error);
+};
 
 /**
  * Group commit: at most `batchesInFlightMax` batch statements run at once; appends that arrive
@@ -67,8 +78,7 @@ export const createGroupCommit = (client: SqlClient, onCommitted: () => void, ba
         const outcome = decideOutcome(request, rows.get(0) ?? []);
         if (outcome.settled || attempt === SOLO_ATTEMPTS_MAX) return outcome.result;
       } catch (error) {
-        const code = errorCode(error);
-        if (code !== UNIQUE_VIOLATION && !RETRYABLE_CODES.has(code ?? '')) throw error;
+        if (!isRetryable(error)) throw error;
         lastError = error;
       }
     }
@@ -77,23 +87,20 @@ export const createGroupCommit = (client: SqlClient, onCommitted: () => void, ba
 
   const settleSolo = (item: Pending) => runSolo(item.request).then(item.resolve, item.reject);
 
-  const runBatch = async (taken: Pending[]): Promise<void> => {
-    // Stream rows are locked in the order the statement lists them; one order for every process
-    // (by stream id) means two processes' batches wait for each other instead of deadlocking.
-    const batch = [...taken].sort((a, b) => (a.request.streamId < b.request.streamId ? -1 : a.request.streamId > b.request.streamId ? 1 : 0));
+  const runBatch = async (batch: Pending[]): Promise<void> => {
+    // The statement locks stream rows in stream-id order whatever the kind of append, one order for
+    // every process, so two processes' batches wait for each other instead of deadlocking.
     let rows: Map<number, AppendRow[]>;
     try {
       rows = await runAppendBatch(client, batch.map((item) => item.request));
     } catch (error) {
-      const code = errorCode(error);
-      // A unique violation means an event id raced in from another transaction (or repeats
-      // inside one append); a deadlock or serialization failure aborted everyone. Either way one
-      // append must not fail the others: each runs alone and gets its own answer.
-      if (code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '')) {
-        for (const item of batch) await settleSolo(item);
-        return;
-      }
-      for (const item of batch) item.reject(error);
+      // One append must never fail the others. Whatever failed the statement (an event id raced in
+      // from another transaction, a deadlock, or one append's data PostgreSQL refuses), each append
+      // now runs alone and gets its own answer: only a faulty one fails. Alone, a non-retryable error
+      // would only repeat.
+      const only = batch.length === 1 ? batch[0] : undefined;
+      if (only !== undefined && !isRetryable(error)) { only.reject(error); return; }
+      await Promise.all(batch.map(settleSolo));
       return;
     }
     for (const [index, item] of batch.entries()) {

@@ -34,9 +34,12 @@ const SETTLE_POLL_MS = 2;
 /**
  * The visibility bound once every transaction that was in flight when we started has finished,
  * so a read sees everything committed before it was called (read-your-writes for readAll and
- * headPosition). Bounded: a transaction left open elsewhere only delays us SETTLE_WAIT_MS_MAX.
+ * headPosition). Bounded: a transaction left open elsewhere (in any database of the server) only
+ * delays us SETTLE_WAIT_MS_MAX, and then `settled` is false: the bound may be below commits we missed.
  */
-export const settledVisibleBound = async (client: SqlClient, waitMsMax: number = SETTLE_WAIT_MS_MAX, nowMs: () => number = Date.now): Promise<bigint> => {
+export const settledVisibleBound = async (
+  client: SqlClient, waitMsMax: number = SETTLE_WAIT_MS_MAX, nowMs: () => number = Date.now,
+): Promise<{ readonly bound: bigint; readonly settled: boolean }> => {
   const first = (await client.query<{ xmin: string; xmax: string }>(SNAPSHOT_STATEMENT)).rows[0]!;
   const target = BigInt(first.xmax);
   let xmin = BigInt(first.xmin);
@@ -45,7 +48,7 @@ export const settledVisibleBound = async (client: SqlClient, waitMsMax: number =
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     xmin = BigInt((await client.query<{ xmin: string; xmax: string }>(SNAPSHOT_STATEMENT)).rows[0]!.xmin);
   }
-  return xmin << BigInt(SEQ_BITS);
+  return { bound: xmin << BigInt(SEQ_BITS), settled: xmin >= target };
 };
 
 const escapeLike = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

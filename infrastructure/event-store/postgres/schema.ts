@@ -12,6 +12,12 @@ import type { SqlDatabase } from '../../pg/sql-client';
  * transaction that can still commit has an id at or above it, so nothing can ever appear behind
  * a position a reader has already returned.
  *
+ * That horizon is the whole server's: a transaction open in ANY database of it (a report, a psql
+ * session left in BEGIN) holds every subscriber back for as long as it stays open. Run the store on a
+ * server of its own, or set `idle_in_transaction_session_timeout` there (bench/subscriber-lag.ts
+ * measures the lag). Positions are also the server's own: moving the store to another server needs
+ * `npm run store:move` (postgres/move.ts).
+ *
  * The port wants one bigint, so the pair is packed as `tx_id << SEQ_BITS | seq`. It is not dense
  * (EventStoreDB's commit positions are not either) but it strictly increases in reading order,
  * and because it is a plain indexed column, paging `WHERE position > $checkpoint ORDER BY
