@@ -49,14 +49,23 @@ const applyAll = async (
   return position;
 };
 
+/** The events after `from` up to the first at or past `head`; a subscription, so none committed late is skipped. */
+const eventsUpTo = async (store: EventStore, from: bigint, head: bigint): Promise<RecordedEvent[]> => {
+  const events: RecordedEvent[] = [];
+  const stop = new AbortController();
+  for await (const event of store.subscribeToAll({ fromPosition: from, signal: stop.signal })) {
+    events.push(event);
+    if (event.position >= head) stop.abort();
+  }
+  return events;
+};
+
 /**
  * Rebuilds a read model from position 0 into a fresh schema while the live one keeps serving (and its
  * runner keeps applying), catches up with the head, then swaps in one transaction: with the live
- * checkpoint row locked, it drops the old schema, renames the new one into its place and sets the
- * checkpoint to what the new model holds. The runner's next batch finds the checkpoint moved and
- * restarts from it, applying the few events that arrived since the last catch-up round. Readers see
- * the old model or the new one, never one half built. No event is read inside the swap: embedded
- * mode's PGlite has one connection, which the swap transaction holds.
+ * checkpoint row locked, it applies what the live runner applied since the last catch-up round, drops
+ * the old schema, renames the new one into its place and sets the checkpoint to what the new model holds.
+ * Readers see the old model or the new one, never one half built nor one older than before.
  */
 export const rebuildProjection = async (options: RebuildOptions): Promise<{ readonly events: number; readonly position: bigint }> => {
   const { db, projection } = options;
@@ -78,8 +87,23 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<{ read
   await migrateCheckpoints(db);
   await ensureCheckpoint(db, projection.name);
   options.onProgress?.({ events: counter.events, position, head, phase: 'swap' });
+  // The new model must hold at least what the live one holds when it is swapped in, or a reader would see
+  // the model step back in time (orders vanish until the runner catches up). So first catch up to the live
+  // checkpoint, then, holding its lock (the live runner's next batch waits on it), apply whatever the runner
+  // applied meanwhile and swap. Events are read through the store's own connections: the CLI's embedded
+  // mode runs with `npm start` stopped, so there the live checkpoint does not move and nothing is read here.
+  const liveBefore = (await readCheckpoint(db, projection.name)).position;
+  if (liveBefore > position) position = await applyAll(options, schema, position, counter, liveBefore, 'catch-up');
   await db.transaction(async (tx) => {
-    await readCheckpoint(tx, projection.name, true);
+    const liveAt = (await readCheckpoint(tx, projection.name, true)).position;
+    if (liveAt > position) {
+      const gap = await eventsUpTo(options.store, position, liveAt);
+      if (gap.length > 0) {
+        await projection.apply(tx, schema, gap);
+        counter.events += gap.length;
+        position = gap[gap.length - 1]!.position;
+      }
+    }
     await tx.query({ text: `DROP SCHEMA IF EXISTS ${live} CASCADE` });
     await tx.query({ text: `ALTER SCHEMA ${schema} RENAME TO ${live}` });
     await writeCheckpoint(tx, projection.name, position, false);
