@@ -48,6 +48,10 @@ const post = async (route: string, body: unknown, token?: string) => {
   return { status: reply.status, body: await reply.json() as Record<string, string> };
 };
 
+/** The projections trail the fill by a batch: poll the read side, bounded. */
+const READ_ROUNDS_MAX = 100;
+const READ_ROUND_MS = 100;
+
 it('serves the README\'s first session, streams simulated quotes, and tells the user about their own order', async () => {
   const signUp = await post('/v1/accounts', { email: `${randomUUID()}@example.com`, password: 'correct horse battery' });
   expect(signUp.status).toBe(201);
@@ -71,12 +75,23 @@ it('serves the README\'s first session, streams simulated quotes, and tells the 
     const quotes = await (await fetch(`${base}/v1/market/quotes?symbols=AAPL`)).json() as { quotes: { bid: string; ask: string }[] };
     expect(new Big(quotes.quotes[0]!.bid).lt(quotes.quotes[0]!.ask)).toBe(true);
 
-    // The read side runs in the same process on the same PGlite: a read presenting the order's position sees it.
-    const consistent = { Authorization: `Bearer ${token}`, 'X-Consistency-Position': order.body.position! };
-    const orders = await (await fetch(`${base}/v1/orders?status=open`, { headers: consistent })).json() as { orders: { order_id: string }[] };
-    expect(orders.orders.map((o) => o.order_id)).toEqual([order.body.order_id]);
-    const portfolio = await (await fetch(`${base}/v1/portfolio`, { headers: consistent })).json() as { buying_power: string; cash: { settled: string } };
-    expect(portfolio).toMatchObject({ buying_power: '450.00', cash: { settled: '0.00' } });
+    // The read side runs in the same process on the same PGlite: the projections show the filled order and its position.
+    const auth = { Authorization: `Bearer ${token}` };
+    const filledOrders = async () => (await (await fetch(`${base}/v1/orders?status=filled`, { headers: auth })).json() as { orders: { order_id: string }[] }).orders;
+    let listed = false;
+    for (let round = 0; round < READ_ROUNDS_MAX && !listed; round += 1) {
+      listed = (await filledOrders()).some((o) => o.order_id === order.body.order_id);
+      if (!listed) await new Promise((resolve) => setTimeout(resolve, READ_ROUND_MS));
+    }
+    expect(listed).toBe(true);
+    const portfolio = await (await fetch(`${base}/v1/portfolio`, { headers: auth })).json() as {
+      buying_power: string; positions: { symbol: string; quantity: string; avg_cost: string }[];
+    };
+    const aapl = portfolio.positions.find((p) => p.symbol === 'AAPL');
+    expect(aapl).toBeDefined();
+    // $500 deposited, about $50 spent on AAPL (the cost is rounded to the cent once).
+    const spent = new Big(aapl!.quantity).times(aapl!.avg_cost);
+    expect(new Big(portfolio.buying_power).plus(spent).minus('500.00').abs().lte('0.01')).toBe(true);
   } finally {
     client.close();
   }
