@@ -36,7 +36,7 @@ export type TradingApiDeps = {
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const accounts = createAccounts(deps.store, { metrics: deps.metrics, logger: deps.logger });
-  const common = { store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
+  const common = { store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.idempotencyTtlMs !== undefined ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
     createUsersRouter({ ...common, openAccount: openAccountWith(accounts) }),
     createTransfersRouter(common),
@@ -53,7 +53,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), metrics: deps.metrics,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     ...(deps.resources ? { resources: deps.resources } : {}),
-    ...(deps.jsonBodyBytesMax ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),
-    ...(deps.shutdownGraceMs ? { shutdownGraceMs: deps.shutdownGraceMs } : {}),
+    ...(deps.jsonBodyBytesMax !== undefined ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),
+    ...(deps.shutdownGraceMs !== undefined ? { shutdownGraceMs: deps.shutdownGraceMs } : {}),
   });
 };

@@ -23,7 +23,7 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
   const auth = requireBearer(deps.jwtSecret);
   const idempotent = accountIdempotency({
     store: deps.idempotencyStore, logger: deps.logger,
-    ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs !== undefined ? { ttlMs: deps.idempotencyTtlMs } : {}),
   });
 
   router.post('/v1/orders', auth, idempotent, placeOrder(deps, kit));

@@ -52,7 +52,7 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const router = Router();
 
   router.post('/v1/transfers', requireBearer(deps.jwtSecret),
-    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
+    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs !== undefined ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);
       if (E.isLeft(body)) { sendError(res, body.left); return; }
