@@ -13,6 +13,7 @@ import type { Logger } from '../infrastructure/logging';
 import type { CandleStore, MarketDataReader } from '../infrastructure/market/port';
 import type { Metrics } from '../infrastructure/metrics';
 import { createAssetsRouter } from '../read-api/assets/route';
+import { ERROR_STATUSES } from './error-statuses';
 import { buildOpenApiDocument } from './openapi/document';
 import { createMarketRouter } from '../read-api/market/route';
 
@@ -50,7 +51,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     }));
   }
   return createHttpApp({
-    logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), metrics: deps.metrics,
+    logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), errorStatuses: ERROR_STATUSES, metrics: deps.metrics,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.jsonBodyBytesMax !== undefined ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),

@@ -4,7 +4,6 @@ import { requireBearer } from '../../infrastructure/auth/bearer';
 import { accountIdOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
 import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
-import '../error-statuses';
 import { cancelOrder, replaceOrder } from './change-order';
 import { etagHeader, orderJson } from './order-json';
 import { placeOrder } from './place-order';

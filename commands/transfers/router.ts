@@ -14,7 +14,6 @@ import type { IdempotencyStore } from '../../infrastructure/idempotency/store';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import type { Accounts } from '../accounts/account-stream';
-import '../error-statuses';
 
 export const TransferBody = closedObject('TransferRequest', {
   direction: t.keyof({ deposit: null, withdrawal: null }, 'Direction'),
