@@ -4,7 +4,8 @@ import { createStreamingNode } from '../streaming/node/streaming-node';
 import { send, type ParentCommand } from './fanout-shared';
 
 /** The bench's streaming node process: a real node on the real NATS, answering the parent over IPC. */
-export const NODE_LIFETIME_MS_MAX = 10 * 60_000;
+export const NODE_LIFETIME_MS_MAX = 20 * 60_000;
+export const NODE_STOP_MS_MAX = 10_000;
 
 const main = async (): Promise<void> => {
   const bus = await connectNatsBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', subjectPrefix: process.env.FANOUT_PREFIX ?? '', name: 'bench-fanout-node' });
@@ -13,7 +14,12 @@ const main = async (): Promise<void> => {
     conflationWindowMs: Number(process.env.FANOUT_WINDOW_MS ?? 50), admissionsPerSecond: Number(process.env.FANOUT_ADMISSIONS_PER_S ?? 5_000),
   });
   const port = await node.listen(0, '127.0.0.1');
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Closing ten thousand sockets on a busy box can take a while; the bench must still end.
+    setTimeout(() => process.exit(0), NODE_STOP_MS_MAX).unref();
     await node.close();
     await bus.close();
     process.exit(0);

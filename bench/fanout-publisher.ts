@@ -33,7 +33,8 @@ const main = async (): Promise<void> => {
       const symbol = symbolName(next);
       const bidTicks = 1_000_000 + ((published * 7) % 5_000);
       bus.publish(`md.quote.${symbol}`, encoder.encode(
-        `{"symbol":"${symbol}","bid":"${price(bidTicks)}","ask":"${price(bidTicks + 100)}","last":"${price(bidTicks + 50)}","volume":${published},"ts":${epochMs()}}`,
+        // Shaped as ingest writes them, channel last, so the node forwards the bytes; `ts` is a number here, for latency.
+        `{"symbol":"${symbol}","bid":"${price(bidTicks)}","ask":"${price(bidTicks + 100)}","last":"${price(bidTicks + 50)}","volume":${published},"ts":${epochMs()},"channel":"quotes"}`,
       ));
       published += 1;
       next = (next + 1) % symbols;

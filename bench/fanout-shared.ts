@@ -2,7 +2,7 @@
 
 /** Latency histogram: fixed buckets of LATENCY_BUCKET_MS up to LATENCY_BUCKETS_MAX, the last bucket holds everything slower. */
 export const LATENCY_BUCKET_MS = 0.5;
-export const LATENCY_BUCKETS_MAX = 4_000;
+export const LATENCY_BUCKETS_MAX = 20_000;
 
 export const newHistogram = (): number[] => new Array<number>(LATENCY_BUCKETS_MAX).fill(0);
 
@@ -32,7 +32,7 @@ export type ChildReport =
   | { type: 'memory'; rssBytes: number; heapBytes: number; cpuMs: number; stats: Record<string, number> }
   | { type: 'connected'; connected: number; refused: number }
   | { type: 'ready'; connected: number; failed: number }
-  | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number }
+  | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number; disconnected?: number }
   | { type: 'published'; published: number };
 
 export type ParentCommand = { type: 'memory' } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };

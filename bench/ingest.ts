@@ -1,9 +1,12 @@
 /**
  * Market data ingest hot path: `npx tsx bench/ingest.ts [quotes] [passes]`.
  * Pre-generates level-0 quotes for 10,000 symbols x 4 venues with the simulator (integer ticks in typed arrays),
- * then times on one core: (1) NBBO update alone, (2) NBBO + JSON of every changed NBBO encoded to bytes,
- * (3) the full MarketIngest.onQuote (depth, book scheduling, snapshot marking, JSON, bus publish to a no-op bus).
+ * then times on one core: (0) a fixed reference loop, the machine's speed in this run; (1) NBBO update alone;
+ * (2) NBBO + the quote of every changed NBBO, as the former hand-built string encoded to bytes, then as the bytes
+ * QuoteWriter writes in place; (3) the full MarketIngest.onQuote (depth, book scheduling, snapshot marking, quote
+ * bytes, batched publish to a no-op bus), with the garbage collections it caused.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { SymbolTable } from '../streaming/market/symbol-table';
 import { VENUE_COUNT } from '../streaming/market/venues';
 import type { Bus } from '../infrastructure/bus/port';
@@ -12,6 +15,7 @@ import { createFeedSimulator } from '../streaming/feed/simulator';
 import { quoteJson } from '../streaming/ingest/edge-json';
 import { MarketIngest } from '../streaming/ingest/market-ingest';
 import { NbboBook } from '../streaming/ingest/nbbo-book';
+import { asciiBytes, QUOTE_JSON_BYTES_MAX, QuoteWriter } from '../streaming/ingest/quote-writer';
 
 const SYMBOL_COUNT = 10_000;
 const QUOTES = Number(process.argv[2] ?? 2_000_000);
@@ -65,6 +69,20 @@ const time = (label: string, run: (pass: number) => number): void => {
   log(`${label}: ${total.toLocaleString()} quotes in ${(Number(elapsedNs) / 1e6).toFixed(0)} ms = ${rate.toLocaleString()} quotes/s (${(Number(elapsedNs) / total).toFixed(1)} ns/quote); NBBO changed on ${((100 * changed) / total).toFixed(1)}% of quotes`);
 };
 
+log('(0) reference: a fixed integer loop (xorshift32), 100M steps');
+{
+  const STEPS = 100_000_000;
+  const started = process.hrtime.bigint();
+  let x = 2_463_534_242;
+  for (let i = 0; i < STEPS; i += 1) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  const ns = Number(process.hrtime.bigint() - started);
+  log(`reference: ${(ns / STEPS).toFixed(2)} ns/step (${Math.round(STEPS / (ns / 1e9)).toLocaleString()} steps/s; checksum ${x >>> 0})`);
+}
+
 log('(1) NBBO hot path only');
 {
   const book = new NbboBook(SYMBOL_COUNT, VENUE_COUNT);
@@ -75,7 +93,7 @@ log('(1) NBBO hot path only');
   });
 }
 
-log('(2) NBBO + JSON of each changed NBBO, encoded to bytes');
+log('(2a) NBBO + the former quote JSON of each changed NBBO (hand-built string, encoded to bytes)');
 {
   const book = new NbboBook(SYMBOL_COUNT, VENUE_COUNT);
   const encoder = new TextEncoder();
@@ -93,18 +111,47 @@ log('(2) NBBO + JSON of each changed NBBO, encoded to bytes');
   log(`  ${bytes.toLocaleString()} bytes of quote JSON`);
 }
 
-log('(3) full MarketIngest.onQuote (depth, book scheduling, snapshots, JSON, publish to a no-op bus)');
+log('(2b) NBBO + the quote bytes QuoteWriter writes in place (decimals cached per symbol, no string)');
+{
+  const book = new NbboBook(SYMBOL_COUNT, VENUE_COUNT);
+  const writer = new QuoteWriter(symbols);
+  const out = new Uint8Array(QUOTE_JSON_BYTES_MAX);
+  const closing = asciiBytes(',"channel":"quotes"}');
+  let bytes = 0;
+  time('nbbo+bytes', () => {
+    let changed = 0;
+    for (let i = 0; i < QUOTES; i += 1) {
+      const s = sym[i]!;
+      if (!book.update(s, venue[i]!, bid[i]!, ask[i]!, bidSize[i]!, askSize[i]!)) continue;
+      changed += 1;
+      bytes += writer.write(out, 0, s, book.bestBid[s]!, book.bestAsk[s]!, book.bestBidSize[s]!, book.bestAskSize[s]!, 0, 0, ts[i]!, closing);
+    }
+    return changed;
+  });
+  log(`  ${bytes.toLocaleString()} bytes of quote JSON (with the channel member)`);
+}
+
+log('(3) full MarketIngest.onQuote (depth, book scheduling, snapshots, quote bytes, batched publish to a no-op bus)');
 {
   let published = 0;
-  const bus: Bus = { publish: () => void (published += 1), subscribe: () => ({ unsubscribe: () => undefined }), flush: async () => undefined, close: async () => undefined };
+  let gcs = 0;
+  let gcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => list.getEntries().forEach((entry) => { gcs += 1; gcMs += entry.duration; }));
+  const bus: Bus = { publish: () => void (published += 1), publishBatch: (batch) => void (published += batch.count), subscribe: () => ({ unsubscribe: () => undefined }), flush: async () => undefined, close: async () => undefined };
   const ingest = new MarketIngest(symbols, bus);
+  gcObserver.observe({ entryTypes: ['gc'] });
   time('ingest', () => {
     const before = ingest.stats.nbboChanges;
     for (let i = 0; i < QUOTES; i += 1) ingest.onQuote(sym[i]!, venue[i]!, 0, bid[i]!, ask[i]!, bidSize[i]!, askSize[i]!, ts[i]!);
+    ingest.publishPending();
     // The service would drain these on its timers; draining per pass keeps the work comparable.
     ingest.publishDueBooks();
     ingest.drainSnapshots();
     return ingest.stats.nbboChanges - before;
   });
-  log(`  ${published.toLocaleString()} messages published (quotes + books)`);
+  // The observer reports once the synchronous passes are over.
+  setImmediate(() => {
+    gcObserver.disconnect();
+    log(`  ${published.toLocaleString()} messages published (quotes + books); ${gcs} garbage collections (${gcMs.toFixed(0)} ms) over all passes`);
+  });
 }

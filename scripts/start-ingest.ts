@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { connectNatsBus } from '../infrastructure/bus/nats';
+import { connectNatsBus, registerNatsMetrics } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createLogger } from '../infrastructure/logging';
@@ -21,7 +21,8 @@ const main = async () => {
   if (config.natsUrl === undefined || config.redisUrl === undefined || config.databaseUrl === undefined) {
     throw new Error('ingest needs NATS_URL, REDIS_URL and DATABASE_URL');
   }
-  const bus = await connectNatsBus({ servers: config.natsUrl, name: `ingest-${process.pid}` });
+  const bus = await connectNatsBus({ servers: config.natsUrl, name: `ingest-${process.pid}`, logger });
+  registerNatsMetrics(metrics.registry, bus);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
   await ensureCandleSchema(pool);

@@ -1,5 +1,5 @@
 import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
-import { connectNatsBus } from '../infrastructure/bus/nats';
+import { connectNatsBus, registerNatsMetrics } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
@@ -22,7 +22,8 @@ const main = async () => {
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
     : await createPostgresEventStore({ connectionString: config.databaseUrl! });
-  const bus = await connectNatsBus({ servers: config.natsUrl, name: `order-updates-${process.pid}` });
+  const bus = await connectNatsBus({ servers: config.natsUrl, name: `order-updates-${process.pid}`, logger });
+  registerNatsMetrics(metrics.registry, bus);
   const stop = new AbortController();
   let running = true;
   const done = publishOrderUpdates(

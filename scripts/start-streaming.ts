@@ -1,4 +1,4 @@
-import { connectNatsBus } from '../infrastructure/bus/nats';
+import { connectNatsBus, registerNatsMetrics } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { createLogger } from '../infrastructure/logging';
 import { createStreamingNode } from '../streaming/node/streaming-node';
@@ -17,8 +17,9 @@ const main = async (): Promise<void> => {
   const config = loadConfig(process.env, { port: STREAMING_NODE_PORT_DEFAULT });
   const logger = createLogger({ level: config.logLevel, name: 'streaming-node' });
   if (config.jwtSecretGenerated) throw new Error('JWT_SECRET is required');
-  const bus = await connectNatsBus({ servers: config.natsUrl ?? NATS_URL_DEFAULT, name: `streaming-node-${process.pid}` });
+  const bus = await connectNatsBus({ servers: config.natsUrl ?? NATS_URL_DEFAULT, name: `streaming-node-${process.pid}`, logger });
   const node = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
+  registerNatsMetrics(node.metrics.registry, bus);
   const port = await node.listen(config.port, config.host ?? HOST_DEFAULT);
   logger.info({ port }, 'streaming node listening');
 

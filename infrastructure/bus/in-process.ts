@@ -1,4 +1,4 @@
-import type { Bus, BusMessage, BusSubscription } from './port';
+import { publishEachCopied, type Bus, type BusMessage, type BusSubscription } from './port';
 
 /** Messages published but not yet handed to subscribers; beyond this the bus drops, as NATS drops for a slow consumer. */
 export const IN_PROCESS_PENDING_MAX = 100_000;
@@ -50,16 +50,19 @@ export const createInProcessBus = (): Bus & { droppedCount(): number } => {
     setImmediate(drainPending);
   };
 
+  const publish = (subject: string, data: Uint8Array): void => {
+    if (closed) return;
+    if (pending.length >= IN_PROCESS_PENDING_MAX) {
+      dropped += 1;
+      return;
+    }
+    pending.push({ subject, data });
+    schedule();
+  };
+
   return {
-    publish(subject, data) {
-      if (closed) return;
-      if (pending.length >= IN_PROCESS_PENDING_MAX) {
-        dropped += 1;
-        return;
-      }
-      pending.push({ subject, data });
-      schedule();
-    },
+    publish,
+    publishBatch: (batch) => publishEachCopied(batch, publish),
     subscribe(subject, onMessage): BusSubscription {
       const isPattern = subject.includes('*') || subject.includes('>');
       if (isPattern) {

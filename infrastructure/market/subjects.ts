@@ -7,6 +7,12 @@ import { invariant } from '../../domain/invariant';
 export type MarketSubjectKind = 'quote' | 'trade' | 'book' | 'halt' | 'candle';
 
 /**
+ * The `channel` a client sees on a message of each kind. Ingest writes it into every message it publishes, as the
+ * message's last member, so a streaming node forwards the bytes it receives instead of parsing and re-serializing.
+ */
+export const CHANNEL_OF_KIND: Readonly<Record<MarketSubjectKind, string>> = { quote: 'quotes', halt: 'halts', trade: 'trades', book: 'book', candle: 'candles' };
+
+/**
  * NATS splits a subject at every dot, so `md.quote.BRK.B` would be four tokens and
  * `md.quote.*` would miss it. A symbol's dot travels as this character instead,
  * which symbols never contain (so the mapping cannot make two symbols collide).

@@ -16,7 +16,10 @@ export const isoOf = (tsMs: number): string => {
   return isoCached;
 };
 
-/** `Quote` (infrastructure/market/quote.ts). */
+/** A message for the bus: the edge shape with the client's `channel` as its last member (see CHANNEL_OF_KIND). */
+export const withChannel = (json: string, channel: string): string => `${json.slice(0, -1)},"channel":"${channel}"}`;
+
+/** `Quote` (infrastructure/market/quote.ts), as Redis and the REST API hold it; the bus gets QuoteWriter's bytes. */
 export const quoteJson = (symbol: string, bidTicks: number, askTicks: number, bidSize: number, askSize: number, lastTicks: number, volume: number, tsMs: number): string =>
   `{"symbol":"${symbol}","bid":${priceOrNull(bidTicks)},"ask":${priceOrNull(askTicks)},"bid_size":${bidSize},"ask_size":${askSize},"last":${priceOrNull(lastTicks)},"volume":${volume},"ts":"${isoOf(tsMs)}"}`;
 

@@ -2,15 +2,17 @@ import type { Bus } from '../../infrastructure/bus/port';
 import { mergeCandleDelta, type CandleDelta, type CandleInterval, type CandleTicks } from '../market/candle';
 import { candleJson } from '../market/candle-json';
 import type { SnapshotEntry } from '../../infrastructure/market/port';
-import { marketSubject } from '../../infrastructure/market/subjects';
+import { CHANNEL_OF_KIND, marketSubject } from '../../infrastructure/market/subjects';
 import type { SymbolTable } from '../market/symbol-table';
 import { VENUE_COUNT, VENUES } from '../market/venues';
 import type { FeedSink } from '../feed/feed-sink';
 import { CandleRoller } from './candle-roller';
 import { createAggregatedLevels, DepthBook } from './depth-book';
-import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson } from './edge-json';
+import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson, withChannel } from './edge-json';
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
 import { NbboBook } from './nbbo-book';
+import { PublishBatch } from './publish-batch';
+import { asciiBytes, QUOTE_JSON_BYTES_MAX, QuoteWriter } from './quote-writer';
 
 /** `md.book.<SYM>` goes out at most this often per symbol (by feed time); changes in between coalesce. */
 export const BOOK_MIN_INTERVAL_MS = 250;
@@ -29,7 +31,7 @@ export type IngestStats = {
   haltsDropped: number; candleDeltasDropped: number;
 };
 
-const encoder = new TextEncoder();
+const QUOTE_CLOSING = asciiBytes(`,"channel":"${CHANNEL_OF_KIND.quote}"}`);
 
 /**
  * The market data ingest: a FeedSink that keeps NBBO, depth, candles, LULD bands, last trade and day volume per
@@ -66,10 +68,12 @@ export class MarketIngest implements FeedSink {
   readonly #snapshotQueue: Int32Array;
   #snapshotQueueLength = 0;
   #pendingHalts: SnapshotEntry[] = [];
+  readonly #batch: PublishBatch;
+  readonly #quoteWriter: QuoteWriter;
   #feedNowMs = 0;
   readonly stats: IngestStats = { quotes: 0, nbboChanges: 0, trades: 0, halts: 0, booksPublished: 0, haltsDropped: 0, candleDeltasDropped: 0 };
 
-  constructor(readonly symbols: SymbolTable, private readonly bus: Bus, options: IngestOptions = {}) {
+  constructor(readonly symbols: SymbolTable, bus: Bus, options: IngestOptions = {}) {
     const n = symbols.size;
     this.nbbo = new NbboBook(n, VENUE_COUNT);
     this.depth = new DepthBook(n, VENUE_COUNT);
@@ -97,6 +101,8 @@ export class MarketIngest implements FeedSink {
     this.#bookDirty = new Uint8Array(n);
     this.#snapshotQueued = new Uint8Array(n);
     this.#snapshotQueue = new Int32Array(n);
+    this.#batch = new PublishBatch(bus);
+    this.#quoteWriter = new QuoteWriter(symbols);
   }
 
   /** The latest feed timestamp seen: the ingest's notion of now. */
@@ -118,7 +124,13 @@ export class MarketIngest implements FeedSink {
     this.stats.nbboChanges += 1;
     this.#updatedMs[symbolId] = tsMs;
     this.#markQuoteDirty(symbolId);
-    this.bus.publish(this.#subjects.quote[symbolId]!, encoder.encode(this.#quoteJson(symbolId)));
+    // The hot path: the quote's bytes go straight into the batch buffer.
+    const batch = this.#batch;
+    const start = batch.begin(QUOTE_JSON_BYTES_MAX);
+    const n = this.nbbo;
+    const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid[symbolId]!, n.bestAsk[symbolId]!, n.bestBidSize[symbolId]!, n.bestAskSize[symbolId]!,
+      this.lastTicks[symbolId]!, this.dayVolume[symbolId]!, tsMs, QUOTE_CLOSING);
+    batch.commit(this.#subjects.quote[symbolId]!, end);
   }
 
   onTrade(symbolId: number, venueId: number, priceTicks: number, size: number, tsMs: number): void {
@@ -135,7 +147,7 @@ export class MarketIngest implements FeedSink {
     this.#markQuoteDirty(symbolId);
     this.candles.onTrade(symbolId, priceTicks, size, tsMs);
     const symbol = this.symbols.name(symbolId);
-    this.bus.publish(this.#subjects.trade[symbolId]!, encoder.encode(tradeJson(symbol, VENUES[venueId] ?? 'UNKNOWN', priceTicks, size, tsMs)));
+    this.#batch.add(this.#subjects.trade[symbolId]!, withChannel(tradeJson(symbol, VENUES[venueId] ?? 'UNKNOWN', priceTicks, size, tsMs), CHANNEL_OF_KIND.trade));
     if (this.haltedUntilMs[symbolId]! > tsMs) return;
     if (this.luld.onTrade(symbolId, priceTicks, tsMs)) this.#halt(symbolId, tsMs + LULD_HALT_MS, 'LULD', tsMs);
   }
@@ -144,6 +156,14 @@ export class MarketIngest implements FeedSink {
     if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
     this.luld.reset(symbolId);
     this.#halt(symbolId, haltedUntilMs, 'FEED', tsMs);
+  }
+
+  /**
+   * Hands the messages made so far to the bus now. They go on their own at the end of the current turn; callers
+   * that read the bus inside the same turn (tests, a benchmark pass) call this first.
+   */
+  publishPending(): void {
+    this.#batch.publish();
   }
 
   /** Publishes the books of symbols whose depth changed and whose rate limit has passed at the feed's now. */
@@ -168,11 +188,12 @@ export class MarketIngest implements FeedSink {
       this.#bookSnapshot[s] = json;
       this.#bookDirty[s] = 1;
       this.#enqueueSnapshot(s);
-      this.bus.publish(this.#subjects.book[s]!, encoder.encode(json));
+      this.#batch.add(this.#subjects.book[s]!, withChannel(json, CHANNEL_OF_KIND.book));
       published += 1;
     }
     this.#bookQueueLength = kept;
     this.stats.booksPublished += published;
+    this.#batch.publish();
     return published;
   }
 
@@ -213,8 +234,9 @@ export class MarketIngest implements FeedSink {
     for (const symbol of touched) {
       const live = this.#liveCandles.get(symbol)!;
       const candles = Object.fromEntries(Object.entries(live).map(([interval, candle]) => [interval, candleJson(candle)]));
-      this.bus.publish(this.#subjectPrefix + marketSubject('candle', symbol), encoder.encode(JSON.stringify({ symbol, candles })));
+      this.#batch.add(this.#subjectPrefix + marketSubject('candle', symbol), JSON.stringify({ symbol, candles, channel: CHANNEL_OF_KIND.candle }));
     }
+    this.#batch.publish();
     return deltas;
   }
 
@@ -243,6 +265,6 @@ export class MarketIngest implements FeedSink {
     if (this.#pendingHalts.length < HALTS_PENDING_MAX) {
       this.#pendingHalts.push({ kind: 'halt', symbol, haltedUntilMs: this.haltedUntilMs[s]!, ttlMs: this.haltedUntilMs[s]! - tsMs });
     } else this.stats.haltsDropped += 1;
-    this.bus.publish(this.#subjects.halt[s]!, encoder.encode(haltJson(symbol, this.haltedUntilMs[s]!, reason, tsMs)));
+    this.#batch.add(this.#subjects.halt[s]!, withChannel(haltJson(symbol, this.haltedUntilMs[s]!, reason, tsMs), CHANNEL_OF_KIND.halt));
   }
 }

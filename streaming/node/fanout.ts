@@ -1,5 +1,5 @@
 import type { Bus, BusMessage, BusSubscription } from '../../infrastructure/bus/port';
-import { channelOfKind, encodeBusPayload } from './protocol';
+import { channelOfKind, clientMessageOf } from './protocol';
 
 /** Ticks of one symbol inside this window collapse to the latest: fresh beats complete on the market-data plane. */
 export const CONFLATION_WINDOW_MS = 50;
@@ -142,7 +142,7 @@ export const createFanOut = (bus: Bus) => {
       }
       return;
     }
-    const json = encodeBusPayload(topic.channel, message.data);
+    const json = clientMessageOf(topic.channel, message.data);
     if (json === undefined) {
       stats.malformedBusMessages += 1;
       return;
@@ -240,7 +240,7 @@ export const createFanOut = (bus: Bus) => {
         const latest = topic.latest;
         topic.latest = undefined;
         if (latest === undefined || topics.get(topic.subject) !== topic) continue;
-        const json = encodeBusPayload(topic.channel, latest);
+        const json = clientMessageOf(topic.channel, latest);
         if (json === undefined) {
           stats.malformedBusMessages += 1;
           continue;

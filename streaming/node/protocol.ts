@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { isWellFormedSymbol } from '../../domain/market/symbol';
-import { marketSubject } from '../../infrastructure/market/subjects';
+import { CHANNEL_OF_KIND, marketSubject } from '../../infrastructure/market/subjects';
 
 /**
  * The client protocol (seed API design, "Market Data — WebSocket").
@@ -66,14 +66,13 @@ export const subjectsFor = (channel: Exclude<Channel, 'orders'>, symbol: string)
 };
 
 /** The `channel` a client sees for a bus subject's kind (`md.<kind>.<SYM>`). */
-export const channelOfKind: Readonly<Record<string, string>> = { quote: 'quotes', halt: 'halts', trade: 'trades', book: 'book', candle: 'candles' };
+export const channelOfKind: Readonly<Record<string, string>> = CHANNEL_OF_KIND;
 
 export const ordersSubject = (accountId: string): string => `orders.${accountId}`;
 
 /**
- * One client message from a bus payload (a JSON object), serialized once for every
- * socket that watches it. Undefined when the payload is not a JSON object: one bad
- * publisher must not break every client's frame.
+ * One client message from a bus payload (a JSON object), the text every socket that watches it gets. Undefined
+ * when the payload is not a JSON object: one bad publisher must not break every client's frame.
  */
 export const encodeBusPayload = (channel: string, data: Uint8Array): string | undefined => {
   try {
@@ -83,4 +82,33 @@ export const encodeBusPayload = (channel: string, data: Uint8Array): string | un
   } catch {
     return undefined;
   }
+};
+
+const OPEN_BRACE = 0x7b;
+const closings = new Map<string, Uint8Array>();
+/** `,"channel":"quotes"}`: how a message that already carries its channel ends (see CHANNEL_OF_KIND). */
+const closingOf = (channel: string): Uint8Array => {
+  let closing = closings.get(channel);
+  if (closing === undefined) {
+    closing = new TextEncoder().encode(`,"channel":"${channel}"}`);
+    closings.set(channel, closing);
+  }
+  return closing;
+};
+
+const endsWith = (data: Uint8Array, tail: Uint8Array): boolean => {
+  const offset = data.length - tail.length;
+  if (offset < 1) return false;
+  for (let i = 0; i < tail.length; i += 1) if (data[offset + i] !== tail[i]) return false;
+  return true;
+};
+
+/**
+ * The client message for a bus payload. Ingest writes each message with its channel as the last member, exactly
+ * what `encodeBusPayload` would make of it, so those bytes pass through as they are. Anything else (an order
+ * update, which carries its channel first; a publisher that leaves it out) is parsed and given its channel.
+ */
+export const clientMessageOf = (channel: string, data: Uint8Array): string | undefined => {
+  if (data[0] === OPEN_BRACE && endsWith(data, closingOf(channel))) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  return encodeBusPayload(channel, data);
 };
