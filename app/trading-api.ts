@@ -23,6 +23,7 @@ import { queryOrderHistory } from '../read-api/orders/query';
 import { createOrdersListRouter } from '../read-api/orders/route';
 import { createPortfolioRouter } from '../read-api/portfolio/route';
 import type { ReadModels } from '../read-api/read-models';
+import { ERROR_STATUSES } from './error-statuses';
 import { buildOpenApiDocument } from './openapi/document';
 import { createMarketRouter } from '../read-api/market/route';
 
@@ -56,7 +57,7 @@ export type TradingApiDeps = {
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const accounts = createAccounts(deps.store, { metrics: deps.metrics, logger: deps.logger });
   const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
-  const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.marketHours ? { marketHours: deps.marketHours } : {}), ...(deps.idempotencyTtlMs ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
+  const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.marketHours ? { marketHours: deps.marketHours } : {}), ...(deps.idempotencyTtlMs !== undefined ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
     createUsersRouter({
       ...common, openAccount: openAccountWith(accounts), ...(deps.throttle ? { throttle: deps.throttle } : {}),
@@ -85,11 +86,11 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     }));
   }
   return createHttpApp({
-    logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), metrics: deps.metrics,
+    logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), errorStatuses: ERROR_STATUSES, metrics: deps.metrics,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     ...(deps.resources ? { resources: deps.resources } : {}),
-    ...(deps.jsonBodyBytesMax ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),
-    ...(deps.shutdownGraceMs ? { shutdownGraceMs: deps.shutdownGraceMs } : {}),
+    ...(deps.jsonBodyBytesMax !== undefined ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),
+    ...(deps.shutdownGraceMs !== undefined ? { shutdownGraceMs: deps.shutdownGraceMs } : {}),
     ...(deps.trustedProxies ? { trustedProxies: deps.trustedProxies } : {}),
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
   });

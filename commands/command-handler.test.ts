@@ -1,9 +1,10 @@
 import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { collect } from '../infrastructure/event-store/port';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import type { Decider, EventCodec } from './decider';
 import { ConcurrencyRetriesExhausted, COMMAND_ATTEMPTS_MAX, handleCommand } from './command-handler';
-import { loadStream, SNAPSHOT_EVERY_EVENTS, snapshotStreamOf } from './stream-loader';
+import { loadStream, SNAPSHOT_EVERY_EVENTS, snapshotStreamOf, writeSnapshot, type SnapshotIgnored } from './stream-loader';
 import { StreamStateCache } from './state-cache';
 
 // A tally that refuses to go above a cap: small enough to read, rich enough to conflict and reject.
@@ -15,6 +16,7 @@ const tally: Decider<Cmd, St, Ev, { code: 'OVER_CAP' }> = {
   initialState: { total: 0 },
   evolve: (state, event) => ({ total: state.total + event.data.amount }),
   decide: (command, state) => (state.total + command.amount > CAP ? E.left({ code: 'OVER_CAP' }) : E.right([{ type: 'Added', data: { amount: command.amount } }])),
+  stateCodec: t.type({ total: t.number }),
 };
 const codec: EventCodec<Ev> = {
   encode: (event) => ({ type: event.type, data: event.data }),
@@ -73,6 +75,23 @@ describe('handleCommand', () => {
     expect((await loadStream(store, 'tally-1', tally, codec, 2)).eventsSinceSnapshot).toBe(count);
   });
 
+  it('ignores a snapshot that does not decode, says so, and rebuilds the state from the events', async () => {
+    const store = createInMemoryEventStore();
+    for (let i = 1; i <= 5; i += 1) await handleCommand(store, tally, codec, { type: 'Add', amount: i }, options(`k${i}`));
+    const ignored: SnapshotIgnored[] = [];
+    const onIgnored = (_streamId: string, why: SnapshotIgnored) => { ignored.push(why); };
+    // A snapshot of the current state version claiming the whole stream, with a state that is not a tally.
+    await writeSnapshot(store, 'tally-1', 1, 4n, { total: 'a great deal' }, 'bad-state');
+    expect(await loadStream(store, 'tally-1', tally, codec, 1, undefined, onIgnored)).toEqual({ state: { total: 15 }, revision: 4n, eventsSinceSnapshot: 5 });
+    await store.appendToStream(snapshotStreamOf('tally-1'), [{ id: 'not-a-snapshot', type: 'StateSnapshotted', data: { revision: 'latest' } }], { expectedRevision: 'any' });
+    expect(await loadStream(store, 'tally-1', tally, codec, 1, undefined, onIgnored)).toEqual({ state: { total: 15 }, revision: 4n, eventsSinceSnapshot: 5 });
+    expect(ignored).toEqual([{ snapshotId: 'bad-state', reason: 'state_does_not_decode' }, { snapshotId: 'not-a-snapshot', reason: 'not_a_snapshot' }]);
+    // The command handler decides on the rebuilt state and reports the snapshot it ignored.
+    const hooks = { onSnapshotIgnored: onIgnored };
+    expect(await handleCommand(store, tally, codec, { type: 'Add', amount: 6 }, { ...options('k6'), hooks })).toEqual(E.right(expect.objectContaining({ state: { total: 21 } })));
+    expect(ignored).toHaveLength(3);
+  });
+
   it('decides on the current state even when another process wrote behind the cache', async () => {
     const store = createInMemoryEventStore();
     const cache = new StreamStateCache<unknown>();
@@ -112,6 +131,7 @@ describe('retries decided on an older state', () => {
     initialState: { total: 0, lastAtMs: 0 },
     evolve: (state, event) => ({ total: state.total + event.data.amount, lastAtMs: event.data.atMs }),
     decide: (command) => E.right([{ type: 'Added', data: { amount: command.amount, atMs: command.atMs } }]),
+    stateCodec: t.type({ total: t.number, lastAtMs: t.number }),
   };
   const timedCodec: EventCodec<TimedEv> = {
     encode: (event) => ({ type: event.type, data: event.data }),

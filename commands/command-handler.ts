@@ -4,7 +4,7 @@ import { invariant } from '../domain/invariant';
 import type { EventMetadata, EventStore } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
 import type { StreamStateCache } from './state-cache';
-import { lastPositionOf, loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot } from './stream-loader';
+import { lastPositionOf, loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot, type SnapshotIgnored } from './stream-loader';
 
 export const COMMAND_ATTEMPTS_MAX = 5; // read-decide-append rounds per command
 export const RETRY_BACKOFF_MS = 5; // multiplied by the attempt number, plus jitter
@@ -28,6 +28,8 @@ export type CommandHooks = {
   readonly onAppend?: (durationMs: number, outcome: 'appended' | 'conflict') => void;
   /** A snapshot that could not be written: the command stands, the next load folds a longer tail. */
   readonly onSnapshotFailed?: (streamId: string, error: unknown) => void;
+  /** A snapshot that did not decode: ignored, the state is rebuilt from the events. */
+  readonly onSnapshotIgnored?: (streamId: string, ignored: SnapshotIgnored) => void;
 };
 
 export type HandleOptions = {
@@ -67,7 +69,7 @@ export const handleCommand = async <C, S, Ev, R>(
   // decision to write nothing) might come from a stale state, so it is decided again on a fresh read.
   const decideOn = async (fromCache: boolean) => {
     const cached = fromCache ? cache?.get(streamId) : undefined;
-    const loaded = cached ?? await loadStream(store, streamId, decider, codec, stateVersion, cache);
+    const loaded = cached ?? await loadStream(store, streamId, decider, codec, stateVersion, cache, hooks?.onSnapshotIgnored);
     return { loaded, cached: cached !== undefined, decision: decider.decide(command, loaded.state) };
   };
   for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {

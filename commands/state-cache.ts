@@ -32,7 +32,7 @@ export class StreamStateCache<State> {
     this.entries.set(streamId, entry);
     if (this.entries.size > this.streamsMax) {
       const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+      if (oldest.done !== true) this.entries.delete(oldest.value);
     }
   }
 

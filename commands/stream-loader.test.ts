@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import type { Decider, EventCodec } from './decider';
 import { loadStream, snapshotStreamOf } from './stream-loader';
@@ -8,6 +9,7 @@ const tally: Decider<never, { total: number }, Added, never> = {
   initialState: { total: 0 },
   evolve: (state, event) => ({ total: state.total + event.amount }),
   decide: () => E.right([]),
+  stateCodec: t.type({ total: t.number }),
 };
 const codec: EventCodec<Added> = {
   encode: (event) => ({ type: 'Added', data: event }),

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { invariant } from '../domain/invariant';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
@@ -22,18 +23,35 @@ export type LoadedStream<State> = {
   readonly eventsSinceSnapshot: number;
 };
 
-type SnapshotData = { readonly stateVersion: number; readonly revision: string; readonly state: unknown };
+const RevisionDigits = new t.Type<string, string, unknown>(
+  'RevisionDigits',
+  (u): u is string => typeof u === 'string' && /^\d{1,20}$/.test(u),
+  (u, c) => (typeof u === 'string' && /^\d{1,20}$/.test(u) ? t.success(u) : t.failure(u, c, 'not a stream revision')),
+  String,
+);
+const SnapshotData = t.type({ stateVersion: t.number, revision: RevisionDigits, state: t.unknown });
+type SnapshotData = t.TypeOf<typeof SnapshotData>;
 
-const isSnapshotData = (data: unknown): data is SnapshotData =>
-  typeof data === 'object' && data !== null && 'stateVersion' in data && 'revision' in data && 'state' in data;
+/** Why a snapshot was not used: the stream is then folded from its first event. */
+export type SnapshotIgnored = { readonly snapshotId: string; readonly reason: 'not_a_snapshot' | 'state_does_not_decode' };
+
+/** The snapshot's state and revision, or why it cannot be used. An older state version is simply not used. */
+const snapshotOf = <S>(data: unknown, stateVersion: number, stateCodec: t.Decoder<unknown, S>) => {
+  const envelope = SnapshotData.decode(data);
+  if (E.isLeft(envelope)) return E.left('not_a_snapshot' as const);
+  if (envelope.right.stateVersion !== stateVersion) return E.right(undefined);
+  const state = stateCodec.decode(envelope.right.state);
+  return E.isLeft(state) ? E.left('state_does_not_decode' as const) : E.right({ state: state.right, revision: BigInt(envelope.right.revision) });
+};
 
 /**
- * Reads the latest snapshot (if its state shape is the current one) and folds the tail.
+ * Reads the latest snapshot (if its state shape is the current one and it decodes) and folds the tail.
+ * A snapshot that does not decode is ignored, reported, and the stream is folded from the start.
  * An event that fails its codec is a broken stream, not a user error: it throws.
  */
 export const loadStream = async <C, S, Ev, R>(
   store: EventStore, streamId: string, decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, stateVersion: number,
-  cache?: StreamStateCache<S>,
+  cache?: StreamStateCache<S>, onSnapshotIgnored?: (streamId: string, ignored: SnapshotIgnored) => void,
 ): Promise<LoadedStream<S>> => {
   let state = decider.initialState;
   let revision: bigint | 'no_stream' = 'no_stream';
@@ -42,12 +60,13 @@ export const loadStream = async <C, S, Ev, R>(
   if (cached !== undefined) {
     ({ state, revision, eventsSinceSnapshot } = cached);
   } else {
+    // The newest of the last few decodable snapshots: a duplicate or damaged one is passed over.
     for await (const snapshot of store.readStream(snapshotStreamOf(streamId), { direction: 'backwards', maxCount: SNAPSHOTS_SCANNED_MAX })) {
-      if (!isSnapshotData(snapshot.data) || snapshot.data.stateVersion !== stateVersion) continue;
-      const snapshotRevision = BigInt(snapshot.data.revision);
-      if (revision !== 'no_stream' && snapshotRevision <= revision) continue;
-      state = snapshot.data.state as S;
-      revision = snapshotRevision;
+      const used = snapshotOf(snapshot.data, stateVersion, decider.stateCodec);
+      if (E.isLeft(used)) { onSnapshotIgnored?.(streamId, { snapshotId: snapshot.id, reason: used.left }); continue; }
+      if (used.right === undefined) continue;
+      if (revision !== 'no_stream' && used.right.revision <= revision) continue;
+      ({ state, revision } = used.right);
     }
   }
   const fromRevision = revision === 'no_stream' ? 0n : revision + 1n;

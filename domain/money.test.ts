@@ -3,9 +3,12 @@ import fc from 'fast-check';
 import {
   averagePrice,
   big,
+  CASH_SCALE_DP,
+  QUANTITY_SCALE_DP,
   CASH_RULE,
   cashString,
   fillCash,
+  isScaledDecimal,
   notionalToQuantity,
   parseDecimal,
   PRICE_RULE,
@@ -118,5 +121,15 @@ describe('canonical strings', () => {
   });
   it('refuse a value finer than its scale: a forgotten rounding is a bug', () => {
     expect(() => cashString(big('1.001'))).toThrow(InvariantViolation);
+  });
+});
+
+describe('decimals decoded once at the edge', () => {
+  it('are plain, not negative, and no finer than their scale', () => {
+    expect(['10', '10.25', '0.5', '007.50'].every((raw) => isScaledDecimal(raw, CASH_SCALE_DP))).toBe(true);
+    expect(['10.255', '-1', '1e3', '', '.5', '5.', ' 5'].some((raw) => isScaledDecimal(raw, CASH_SCALE_DP))).toBe(false);
+    expect(isScaledDecimal(10.25, CASH_SCALE_DP)).toBe(false);
+    expect(isScaledDecimal('1.000001', QUANTITY_SCALE_DP)).toBe(true);
+    expect(isScaledDecimal('1.0000001', QUANTITY_SCALE_DP)).toBe(false);
   });
 });

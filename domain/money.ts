@@ -64,6 +64,31 @@ export const parseDecimal = (raw: unknown, rule: DecimalRule): E.Either<DecimalP
   return E.right(value);
 };
 
+// ---- decimals decoded once, at the edge ----
+
+declare const scaleBrand: unique symbol;
+/**
+ * A decimal string already checked where it entered (an HTTP body, a FIX message): plain positional
+ * notation, not negative, at most `Scale` decimals. The brand records that the check was done, so
+ * what takes one need not parse it again to know its shape.
+ */
+export type ScaledDecimal<Scale extends number> = string & { readonly [scaleBrand]: Scale };
+/** Cash, at most 2 decimals (whole cents). */
+export type Cash = ScaledDecimal<typeof CASH_SCALE_DP>;
+/** A price, at most 4 decimals (a venue tick). */
+export type Price = ScaledDecimal<typeof PRICE_SCALE_DP>;
+/** A share quantity, at most 6 decimals (a millionth of a share). */
+export type Quantity = ScaledDecimal<typeof QUANTITY_SCALE_DP>;
+
+const UNSIGNED_DECIMAL_PATTERN = /^\d+(?:\.(\d+))?$/;
+
+/** Whether `raw` is a `ScaledDecimal` of this scale: the one check every edge decoder ends with. */
+export const isScaledDecimal = <Scale extends number>(raw: unknown, scaleDp: Scale): raw is ScaledDecimal<Scale> => {
+  if (typeof raw !== 'string') return false;
+  const match = UNSIGNED_DECIMAL_PATTERN.exec(raw);
+  return match !== null && (match[1] ?? '').length <= scaleDp;
+};
+
 export const CASH_RULE: DecimalRule = { scaleDp: CASH_SCALE_DP };
 export const PRICE_RULE: DecimalRule = { scaleDp: PRICE_SCALE_DP };
 export const QUANTITY_RULE: DecimalRule = { scaleDp: QUANTITY_SCALE_DP };

@@ -3,6 +3,7 @@ import { createHttpApp } from '../infrastructure/http/server';
 import { createLogger } from '../infrastructure/logging';
 import { createMetrics } from '../infrastructure/metrics';
 import { call, startHarness } from './support/http-platform-harness';
+import { ERROR_STATUSES } from '../app/error-statuses';
 
 describe('graceful shutdown', () => {
   it('finishes a request in flight, refuses new connections, then closes resources', async () => {
@@ -32,7 +33,7 @@ describe('bounded shutdown', () => {
     router.get('/stuck', () => { entered(); /* never answers */ });
     const closed: string[] = [];
     const http = createHttpApp({
-      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), routers: [router], openApiDocument: {}, shutdownGraceMs: 50,
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), routers: [router], openApiDocument: {}, errorStatuses: ERROR_STATUSES, shutdownGraceMs: 50,
       resources: [{ name: 'store', close: async () => { closed.push('store'); } }],
     });
     const port = await http.start(0);

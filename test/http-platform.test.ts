@@ -11,6 +11,7 @@ import { createAssetsRouter } from '../read-api/assets/route';
 import { buildOpenApiDocument } from '../app/openapi/document';
 import { assertRoutesMatchOpenApi, listRoutes } from '../app/openapi/route-check';
 import { call, JWT_SECRET, signUp, startHarness, type Harness, type Reply } from './support/http-platform-harness';
+import { ERROR_STATUSES } from '../app/error-statuses';
 
 /** Routes the lead mounts on the full app; documented now, registered later. */
 /** Mounted by the full trading API (test/trading-api.test.ts checks that one against the whole document). */
@@ -58,7 +59,7 @@ describe('platform routes', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.openapi).toBe('3.1.0');
     const plain = createHttpApp({
-      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: reply.body,
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: reply.body, errorStatuses: ERROR_STATUSES,
       routers: [createUsersRouter({ store: createInMemoryEventStore(), idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: JWT_SECRET, logger: createLogger({ level: 'silent' }), openAccount: async () => {} }), createAssetsRouter()],
     });
     expect(() => assertRoutesMatchOpenApi(plain.app, reply.body, { ignoreUnregistered: LEAD_ROUTES })).not.toThrow();

@@ -4,6 +4,8 @@ import express from 'express';
 import { createInMemoryCandleStore } from '../infrastructure/market/candle-store-in-memory';
 import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { CANDLES_PER_REQUEST_MAX, createMarketRouter } from '../read-api/market/route';
+import { ERROR_STATUSES } from '../app/error-statuses';
+import { useErrorStatuses } from '../infrastructure/http/errors';
 
 const T0 = Date.UTC(2026, 10, 25, 15);
 const KNOWN = new Set(['AAPL', 'MSFT', 'BRK.B']);
@@ -25,6 +27,7 @@ describe('market REST routes (real HTTP server)', () => {
     ]);
     await candles.upsertDeltas([0, 1, 2].map((i) => ({ symbol: 'AAPL', interval: '1m' as const, bucketStartMs: T0 + i * 60_000, openTicks: 1_874_200, highTicks: 1_874_500 + i, lowTicks: 1_874_000, closeTicks: 1_874_250, volume: 10 + i, tradeCount: 2 })));
     const app = express();
+    useErrorStatuses(app, ERROR_STATUSES);
     app.use(createMarketRouter({ reader: market, candles, isKnownSymbol: (s) => KNOWN.has(s), nowMs: () => T0 + 10 * 60_000 }));
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

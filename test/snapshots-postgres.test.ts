@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { handleCommand } from '../commands/command-handler';
 import type { Decider, EventCodec } from '../commands/decider';
 import { loadStream, SNAPSHOT_EVERY_EVENTS, snapshotStreamOf } from '../commands/stream-loader';
@@ -12,6 +13,7 @@ const tally: Decider<Cmd, { total: number }, Ev, never> = {
   initialState: { total: 0 },
   evolve: (state, event) => ({ total: state.total + event.data.amount }),
   decide: (command) => E.right([{ type: 'Added', data: { amount: command.amount } }]),
+  stateCodec: t.type({ total: t.number }),
 };
 const codec: EventCodec<Ev> = { encode: (e) => ({ type: e.type, data: e.data }), decode: (_t, data) => E.right({ type: 'Added', data: data as Ev['data'] }) };
 

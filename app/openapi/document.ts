@@ -1,4 +1,4 @@
-import { errorStatusTable } from '../../infrastructure/http/errors';
+import { ERROR_STATUSES } from '../error-statuses';
 import { components } from './schemas';
 
 /**
@@ -11,7 +11,7 @@ const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const ok = (description: string, schema: object) => ({ description, content: json(schema) });
 const errors = (...codes: string[]) => {
-  const table = errorStatusTable();
+  const table = new Map<string, number>(Object.entries(ERROR_STATUSES));
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
     const status = code === 'UNKNOWN_SYMBOL_PATH' ? 404 : table.get(code) ?? 500;
@@ -29,7 +29,7 @@ export const buildOpenApiDocument = () => ({
   openapi: '3.1.0',
   info: { title: 'Brokerage trading API', version: '1.0.0', description: 'Money, prices and quantities are decimal strings; a JSON number in such a field is refused. Request bodies are closed: unknown fields are refused.' },
   servers: [{ url: '/' }],
-  'x-error-codes': Object.fromEntries(errorStatusTable()),
+  'x-error-codes': { ...ERROR_STATUSES },
   components,
   paths: {
     '/v1/accounts': {

@@ -15,7 +15,7 @@ const walk = (stack: readonly Layer[], prefix: string, depth: number, into: Set<
     if (layer.route) {
       const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
       for (const path of paths) {
-        if (typeof path !== 'string') throw new Error(`route with a non-string path under ${prefix || '/'} cannot be documented`);
+        if (typeof path !== 'string') throw new Error(`route with a non-string path under ${prefix === '' ? '/' : prefix} cannot be documented`);
         for (const method of Object.keys(layer.route.methods)) {
           if (METHODS.has(method)) into.add(`${method.toUpperCase()} ${normalizePath(prefix + path)}`);
         }

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState, type DomainError } from '../../domain/account';
+import { AccountStateCodec, decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState, type DomainError } from '../../domain/account';
 import type { EventMetadata, EventStore } from '../../infrastructure/event-store/port';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
@@ -7,14 +7,14 @@ import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '.
 import type { Decider, EventCodec } from '../decider';
 import { KeyedSerializer } from '../keyed-serializer';
 import { StreamStateCache } from '../state-cache';
-import { loadStream } from '../stream-loader';
+import { loadStream, type SnapshotIgnored } from '../stream-loader';
 
 /** Bump when AccountState's shape changes: older snapshots are then ignored and the stream is folded from the start. */
 export const ACCOUNT_STATE_VERSION = 2;
 
 export const accountStreamOf = (accountId: string): string => `account-${accountId}`;
 
-const accountDecider: Decider<AccountCommand, AccountState, AccountEvent, DomainError> = { initialState, evolve, decide };
+const accountDecider: Decider<AccountCommand, AccountState, AccountEvent, DomainError> = { initialState, evolve, decide, stateCodec: AccountStateCodec };
 
 const accountCodec: EventCodec<AccountEvent> = {
   encode: (event) => ({ type: event.type, data: event.data }),
@@ -41,6 +41,8 @@ export const createAccounts = (
   store: EventStore, options: { readonly metrics?: Metrics; readonly logger?: Logger; readonly cache?: StreamStateCache<AccountState> } = {},
 ): Accounts => {
   const cache = options.cache ?? new StreamStateCache<AccountState>();
+  // Loud, because it means stored data was damaged or written by a bug; the account is still served, from its events.
+  const onSnapshotIgnored = (streamId: string, ignored: SnapshotIgnored) => options.logger?.error({ streamId, ...ignored }, 'snapshot ignored: it does not decode; state rebuilt from the events');
   const serializer = new KeyedSerializer();
   const run = (accountId: string, command: AccountCommand, context: AccountCommandContext) => handleCommand(store, accountDecider, accountCodec, command, {
       streamId: accountStreamOf(accountId),
@@ -52,6 +54,7 @@ export const createAccounts = (
         onConflictRetry: () => options.metrics?.conflictRetries.inc({ command: command.type }),
         onAppend: (durationMs, outcome) => options.metrics?.appendLatency.observe({ outcome }, durationMs / 1000),
         onSnapshotFailed: (streamId, error) => options.logger?.warn({ err: error, streamId }, 'snapshot not written; the command stands'),
+        onSnapshotIgnored,
       },
     });
   return {
@@ -60,7 +63,7 @@ export const createAccounts = (
       const outcome = await serializer.run(accountId, () => run(accountId, command, context));
       return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
     },
-    load: async (accountId) => (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache)).state,
+    load: async (accountId) => (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache, onSnapshotIgnored)).state,
   };
 };
 

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import type { Quantity as QuantityDecimal } from '../../domain/money';
 import { CASH_DECIMAL, PRICE_DECIMAL, QUANTITY_DECIMAL, boundedString, closedObject } from '../../infrastructure/http/validation';
 
 /** Whole shares up to this many may arrive as a JSON integer (the seed's `"quantity": 10`); anything else is a decimal string. */
@@ -8,11 +9,11 @@ const INTEGER_QUANTITY_MAX = 1_000_000_000;
  * A share quantity: a decimal string with up to 6 decimals, or a JSON integer, which is exact.
  * A JSON number with a fraction is refused like any float in a money field.
  */
-const Quantity = new t.Type<string, string, unknown>(
+const Quantity = new t.Type<QuantityDecimal, string, unknown>(
   'Quantity',
-  (u): u is string => QUANTITY_DECIMAL.is(u),
+  (u): u is QuantityDecimal => QUANTITY_DECIMAL.is(u),
   (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u > 0 && u <= INTEGER_QUANTITY_MAX
-    ? t.success(String(u))
+    ? QUANTITY_DECIMAL.validate(String(u), c)
     : QUANTITY_DECIMAL.validate(u, c)),
   String,
 );

@@ -67,7 +67,7 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   // Provably this request again only when every term it names is what that attempt asked for.
   const prior = await kit.priorAttempt(res, orderId, 'OrderReplaceRequested', replaced.left.code, ({ data }) =>
     sameDecimal(changes.quantity, data.quantity) && sameDecimal(changes.limit_price, data.limitPrice) && sameDecimal(changes.stop_price, data.stopPrice));
-  answerRefusal(res, prior, replaced.left, (position) => kit.answerCurrentOrder(res, 200, orderId, position, replacing));
+  await answerRefusal(res, prior, replaced.left, (position) => kit.answerCurrentOrder(res, 200, orderId, position, replacing));
 };
 
 /** `DELETE /v1/orders/{id}`: asks the venue to cancel (→ pending_cancel; the cancel is confirmed later). */
@@ -79,5 +79,5 @@ export const cancelOrder = (_deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   if (E.isRight(cancelled)) { kit.answerOrder(res, 200, cancelled.right, orderId, cancelling); return; }
   // A cancel names nothing but its order, which the key's event names too: that is the whole request.
   const prior = await kit.priorAttempt(res, orderId, 'OrderCancelRequested', cancelled.left.code, () => true);
-  answerRefusal(res, prior, cancelled.left, (position) => kit.answerCurrentOrder(res, 200, orderId, position, cancelling));
+  await answerRefusal(res, prior, cancelled.left, (position) => kit.answerCurrentOrder(res, 200, orderId, position, cancelling));
 };

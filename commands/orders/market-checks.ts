@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import type { Asset } from '../../domain/market/catalog';
+import type { Price } from '../../domain/money';
 import type { ApiError } from '../../infrastructure/http/errors';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
@@ -33,8 +34,9 @@ const marketFacts = async (market: MarketDataReader | undefined, symbol: string,
 export type PreTradeInput = {
   readonly asset: Asset;
   readonly side: 'buy' | 'sell';
-  readonly limitPrice: string | undefined;
-  readonly stopPrice: string | undefined;
+  /** As the body decoded them (`PRICE_DECIMAL`): checked once, at the edge. */
+  readonly limitPrice: Price | undefined;
+  readonly stopPrice: Price | undefined;
   readonly nowMs: number;
 };
 

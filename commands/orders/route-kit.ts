@@ -11,7 +11,7 @@ import type { Metrics } from '../../infrastructure/metrics';
 import type { SessionStore } from '../../infrastructure/sessions/store';
 import type { Accounts, AccountOutcome } from '../accounts/account-stream';
 import { eventOfRequest } from '../accounts/request-backstop';
-import { etagHeader } from './order-json';
+import { etagHeader } from '../../domain/account/order-json';
 
 export type OrdersRouterDeps = {
   readonly store: EventStore;

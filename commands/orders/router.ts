@@ -5,9 +5,8 @@ import { accountIdOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
 import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
 import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
-import '../error-statuses';
 import { cancelOrder, replaceOrder } from './change-order';
-import { etagHeader, orderJson } from './order-json';
+import { etagHeader, orderJson } from '../../domain/account/order-json';
 import { placeOrder } from './place-order';
 import { createOrderRouteKit, ORDER_ID_PATTERN, orderNotFound, type OrdersRouterDeps } from './route-kit';
 
@@ -24,7 +23,7 @@ export const createOrdersRouter = (deps: OrdersRouterDeps): Router => {
   const auth = requireBearer(deps.jwtSecret, deps.sessionStore);
   const idempotent = accountIdempotency({
     store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret),
-    ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs !== undefined ? { ttlMs: deps.idempotencyTtlMs } : {}),
   });
 
   router.post('/v1/orders', auth, idempotent, placeOrder(deps, kit));

@@ -18,7 +18,6 @@ import type { SessionStore } from '../../infrastructure/sessions/store';
 import { accountStreamOf, type Accounts } from '../accounts/account-stream';
 import { eventOfRequest } from '../accounts/request-backstop';
 import { lastPositionOf } from '../stream-loader';
-import '../error-statuses';
 
 export const TransferBody = closedObject('TransferRequest', {
   direction: t.keyof({ deposit: null, withdrawal: null }, 'Direction'),
@@ -58,7 +57,7 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const router = Router();
 
   router.post('/v1/transfers', requireBearer(deps.jwtSecret, deps.sessionStore),
-    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
+    accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs !== undefined ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);
       if (E.isLeft(body)) { sendError(res, body.left); return; }

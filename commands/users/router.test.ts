@@ -5,6 +5,7 @@ import { createLogger } from '../../infrastructure/logging';
 import { createMetrics } from '../../infrastructure/metrics';
 import { verifyAccessToken } from '../../infrastructure/auth/jwt';
 import { createUsersRouter } from './router';
+import { ERROR_STATUSES } from '../../app/error-statuses';
 
 const SECRET = 'embedded-mode-secret-0123456789-0123456789';
 
@@ -14,7 +15,7 @@ describe('users router (embedded stores)', () => {
     let failOpen = true;
     const opened: string[] = [];
     const http = createHttpApp({
-      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: {},
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: {}, errorStatuses: ERROR_STATUSES,
       routers: [createUsersRouter({
         store: createInMemoryEventStore(), idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: SECRET, logger: createLogger({ level: 'silent' }),
         nowMs: () => Date.UTC(2026, 0, 2),
@@ -41,7 +42,7 @@ describe('users router (embedded stores)', () => {
 
   it('replays a sign-up with a token valid from now, not the first one, long expired', async () => {
     const http = createHttpApp({
-      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: {},
+      logger: createLogger({ level: 'silent' }), metrics: createMetrics(), openApiDocument: {}, errorStatuses: ERROR_STATUSES,
       routers: [createUsersRouter({
         store: createInMemoryEventStore(), idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: SECRET, logger: createLogger({ level: 'silent' }),
         openAccount: async () => undefined,

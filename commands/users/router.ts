@@ -15,7 +15,6 @@ import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import { createInMemorySessionStore } from '../../infrastructure/sessions/in-memory-store';
 import type { SessionStore } from '../../infrastructure/sessions/store';
-import '../error-statuses';
 import { signUpBody } from './bodies';
 import { registerUser, type OpenAccount } from './register';
 import { refuseThrottled } from './origin';

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { decideUser, decodeUserEvent, evolveUser, initialUserState, type UserCommand, type UserError, type UserEvent, type UserState } from '../../domain/user';
+import { decideUser, decodeUserEvent, evolveUser, initialUserState, UserStateCodec, type UserCommand, type UserError, type UserEvent, type UserState } from '../../domain/user';
 import type { EventMetadata, EventStore } from '../../infrastructure/event-store/port';
 import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '../command-handler';
 import type { Decider, EventCodec } from '../decider';
@@ -10,7 +10,7 @@ import { userStreamId } from './events';
 export const USER_STATE_VERSION = 2;
 
 const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> = {
-  initialState: initialUserState, evolve: evolveUser, decide: decideUser,
+  initialState: initialUserState, evolve: evolveUser, decide: decideUser, stateCodec: UserStateCodec,
 };
 
 const userCodec: EventCodec<UserEvent> = {

@@ -19,8 +19,8 @@ import { placeSpecArb, T0 } from './test-builders';
  * independent ledger built from the events, checked after every step.
  */
 // MODEL_RUNS / MODEL_STEPS let a longer hunt run locally; CI keeps the fast defaults.
-const RUNS = Number(process.env.MODEL_RUNS ?? 200);
-const STEPS_MAX = Number(process.env.MODEL_STEPS ?? 40);
+const RUNS = Number.parseInt(process.env.MODEL_RUNS ?? '200', 10);
+const STEPS_MAX = Number.parseInt(process.env.MODEL_STEPS ?? '40', 10);
 const SYMBOLS = ['AAPL', 'MSFT'] as const;
 const KNOWN_CODES = new Set<string>(Object.values(DomainErrorCode));
 
@@ -212,6 +212,7 @@ const record = (ledger: Ledger, event: AccountEvent, before: OpenAccountState | 
     case 'DepositInitiated':
     case 'OrderSubmitted':
     case 'OrderCancelRequested':
+    case 'OrderRouted':
       return;
     case 'DepositSettled':
       ledger.cash = ledger.cash.plus(event.data.amount);

@@ -79,7 +79,8 @@ export const decideApplyFill = ({ data }: CommandOf<'ApplyFill'>, state: OpenAcc
               releasedCash: cashString(completes ? orderReservedCash(order) : ZERO),
               releasedShares: quantityString(completes ? orderReservedShares(order) : quantity),
               lotsConsumed,
-              realizedPnl: realizedPnl.toFixed(2),
+              // Proceeds and cost basis are both whole cents, so their difference is too: nothing to round.
+              realizedPnl: cashString(realizedPnl),
               settlesAtMs: data.atMs + SETTLEMENT_DELAY_MS,
             }),
           ];

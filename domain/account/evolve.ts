@@ -237,7 +237,7 @@ const applyFill = (state: OpenAccountState, data: EventDataOf<'OrderFilled'>): O
         ...position,
         quantity: quantityString(quantityLeft),
         lots: applyConsumption(position.lots, data.lotsConsumed),
-        realizedPnl: big(position.realizedPnl).plus(data.realizedPnl).toFixed(2),
+        realizedPnl: cashString(big(position.realizedPnl).plus(data.realizedPnl)),
       },
     },
   };

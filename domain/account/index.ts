@@ -1,5 +1,6 @@
 /** The account decider: one consistency boundary, the stream `account-<accountId>`. */
 export { initialState } from './state';
+export { AccountStateCodec } from './state-codec';
 export type { AccountState, OpenAccountState, OrderRecord, Position, TaxLot, Deposit } from './state';
 export { evolve } from './evolve';
 export { decide } from './decide';

@@ -5,7 +5,7 @@ import { easternOf, instantOfEastern } from './eastern-time';
 const newYork = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
 const fromIntl = (utcMs: number) => {
   const parts = Object.fromEntries(newYork.formatToParts(utcMs).map((p) => [p.type, p.value]));
-  return { date: { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day) }, minuteOfDay: Number(parts.hour) * 60 + Number(parts.minute) };
+  return { date: { year: Number.parseInt(parts.year!, 10), month: Number.parseInt(parts.month!, 10), day: Number.parseInt(parts.day!, 10) }, minuteOfDay: Number.parseInt(parts.hour!, 10) * 60 + Number.parseInt(parts.minute!, 10) };
 };
 const span = { min: Date.parse('2008-01-01T00:00:00Z'), max: Date.parse('2035-12-31T00:00:00Z') };
 

@@ -48,8 +48,8 @@ export const etagOf = (version: number): string => `v${version}`;
 
 /** The version an If-Match names ("v3", quoted or weak forms included), or null when it names none. */
 export const versionFromEtag = (etag: string): number | null => {
-  const match = /^(?:W\/)?"?v([1-9]\d{0,8})"?$/.exec(etag.trim());
-  return match === null ? null : Number(match[1]);
+  const digits = /^(?:W\/)?"?v([1-9]\d{0,8})"?$/.exec(etag.trim())?.[1];
+  return digits === undefined ? null : Number.parseInt(digits, 10);
 };
 
 /**

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { decideUser, evolveUser, initialUserState, type RegisterUser, type UserState } from '.';
+import { decideUser, evolveUser, initialUserState, type RegisterUser, type UserState } from './index';
 
 const command = (overrides: Partial<RegisterUser['data']> = {}): RegisterUser => ({
   type: 'RegisterUser',

@@ -4,3 +4,4 @@ export { decodeUserEvent, PASSWORD_CHANGED, ROLE_GRANTED, USER_REGISTERED } from
 export type { UserEvent, UserRegisteredData } from './events';
 export { decodeSecurityEvent, SECURITY_EVENT_TYPES } from './security-events';
 export type { SecurityEvent, SecurityEventData, SecurityEventType } from './security-events';
+export { UserStateCodec } from './state-codec';

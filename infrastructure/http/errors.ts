@@ -1,76 +1,86 @@
-import type { Response } from 'express';
+import type { Application, Response } from 'express';
 import { invariant } from '../../domain/invariant';
 
 /** The body every failure has: `{ "error": { "code", "message", "field"? } }`. */
 export type ApiError = { readonly code: string; readonly message: string; readonly field?: string };
 
-/**
- * The single place a stable error code becomes an HTTP status. Other components
- * add their codes with `registerErrorStatuses` at module load; a code sent
- * without an entry is our bug (it would otherwise leave as an unexplained 500).
- *
- * UNKNOWN_SYMBOL is 422: the request is well-formed, the symbol is just not
- * tradable here. The one exception is a URL naming a resource that does not
- * exist (`GET /v1/assets/{symbol}`), which answers 404 through `sendNotFound`.
- */
-const statusByCode = new Map<string, number>(Object.entries({
-  INSUFFICIENT_BUYING_POWER: 422,
-  INSUFFICIENT_SHARES: 422,
-  INSUFFICIENT_WITHDRAWABLE_CASH: 422,
-  SYMBOL_HALTED: 422,
-  PRICE_UNREASONABLE: 422,
-  INVALID_ORDER: 400,
+/** The statuses an error answers with; anything else in an error table does not compile. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 428 | 429 | 500 | 503;
+
+/** Stable code → HTTP status. The API's one table is built where it is composed (app/error-statuses.ts). */
+export type ErrorStatusTable = Readonly<Record<string, ErrorStatus>>;
+
+// Codes leave the process (API, logs): never rename or reuse one.
+/** The codes the HTTP platform itself answers with (body parsing, routing, auth, idempotency, failures). */
+export const PlatformErrorCode = {
+  ValidationFailed: 'VALIDATION_FAILED',
+  MalformedJson: 'MALFORMED_JSON',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  NotFound: 'NOT_FOUND',
+  Unauthenticated: 'UNAUTHENTICATED',
+  IdempotencyKeyMissing: 'IDEMPOTENCY_KEY_MISSING',
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  IdempotencyRequestInFlight: 'IDEMPOTENCY_REQUEST_IN_FLIGHT',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Internal: 'INTERNAL',
+  MalformedRequest: 'MALFORMED_REQUEST',
+  JsonTooDeep: 'JSON_TOO_DEEP',
+  JsonDuplicateKey: 'JSON_DUPLICATE_KEY',
+  TokenRevoked: 'TOKEN_REVOKED',
+  InvalidRefreshToken: 'INVALID_REFRESH_TOKEN',
+  RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
+  Forbidden: 'FORBIDDEN',
+  LoginThrottled: 'LOGIN_THROTTLED',
+  SignUpThrottled: 'SIGN_UP_THROTTLED',
+} as const;
+export type PlatformErrorCode = (typeof PlatformErrorCode)[keyof typeof PlatformErrorCode];
+
+export const PLATFORM_ERROR_STATUSES: Readonly<Record<PlatformErrorCode, ErrorStatus>> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  IDEMPOTENCY_KEY_MISSING: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
   MALFORMED_REQUEST: 400,
   JSON_TOO_DEEP: 400,
   JSON_DUPLICATE_KEY: 400,
-  UNKNOWN_SYMBOL: 422,
-  ACCOUNT_RESTRICTED: 403,
-  PDT_RESTRICTION: 403,
-  POSITION_LIMIT_EXCEEDED: 422,
-  RATE_LIMIT_EXCEEDED: 429,
-  DUPLICATE_ORDER: 409,
-  INVALID_TRANSITION: 409,
-  VERSION_MISMATCH: 412,
-  ORDER_NOT_FOUND: 404,
-  ACCOUNT_NOT_FOUND: 404,
-  NOT_FOUND: 404,
-  UNAUTHENTICATED: 401,
   TOKEN_REVOKED: 401,
   INVALID_REFRESH_TOKEN: 401,
   REFRESH_TOKEN_REUSED: 401,
   FORBIDDEN: 403,
-  EMAIL_TAKEN: 409,
-  INVALID_CREDENTIALS: 401,
-  IDEMPOTENCY_KEY_MISSING: 400,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  SYS_CONCURRENCY_RETRIES_EXHAUSTED: 503,
-  SERVICE_UNAVAILABLE: 503,
-  INTERNAL: 500,
-}));
-
-/** Adds codes to the table. Re-registering a code with another status is refused: codes never change meaning. */
-export const registerErrorStatuses = (entries: Readonly<Record<string, number>>): void => {
-  for (const [code, status] of Object.entries(entries)) {
-    const existing = statusByCode.get(code);
-    invariant(existing === undefined || existing === status, `error code ${code} is already mapped to ${existing}`);
-    invariant(Number.isInteger(status) && status >= 400 && status <= 599, `error code ${code} needs a 4xx/5xx status`);
-    statusByCode.set(code, status);
-  }
+  LOGIN_THROTTLED: 429,
+  SIGN_UP_THROTTLED: 429,
 };
 
-export const statusForCode = (code: string): number => {
-  const status = statusByCode.get(code);
-  invariant(status !== undefined, `error code ${code} has no HTTP status: add it with registerErrorStatuses`);
+/**
+ * The status of a code in the app's table. A code sent without an entry is our bug: every code is
+ * one of the typed code lists the table is checked against, so only a stray string literal gets here.
+ */
+export const statusForCode = (table: ErrorStatusTable, code: string): ErrorStatus => {
+  const status = Object.hasOwn(table, code) ? table[code] : undefined;
+  invariant(status !== undefined, `error code ${code} has no HTTP status: add it to the app's error table`);
   return status;
 };
 
-/** A copy of the table, for the OpenAPI document and tests. */
-export const errorStatusTable = (): ReadonlyMap<string, number> => new Map(statusByCode);
+const ERROR_STATUSES_LOCAL = 'errorStatuses';
+
+/** Gives an express app its error table; `createHttpApp` does this, a bare express app in a test calls it. */
+export const useErrorStatuses = (app: Application, table: ErrorStatusTable): void => {
+  app.locals[ERROR_STATUSES_LOCAL] = table;
+};
+
+const tableOf = (res: Response): ErrorStatusTable => {
+  const table: unknown = res.app.locals[ERROR_STATUSES_LOCAL];
+  invariant(typeof table === 'object' && table !== null, 'the express app has no error table: call useErrorStatuses');
+  return table as ErrorStatusTable;
+};
 
 /** The domain names fields in camelCase; the wire speaks snake_case (`limitPrice` → `limit_price`). Header names stay as they are. */
 export const wireFieldName = (field: string): string =>
@@ -84,7 +94,7 @@ const body = (error: ApiError) => ({
 export const RETRY_AFTER_DEFAULT_S = 1;
 
 export const sendError = (res: Response, error: ApiError): void => {
-  const status = statusForCode(error.code);
+  const status = statusForCode(tableOf(res), error.code);
   // Every "not now" says when to come back, so well-behaved clients back off instead of hammering.
   if ((status === 429 || status === 503) && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_DEFAULT_S));
   res.status(status).json(body(error));

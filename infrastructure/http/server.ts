@@ -8,6 +8,7 @@ import type { Logger } from '../logging';
 import { metrics as processMetrics, type Metrics } from '../metrics';
 import { correlation } from './correlation';
 import { errorHandler, notFound } from './error-handler';
+import { useErrorStatuses, type ErrorStatusTable } from './errors';
 import { healthz, type ReadinessCheck } from './health';
 import { jsonShapeProblem } from './json-shape';
 import { JsonShapeRefused } from './error-handler';
@@ -19,6 +20,8 @@ export type HttpAppOptions = {
   readonly routers: readonly Router[];
   /** Served at `GET /v1/openapi.json`. */
   readonly openApiDocument: object;
+  /** Stable error code → status, exhaustive over every code the routers send (app/error-statuses.ts). */
+  readonly errorStatuses: ErrorStatusTable;
   readonly readiness?: ReadinessCheck;
   readonly metrics?: Metrics;
   readonly jsonBodyBytesMax?: number;
@@ -50,6 +53,7 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   let stopping: Promise<void> | undefined;
 
   const app = express();
+  useErrorStatuses(app, options.errorStatuses);
   app.disable('x-powered-by');
   app.set('etag', false);
   // req.ip is the socket's address unless the connection comes from a configured proxy.

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { CASH_SCALE_DP, isScaledDecimal, PRICE_SCALE_DP, QUANTITY_SCALE_DP, type Cash, type Price, type Quantity, type ScaledDecimal } from '../../domain/money';
 import { apiError, type ApiError } from './errors';
 import { fieldPathOf, messageOf } from './validation-errors';
 import { findUnstorableText } from '../text/storable-text';
@@ -40,37 +41,37 @@ export const closedObject = <R extends t.Props, O extends t.Props>(name: string,
 const pick = (value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> =>
   Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]]));
 
-interface DecimalBrand { readonly Decimal: unique symbol }
-export type DecimalString = t.Branded<string, DecimalBrand>;
-
 /** Longest decimal string accepted anywhere: bounds big.js work per field. */
 export const DECIMAL_CHARS_MAX = 32;
 
 /**
  * Money, prices and quantities: a non-negative decimal string with at most
- * `scaleMax` decimals. A JSON number is refused: it has already been through a
- * binary float by the time we see it.
+ * `scaleMax` decimals, decoded once here into the domain's branded type
+ * (`Cash`, `Price`, `Quantity`). A JSON number is refused: it has already been
+ * through a binary float by the time we see it.
  */
-export const decimalString = (scaleMax: number, name = `Decimal(${scaleMax}dp)`) => {
+export const decimalString = <Scale extends number>(scaleMax: Scale, name = `Decimal(${scaleMax}dp)`) => {
+  // Stricter than the domain's shape: no leading zeros on the wire.
   const pattern = new RegExp(`^(0|[1-9]\\d*)(\\.\\d{1,${scaleMax}})?$`);
   const example = scaleMax === 0 ? '"10"' : `"185.${'5'.padEnd(scaleMax, '0')}"`;
-  return new t.Type<DecimalString, string, unknown>(
+  const is = (u: unknown): u is ScaledDecimal<Scale> => typeof u === 'string' && pattern.test(u) && isScaledDecimal(u, scaleMax);
+  return new t.Type<ScaledDecimal<Scale>, string, unknown>(
     name,
-    (u): u is DecimalString => typeof u === 'string' && pattern.test(u),
+    is,
     (u, c) => {
       if (typeof u === 'number') return t.failure(u, c, `must be a decimal string such as ${example}, not a JSON number`);
-      if (typeof u !== 'string' || u.length > DECIMAL_CHARS_MAX || !pattern.test(u)) {
+      if (typeof u !== 'string' || u.length > DECIMAL_CHARS_MAX || !is(u)) {
         return t.failure(u, c, `must be a decimal string with at most ${scaleMax} decimals, such as ${example}`);
       }
-      return t.success(u as DecimalString);
+      return t.success(u);
     },
     String,
   );
 };
 
-export const CASH_DECIMAL = decimalString(2, 'CashDecimal');
-export const PRICE_DECIMAL = decimalString(4, 'PriceDecimal');
-export const QUANTITY_DECIMAL = decimalString(6, 'QuantityDecimal');
+export const CASH_DECIMAL: t.Type<Cash, string, unknown> = decimalString(CASH_SCALE_DP, 'CashDecimal');
+export const PRICE_DECIMAL: t.Type<Price, string, unknown> = decimalString(PRICE_SCALE_DP, 'PriceDecimal');
+export const QUANTITY_DECIMAL: t.Type<Quantity, string, unknown> = decimalString(QUANTITY_SCALE_DP, 'QuantityDecimal');
 
 /** A string of bounded length, so no field can carry megabytes into an event. */
 export const boundedString = (charsMin: number, charsMax: number, name = `String(${charsMin}..${charsMax})`) =>

@@ -5,6 +5,7 @@ import { createMetrics } from '../metrics';
 import { createInMemoryIdempotencyStore } from './in-memory-store';
 import { fingerprintKeyFrom } from './fingerprint';
 import { idempotency } from './middleware';
+import { PLATFORM_ERROR_STATUSES } from '../http/errors';
 
 it('keeps a request in flight when its client hangs up, so the retry cannot run it twice', async () => {
   let release = () => {};
@@ -20,7 +21,7 @@ it('keeps a request in flight when its client hangs up, so the retry cannot run 
     await gate;
     res.status(201).json({ run: runs });
   });
-  const http = createHttpApp({ logger, routers: [router], openApiDocument: {}, metrics: createMetrics() });
+  const http = createHttpApp({ logger, routers: [router], openApiDocument: {}, errorStatuses: PLATFORM_ERROR_STATUSES, metrics: createMetrics() });
   const base = `http://127.0.0.1:${await http.start(0)}`;
   const post = (signal?: AbortSignal) => fetch(`${base}/slow`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k1' }, body: '{}', ...(signal ? { signal } : {}),

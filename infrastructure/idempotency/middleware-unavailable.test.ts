@@ -6,6 +6,7 @@ import { createMetrics } from '../metrics';
 import { fingerprintKeyFrom } from './fingerprint';
 import { idempotency } from './middleware';
 import { createRedisIdempotencyStore } from './redis-store';
+import { PLATFORM_ERROR_STATUSES } from '../http/errors';
 
 it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and runs nothing, when the idempotency store is down', async () => {
   const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -17,7 +18,7 @@ it('answers 503 SERVICE_UNAVAILABLE with Retry-After, and runs nothing, when the
     runs += 1;
     res.status(201).json({});
   });
-  const http = createHttpApp({ logger, routers: [router], openApiDocument: {}, metrics: createMetrics() });
+  const http = createHttpApp({ logger, routers: [router], openApiDocument: {}, errorStatuses: PLATFORM_ERROR_STATUSES, metrics: createMetrics() });
   try {
     const port = await http.start(0);
     const reply = await fetch(`http://127.0.0.1:${port}/thing`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k' }, body: '{}' });

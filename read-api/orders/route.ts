@@ -2,7 +2,7 @@ import type { SessionStore } from '../../infrastructure/sessions/store';
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { Router } from 'express';
-import { orderJson } from '../../commands/orders/order-json';
+import { orderJson } from '../../domain/account/order-json';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import { accountIdOf } from '../../infrastructure/http/context';
 import { apiError, sendError, type ApiError } from '../../infrastructure/http/errors';

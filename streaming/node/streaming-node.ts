@@ -211,7 +211,7 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
     for (const socket of wss.clients) if (graceful) socket.close(1001); else socket.terminate();
     io.disconnectSockets(true);
     if (!graceful) for (const socket of tcpSockets) socket.destroy();
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await io.close();
     wss.close();
   };
 

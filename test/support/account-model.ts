@@ -139,6 +139,7 @@ export class AccountModel {
       case 'AccountOpened':
       case 'OrderSubmitted':
       case 'OrderCancelRequested':
+      case 'OrderRouted':
         return;
       case 'DepositInitiated':
         must(command.type === 'RequestDeposit' && dec(command.data.amount).eq(event.data.amount), `${label}: deposit of another amount`);

@@ -18,6 +18,7 @@ import { createAssetsRouter } from '../../read-api/assets/route';
 import { buildOpenApiDocument } from '../../app/openapi/document';
 import { createThrottle } from '../../infrastructure/auth/throttle';
 import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
+import { ERROR_STATUSES } from '../../app/error-statuses';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -86,7 +87,7 @@ export const startHarness = async (label: string, options: { withProbes?: boolea
     ...(options.withProbes ? [probeRouter({ idem, auth, gate, failures })] : []),
   ];
   const http = createHttpApp({
-    logger, metrics, routers, openApiDocument: buildOpenApiDocument(), jsonBodyBytesMax: 4_096, shutdownGraceMs: 5_000,
+    logger, metrics, routers, openApiDocument: buildOpenApiDocument(), errorStatuses: ERROR_STATUSES, jsonBodyBytesMax: 4_096, shutdownGraceMs: 5_000,
     readiness: async () => ({ ready: options.ready ? options.ready() : true, checks: { redis: redis.status } }),
     resources: [{ name: 'event-store', close: () => store.close() }],
   });

@@ -1,4 +1,4 @@
-import type { OrderView } from '../../domain/account';
+import type { OrderView } from './views';
 
 /** The wire shape of an order (snake_case, decimal strings), as `GET /v1/orders/{id}` answers it. */
 export const orderJson = (view: OrderView) => ({

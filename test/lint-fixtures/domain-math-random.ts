@@ -1,0 +1,1 @@
+export const jitter = (): number => Math.random();

@@ -1,0 +1,1 @@
+export const doubled = Number.parseFloat('1.5') * 2;

@@ -1,0 +1,1 @@
+export const limit = (): string | undefined => process.env.LIMIT;

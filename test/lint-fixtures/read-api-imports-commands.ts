@@ -1,0 +1,3 @@
+import { createAccounts } from '../../commands/accounts/account-stream';
+
+export const accounts = createAccounts;

@@ -1,0 +1,3 @@
+import type { EventStore } from '../../infrastructure/event-store/port';
+
+export type Store = EventStore;
