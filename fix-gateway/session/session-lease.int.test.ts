@@ -62,30 +62,34 @@ describe('one owner per FIX session: a PostgreSQL advisory lock, a standby that 
     const a = processOf();
     await a.session.loggedOn();
     const b = processOf();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect([a.session.isOwner(), b.session.isOwner()]).toEqual([true, false]);
-    await expect(b.session.send(order(0))).rejects.toBeInstanceOf(SessionClosedError);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect([a.session.isOwner(), b.session.isOwner()]).toEqual([true, false]);
+      await expect(b.session.send(order(0))).rejects.toBeInstanceOf(SessionClosedError);
 
-    await a.session.send(order(1));
-    await waitFor(() => a.fills.some((m) => (m as ExecutionReport).execType === 'fill'), 'the first fill at the owner');
+      await a.session.send(order(1));
+      await waitFor(() => a.fills.some((m) => (m as ExecutionReport).execType === 'fill'), 'the first fill at the owner');
 
-    // The owner's lease connection dies (its process crashed, or the network to PostgreSQL did).
-    const admin = new Client({ connectionString: testDb.url });
-    await admin.connect();
-    const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
-    expect(killed.rowCount).toBe(1);
-    await admin.end();
+      // The owner's lease connection dies (its process crashed, or the network to PostgreSQL did).
+      const admin = new Client({ connectionString: testDb.url });
+      await admin.connect();
+      const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+      expect(killed.rowCount).toBe(1);
+      await admin.end();
 
-    await waitFor(() => b.session.isOwner() && b.session.isLoggedOn(), 'the standby owning and logged on');
-    expect(a.session.isOwner()).toBe(false);
-    await expect(a.session.send(order(9))).rejects.toBeInstanceOf(SessionClosedError);
-    await b.session.send(order(2));
-    await waitFor(() => b.fills.some((m) => m.msgType === 'ExecutionReport' && m.clOrdId === 'lease-2' && m.execType === 'fill'), 'the fill at the new owner');
+      await waitFor(() => b.session.isOwner() && b.session.isLoggedOn(), 'the standby owning and logged on');
+      expect(a.session.isOwner()).toBe(false);
+      await expect(a.session.send(order(9))).rejects.toBeInstanceOf(SessionClosedError);
+      await b.session.send(order(2));
+      await waitFor(() => b.fills.some((m) => m.msgType === 'ExecutionReport' && m.clOrdId === 'lease-2' && m.execType === 'fill'), 'the fill at the new owner');
 
-    // The venue saw each order once, on one unbroken sequence: no reset, no "too low" logout.
-    const atVenue = (await venue.dropCopy.read()).filter((row) => row.execType === 'new').map((row) => row.clOrdId);
-    expect(atVenue).toEqual(['lease-1', 'lease-2']);
-    await a.session.close();
-    await b.session.close();
+      // The venue saw each order once, on one unbroken sequence: no reset, no "too low" logout.
+      const atVenue = (await venue.dropCopy.read()).filter((row) => row.execType === 'new').map((row) => row.clOrdId);
+      expect(atVenue).toEqual(['lease-1', 'lease-2']);
+    } finally {
+      // Closed whatever happened: a lease loop left running would outlive the test and break the next suite.
+      await a.session.close();
+      await b.session.close();
+    }
   });
 });
