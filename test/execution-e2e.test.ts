@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { big } from '../domain/money';
-import { startExecutionRig, type ExecutionRig } from './support/execution-rig';
+import { reconcile, startExecutionRig, type ExecutionRig } from './support/execution-rig';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 jest.setTimeout(60_000);
@@ -160,19 +160,7 @@ describe('REST → event store → FIX → venue → fills → account', () => {
 
   it('books every execution at the venues exactly once: venue fills equal booked fills', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // readAll sees a commit once no older transaction is in flight
-    const venueFills = new Map<string, string>();
-    for (const { venue } of rig.venues.values()) {
-      for (const row of await venue.dropCopy.read()) {
-        if (row.lastQty === null) continue;
-        const orderId = row.clOrdId.slice(0, row.clOrdId.lastIndexOf('.'));
-        venueFills.set(orderId, big(venueFills.get(orderId) ?? '0').plus(row.lastQty).toString());
-      }
-    }
-    const booked = new Map<string, string>();
-    for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderFilled'] } })) {
-      const data = e.data as { orderId: string; quantity: string };
-      booked.set(data.orderId, big(booked.get(data.orderId) ?? '0').plus(data.quantity).toString());
-    }
+    const { atVenues: venueFills, booked } = await reconcile(h, rig);
     expect(venueFills.size).toBeGreaterThan(0);
     expect(booked).toEqual(venueFills);
   });

@@ -5,7 +5,7 @@ import { sqlOrderDirectory } from '../fix-gateway/engine/order-directory';
 import { createFillIntake } from '../fix-gateway/fills/fill-intake';
 import type { ExecutionReport } from '../fix-gateway/session/messages';
 import { createLogger } from '../infrastructure/logging';
-import { startExecutionRig, type ExecutionRig } from './support/execution-rig';
+import { reconcile, startExecutionRig, type ExecutionRig } from './support/execution-rig';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
 jest.setTimeout(90_000);
@@ -20,23 +20,6 @@ const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 };
 
-/** Σ fills per order as the venues' drop copies hold them, and as the account streams booked them. */
-const reconcile = async (h: TradingHarness, rig: ExecutionRig) => {
-  const atVenues = new Map<string, string>();
-  for (const { venue } of rig.venues.values()) {
-    for (const row of await venue.dropCopy.read()) {
-      if (row.lastQty === null) continue;
-      const orderId = row.clOrdId.slice(0, row.clOrdId.lastIndexOf('.'));
-      atVenues.set(orderId, big(atVenues.get(orderId) ?? '0').plus(row.lastQty).toString());
-    }
-  }
-  const booked = new Map<string, string>();
-  for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderFilled'] } })) {
-    const data = e.data as { orderId: string; quantity: string };
-    booked.set(data.orderId, big(booked.get(data.orderId) ?? '0').plus(data.quantity).toString());
-  }
-  return { atVenues, booked };
-};
 
 /** The fills booked become visible to readAll once no older transaction is in flight: give a loaded machine a few seconds. */
 const reconciled = async (h: TradingHarness, rig: ExecutionRig) => {

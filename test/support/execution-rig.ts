@@ -1,3 +1,4 @@
+import { big } from '../../domain/money';
 import { Pool } from 'pg';
 import { alwaysOpen } from '../../domain/market-hours/calendar';
 import { startGateway, type RunningGateway } from '../../fix-gateway/gateway';
@@ -81,4 +82,22 @@ export const startExecutionRig = async (h: TradingHarness, options: { profile?: 
     },
   };
   return rig;
+};
+
+/** Σ fills per order as the venues' drop copies hold them, and as the account streams booked them. */
+export const reconcile = async (h: TradingHarness, rig: ExecutionRig) => {
+  const atVenues = new Map<string, string>();
+  for (const { venue } of rig.venues.values()) {
+    for (const row of await venue.dropCopy.read()) {
+      if (row.lastQty === null) continue;
+      const orderId = row.clOrdId.slice(0, row.clOrdId.lastIndexOf('.'));
+      atVenues.set(orderId, big(atVenues.get(orderId) ?? '0').plus(row.lastQty).toString());
+    }
+  }
+  const booked = new Map<string, string>();
+  for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderFilled'] } })) {
+    const data = e.data as { orderId: string; quantity: string };
+    booked.set(data.orderId, big(booked.get(data.orderId) ?? '0').plus(data.quantity).toString());
+  }
+  return { atVenues, booked };
 };
