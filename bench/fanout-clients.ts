@@ -1,13 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
 import { signAccessToken } from '../infrastructure/auth/jwt';
-import { epochMs, newHistogram, recordLatency, send, symbolName, type ParentCommand } from './fanout-shared';
+import { cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, type ParentCommand } from './fanout-shared';
 
 /** One of the bench's client processes: FANOUT_PROC_CLIENTS Socket.IO clients, each watching FANOUT_WATCH symbols. */
 export const CONNECTS_IN_FLIGHT_MAX = 64;
 export const CONNECT_ATTEMPTS_MAX = 30;
 export const CLIENTS_LIFETIME_MS_MAX = 10 * 60_000;
-/** Zipf exponent of symbol popularity: a few hot symbols, a long tail. */
-export const POPULARITY_EXPONENT = 1;
 
 const port = Number(process.env.FANOUT_PORT);
 const clients = Number(process.env.FANOUT_PROC_CLIENTS ?? 1_000);
@@ -16,34 +14,13 @@ const watch = Number(process.env.FANOUT_WATCH ?? 20);
 const secret = process.env.FANOUT_SECRET ?? '';
 const procIndex = Number(process.env.FANOUT_PROC_INDEX ?? 0);
 
-const cumulative: number[] = [];
-for (let rank = 1, sum = 0; rank <= symbols; rank += 1) cumulative.push((sum += 1 / rank ** POPULARITY_EXPONENT));
-const pickSymbol = (): number => {
-  const target = Math.random() * cumulative[cumulative.length - 1]!;
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulative[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-const watchlist = (): string[] => {
-  const chosen = new Set<number>();
-  for (let attempt = 0; chosen.size < Math.min(watch, symbols) && attempt < watch * 100; attempt += 1) chosen.add(pickSymbol());
-  return [...chosen].map(symbolName);
-};
+const watchlist = watchlistPicker(symbols, watch);
 
 let histogram = newHistogram();
 let delivered = 0;
 let frames = 0;
 /** CPU used before measuring started, so reports carry the measured part only. */
 let cpuBaselineMs = 0;
-const cpuMs = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-};
 const sockets: Socket[] = [];
 
 const onBatch = (batch: { ts?: number }[]): void => {

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { signAccessToken } from '../infrastructure/auth/jwt';
-import { epochMs, newHistogram, recordLatency, send, symbolName, type ParentCommand } from './fanout-shared';
+import { cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, type ParentCommand } from './fanout-shared';
 
 /**
  * One of the bench's light client processes: FANOUT_PROC_CLIENTS clients on bare `ws` sockets, so that a client
@@ -14,8 +14,6 @@ export const CONNECTS_IN_FLIGHT_MAX = 64;
 export const CONNECT_ATTEMPTS_MAX = 60;
 export const CONNECT_TIMEOUT_MS = 30_000;
 export const CLIENTS_LIFETIME_MS_MAX = 15 * 60_000;
-/** Zipf exponent of symbol popularity: a few hot symbols, a long tail. */
-export const POPULARITY_EXPONENT = 1;
 /** Source addresses 127.0.0.2 .. 127.0.0.(1+N): one address has about 28K ephemeral ports toward one node port. */
 export const LOOPBACK_SOURCES = 8;
 
@@ -27,34 +25,13 @@ const secret = process.env.FANOUT_SECRET ?? '';
 const procIndex = Number(process.env.FANOUT_PROC_INDEX ?? 0);
 const protocol = process.env.FANOUT_PROTOCOL === 'socketio' ? 'socketio' : 'ws';
 
-const cumulative: number[] = [];
-for (let rank = 1, sum = 0; rank <= symbols; rank += 1) cumulative.push((sum += 1 / rank ** POPULARITY_EXPONENT));
-const pickSymbol = (): number => {
-  const target = Math.random() * cumulative[cumulative.length - 1]!;
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulative[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-const watchlist = (): string[] => {
-  const chosen = new Set<number>();
-  for (let attempt = 0; chosen.size < Math.min(watch, symbols) && attempt < watch * 100; attempt += 1) chosen.add(pickSymbol());
-  return [...chosen].map(symbolName);
-};
+const watchlist = watchlistPicker(symbols, watch);
 
 let histogram = newHistogram();
 let delivered = 0;
 let frames = 0;
 let disconnected = 0;
 let cpuBaselineMs = 0;
-const cpuMs = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-};
 const sockets: WebSocket[] = [];
 
 const OPEN_BRACE = 0x7b;

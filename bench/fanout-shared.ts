@@ -40,3 +40,34 @@ export type ParentCommand = { type: 'memory' } | { type: 'measure' } | { type: '
 export const send = (report: ChildReport): void => {
   process.send?.(report);
 };
+
+/** Zipf exponent of symbol popularity: a few hot symbols, a long tail. */
+export const POPULARITY_EXPONENT = 1;
+
+/** A watchlist drawer: `watch` distinct symbols out of `symbols`, the popular ones more often (Zipf). */
+export const watchlistPicker = (symbols: number, watch: number): (() => string[]) => {
+  const cumulative: number[] = [];
+  for (let rank = 1, sum = 0; rank <= symbols; rank += 1) cumulative.push((sum += 1 / rank ** POPULARITY_EXPONENT));
+  const pickSymbol = (): number => {
+    const target = Math.random() * cumulative[cumulative.length - 1]!;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return () => {
+    const chosen = new Set<number>();
+    for (let attempt = 0; chosen.size < Math.min(watch, symbols) && attempt < watch * 100; attempt += 1) chosen.add(pickSymbol());
+    return [...chosen].map(symbolName);
+  };
+};
+
+/** This process's CPU time (user + system), in ms. */
+export const cpuMs = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
