@@ -1,4 +1,3 @@
-import { Pool } from 'pg';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
@@ -6,6 +5,7 @@ import type { EventStore } from '../infrastructure/event-store/port';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createLogger } from '../infrastructure/logging';
 import { metrics } from '../infrastructure/metrics';
+import { createPool } from '../infrastructure/pg/pool';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { createProjections } from '../projections/all';
 import { startProjectionRunner } from '../projections/runner/runner';
@@ -26,7 +26,7 @@ const main = async () => {
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
     : await createPostgresEventStore({ connectionString: config.databaseUrl });
-  const db = sqlDatabaseFromPool(new Pool({ connectionString: config.databaseUrl, max: 4 }), true);
+  const db = sqlDatabaseFromPool(createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'projections', logger, metrics }), true);
   const wanted = process.env.PROJECTIONS?.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
   const projections = createProjections().filter((projection) => wanted === undefined || wanted.includes(projection.name));
   if (projections.length === 0) throw new Error(`PROJECTIONS names none of: ${createProjections().map((p) => p.name).join(', ')}`);
