@@ -21,27 +21,36 @@ const SEED_VERSION = 2;
 
 export const eventsOf = (shape: SeedShape): number => shape.accounts * (3 + 3 * shape.ordersPerAccount);
 
-/** One account's history, decided by the account decider (so every event is one it could have written). */
-const historyOf = (accountId: string, ordersPerAccount: number): AccountEvent[] => {
+/** The events the account decider records for these commands, in order (a refusal is a bug in the bench: thrown). */
+export const decided = (commands: readonly AccountCommand[]): AccountEvent[] => {
   let state: AccountState = initialState;
   const events: AccountEvent[] = [];
-  const apply = (command: AccountCommand) => {
+  for (const command of commands) {
     const decision = decide(command, state);
     if (E.isLeft(decision)) throw new Error(`${command.type} refused: ${decision.left.code}`);
     for (const event of decision.right) { state = evolve(state, event); events.push(event); }
-  };
+  }
+  return events;
+};
+
+/** One account's history: open, fund, then limit buys acknowledged and filled. */
+const historyOf = (accountId: string, ordersPerAccount: number): AccountEvent[] => {
   const transferId = randomUUID();
-  apply({ type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } });
-  apply({ type: 'RequestDeposit', data: { transferId, amount: '1000.00', atMs: T0 } });
-  apply({ type: 'SettleDeposit', data: { transferId, atMs: T0 } });
+  const commands: AccountCommand[] = [
+    { type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } },
+    { type: 'RequestDeposit', data: { transferId, amount: '1000.00', atMs: T0 } },
+    { type: 'SettleDeposit', data: { transferId, atMs: T0 } },
+  ];
   for (let i = 0; i < ordersPerAccount; i += 1) {
     const orderId = randomUUID();
     const atMs = T0 + i * 1000;
-    apply({ type: 'PlaceOrder', data: { orderId, symbol: SYMBOLS[i % SYMBOLS.length]!, side: 'buy', type: 'limit', quantity: '0.5', limitPrice: '10.00', timeInForce: 'day', extendedHours: false, referencePrice: '10.00', atMs } });
-    apply({ type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } });
-    apply({ type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } });
+    commands.push(
+      { type: 'PlaceOrder', data: { orderId, symbol: SYMBOLS[i % SYMBOLS.length]!, side: 'buy', type: 'limit', quantity: '0.5', limitPrice: '10.00', timeInForce: 'day', extendedHours: false, referencePrice: '10.00', atMs } },
+      { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
+      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } },
+    );
   }
-  return events;
+  return decided(commands);
 };
 
 const withAdmin = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
@@ -93,7 +102,7 @@ export const seededLog = async (shape: SeedShape, reseed: boolean, log: (message
   // The store creates its tables; the log is then written straight into them, many streams per transaction,
   // exactly as the store's group commit lays it out (a position is the writing transaction's id << SEQ_BITS | seq).
   await (await createPostgresEventStore({ connectionString: url, poolSize: 1, listenForCommits: false })).close();
-  await writeLog(url, shape, total);
+  await writeAccountLog(url, Array.from({ length: shape.accounts }, () => randomUUID()).map((accountId) => ({ accountId, events: historyOf(accountId, shape.ordersPerAccount) })));
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -107,11 +116,17 @@ export const seededLog = async (shape: SeedShape, reseed: boolean, log: (message
 };
 
 type SeedRow = { stream_id: string; revision: number; event_id: string; type: string; data: unknown; seq: number };
+export type AccountHistory = { readonly accountId: string; readonly events: readonly AccountEvent[] };
 
-const writeLog = async (url: string, shape: SeedShape, total: number): Promise<void> => {
-  const accounts = Array.from({ length: shape.accounts }, () => randomUUID());
-  const histories = accounts.map((accountId) => historyOf(accountId, shape.ordersPerAccount));
-  const rounds = Math.ceil((3 + 3 * shape.ordersPerAccount) / EVENTS_PER_ROUND);
+/**
+ * Writes account histories (decided by the account decider) straight into the store's tables, many streams
+ * per transaction, exactly as the store's group commit lays them out (a position is the writing transaction's
+ * id << SEQ_BITS | seq). Accounts are interleaved, a few events each per round, as live traffic would be.
+ * The store's own tables must exist (create the store once first).
+ */
+export const writeAccountLog = async (url: string, histories: readonly AccountHistory[]): Promise<void> => {
+  const total = histories.reduce((sum, history) => sum + history.events.length, 0);
+  const rounds = Math.ceil(Math.max(...histories.map((history) => history.events.length)) / EVENTS_PER_ROUND);
   const client = new Client({ connectionString: url });
   await client.connect();
   const bar = createProgressBar('events');
@@ -131,17 +146,17 @@ const writeLog = async (url: string, shape: SeedShape, total: number): Promise<v
   };
   try {
     for (let round = 0; round < rounds; round += 1) {
-      for (const [index, history] of histories.entries()) {
-        for (let revision = round * EVENTS_PER_ROUND; revision < Math.min(history.length, (round + 1) * EVENTS_PER_ROUND); revision += 1) {
-          const event = history[revision]!;
-          chunk.push({ stream_id: `account-${accounts[index]!}`, revision, event_id: randomUUID(), type: event.type, data: event.data, seq: chunk.length + 1 });
+      for (const { accountId, events } of histories) {
+        for (let revision = round * EVENTS_PER_ROUND; revision < Math.min(events.length, (round + 1) * EVENTS_PER_ROUND); revision += 1) {
+          const event = events[revision]!;
+          chunk.push({ stream_id: `account-${accountId}`, revision, event_id: randomUUID(), type: event.type, data: event.data, seq: chunk.length + 1 });
         }
         if (chunk.length >= EVENTS_PER_TRANSACTION) await flush();
       }
     }
     await flush();
     await client.query(`INSERT INTO es_streams (stream_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[])`,
-      [accounts.map((id) => `account-${id}`), histories.map((history) => history.length - 1)]);
+      [histories.map((history) => `account-${history.accountId}`), histories.map((history) => history.events.length - 1)]);
     bar.finish(written, total, 'seeded');
   } finally {
     await client.end();
