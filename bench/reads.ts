@@ -4,7 +4,7 @@
  * in the same run on the same server: GET /v1/assets/AAPL (no database: the HTTP stack alone). The load
  * generator (autocannon) runs in a process of its own.
  *
- *   npm run bench:reads      # READS_BENCH_SECONDS=20 READS_BENCH_ACCOUNTS=2000 READS_BENCH_CONNECTIONS=32 READS_BENCH_ORDERS_PER_S=100
+ *   npm run bench:reads      # READS_BENCH_SECONDS=20 READS_BENCH_ACCOUNTS=2000 READS_BENCH_CONNECTIONS=32 READS_BENCH_ORDERS_PER_S=20
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -23,11 +23,13 @@ import { decided, writeAccountLog } from './lib/rebuild-seed';
 const DURATION_S = Number(process.env.READS_BENCH_SECONDS ?? 20);
 const ACCOUNTS = Number(process.env.READS_BENCH_ACCOUNTS ?? 2000);
 const CONNECTIONS = Number(process.env.READS_BENCH_CONNECTIONS ?? 32);
-const ORDERS_PER_S = Number(process.env.READS_BENCH_ORDERS_PER_S ?? 100);
+const ORDERS_PER_S = Number(process.env.READS_BENCH_ORDERS_PER_S ?? 20);
 const API_PORT = Number(process.env.READS_BENCH_PORT ?? 18_180);
 const CATCH_UP_TIMEOUT_MS = 120_000;
 const JWT_SECRET = randomUUID() + randomUUID();
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'];
+/** Resting buys a few percent under each symbol's reference price: accepted (within the 10% reasonability band), never filled. */
+const LIMIT_PRICES = ['295.00', '460.00', '205.00'];
 
 const log = (message: string) => process.stdout.write(`[bench/reads] ${message}\n`);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -90,10 +92,12 @@ const main = async () => {
     const api = await startChildServer('scripts/start-api.ts', API_PORT, env);
     await caughtUp(projections.url);
     log('projections caught up with the seeded log');
+    const sample = await fetch(`${api.url}/v1/portfolio`, { headers: { authorization: `Bearer ${tokens[0]!}` } });
+    log(`one GET /v1/portfolio: ${sample.status} ${(await sample.text()).slice(0, 160)}…`);
     // Orders flowing while we read: a steady trickle of limit buys through the API, applied by the live projections.
     let flowing = true;
     let placed = 0;
-    const statuses = new Map<number, number>();
+    const statuses = new Map<string, number>();
     const flow = (async () => {
       const inFlight = new Set<Promise<void>>();
       while (flowing) {
@@ -101,8 +105,11 @@ const main = async () => {
         placed += 1;
         const order = fetch(`${api.url}/v1/orders`, {
           method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[account]!}`, 'idempotency-key': randomUUID() },
-          body: JSON.stringify({ symbol: SYMBOLS[placed % SYMBOLS.length], side: 'buy', type: 'limit', quantity: '0.02', limit_price: '100.00', time_in_force: 'day' }),
-        }).then((response) => { statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1); }, () => { statuses.set(0, (statuses.get(0) ?? 0) + 1); });
+          body: JSON.stringify({ symbol: SYMBOLS[placed % SYMBOLS.length], side: 'buy', type: 'limit', quantity: '0.02', limit_price: LIMIT_PRICES[placed % SYMBOLS.length], time_in_force: 'day' }),
+        }).then(async (response) => {
+          const outcome = response.status === 201 ? '201' : `${response.status} ${((await response.json()) as { error?: { code?: string } }).error?.code ?? ''}`;
+          statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
+        }, () => { statuses.set('no answer', (statuses.get('no answer') ?? 0) + 1); });
         inFlight.add(order);
         void order.finally(() => inFlight.delete(order));
         await new Promise((resolve) => setTimeout(resolve, 1000 / ORDERS_PER_S));
@@ -123,7 +130,7 @@ const main = async () => {
       what, 'reads/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors, non2xx: r.non2xx, 'load avg': loadAvg,
     });
     console.table([row('GET /v1/portfolio', portfolio, loadDuringPortfolio), row('reference: GET /v1/assets/AAPL', reference, loadDuringReference)]);
-    log(`orders placed meanwhile: ${placed} (HTTP status → count: ${JSON.stringify(Object.fromEntries(statuses))}); projections after: ${JSON.stringify(lag.projections)}`);
+    log(`orders placed meanwhile: ${placed} (outcome → count: ${JSON.stringify(Object.fromEntries(statuses))}); projections after: ${JSON.stringify(lag.projections)}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     await database.drop();
