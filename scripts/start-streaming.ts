@@ -12,7 +12,7 @@ const HOST_DEFAULT = '0.0.0.0';
 
 /**
  * Distributed mode's streaming node (`npm run start:streaming`): Socket.IO and `/v1/market/stream` over NATS.
- * Reads PORT (default 8090), HOST, NATS_URL (default the local NATS), JWT_SECRET (required: the node verifies
+ * Reads PORT (default 8090), HOST, NATS_URL (default the local NATS), REDIS_URL (optional: the revocation list), JWT_SECRET (required: the node verifies
  * the API's tokens, so a made-up secret would refuse every client), LOG_LEVEL and SHUTDOWN_GRACE_MS.
  */
 const main = async (): Promise<void> => {
