@@ -183,6 +183,7 @@ describe('log-in with two-factor on', () => {
     expect(statuses.filter((status) => status !== 429).length).toBeLessThanOrEqual(5);
     expect(statuses).toContain(429);
     expect((await logIn(user.email, nextCode(user.secret))).status).toBe(429);
+    expect(await securityEventTypes(user.token)).toContain('TwoFactorCodeRefused');
   });
 });
 

@@ -43,8 +43,9 @@ export const createTwoFactor = (deps: TwoFactorDeps) => {
   };
 
   const refused = async (email: string, origin: Origin, atMs: number, purpose: string, error: ApiError): Promise<E.Either<TwoFactorRefusal, never>> => {
-    await throttle.loginFailed(email, origin.ip);
+    const { lockedNow } = await throttle.loginFailed(email, origin.ip);
     await securityLog.record(email, 'TwoFactorCodeRefused', origin, atMs, { reason: `${purpose}: ${error.code}` });
+    if (lockedNow) await securityLog.record(email, 'LoginLocked', origin, atMs, { reason: 'repeated wrong two-factor codes' });
     return E.left(error);
   };
 
