@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import * as E from 'fp-ts/Either';
 import { DomainErrorCode, matchesPlacement, type OrderView, type PlaceOrderData } from '../../domain/account';
+import type { Price } from '../../domain/money';
 import { findAsset } from '../../domain/market/catalog';
 import { isWellFormedSymbol, normalizeSymbol } from '../../domain/market/symbol';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
@@ -14,7 +15,7 @@ import type { OrderRouteKit, OrdersRouterDeps } from './route-kit';
 
 const accepted = (view: OrderView) => ({ order_id: view.orderId, status: view.status, reserved_amount: view.reservedAmount, etag: view.etag });
 
-const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: string, referencePrice: string, atMs: number, deps: OrdersRouterDeps): PlaceOrderData => ({
+const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: string, referencePrice: Price, atMs: number, deps: OrdersRouterDeps): PlaceOrderData => ({
   orderId, symbol, side: order.side, type: order.type,
   ...(order.quantity !== undefined ? { quantity: order.quantity } : {}),
   ...(order.notional !== undefined ? { notional: order.notional } : {}),
