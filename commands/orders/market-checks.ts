@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { Asset } from '../../domain/market/catalog';
 import { isScaledDecimal, PRICE_SCALE_DP, type Price } from '../../domain/money';
+import { MarketErrorCode } from '../../domain/market/errors';
 import type { ApiError } from '../../infrastructure/http/errors';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
@@ -43,6 +44,9 @@ const referencePriceOf = (input: PreTradeInput, quote: Quote | undefined, log: L
   return input.asset.reference_price;
 };
 
+/** What the market refuses an order for: its own codes only. */
+export type MarketRefusal = ApiError & { readonly code: MarketErrorCode };
+
 export type PreTradeInput = {
   readonly asset: Asset;
   readonly side: 'buy' | 'sell';
@@ -59,15 +63,15 @@ export type PreTradeInput = {
  */
 export const marketPreTradeChecks = async (
   market: MarketDataReader | undefined, input: PreTradeInput, log: Logger,
-): Promise<E.Either<ApiError, { readonly referencePrice: Price }>> => {
+): Promise<E.Either<MarketRefusal, { readonly referencePrice: Price }>> => {
   const { quote, haltedUntilMs } = await marketFacts(market, input.asset.symbol, input.nowMs, log);
   if (haltedUntilMs !== undefined) {
-    return E.left({ code: 'SYMBOL_HALTED', message: `${input.asset.symbol} is halted until ${new Date(haltedUntilMs).toISOString()}`, field: 'symbol' });
+    return E.left({ code: MarketErrorCode.SymbolHalted, message: `${input.asset.symbol} is halted until ${new Date(haltedUntilMs).toISOString()}`, field: 'symbol' });
   }
   for (const [field, price] of [['limit_price', input.limitPrice], ['stop_price', input.stopPrice]] as const) {
     if (price === undefined) continue;
     const check = checkPriceReasonable(input.side, price, quote);
-    if (E.isLeft(check)) return E.left({ code: 'PRICE_UNREASONABLE', message: check.left.detail, field });
+    if (E.isLeft(check)) return E.left({ code: check.left.code, message: check.left.detail, field });
   }
   return E.right({ referencePrice: referencePriceOf(input, quote, log) });
 };

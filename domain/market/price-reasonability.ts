@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { big, type Price } from '../money';
+import { MarketErrorCode } from './errors';
 
 /** The seed's pre-trade check 4: a limit price more than 10% away from the market is a fat finger. */
 export const PRICE_BAND_PERCENT = 10;
@@ -7,7 +8,7 @@ export const PRICE_BAND_PERCENT = 10;
 /** The prices of a quote this check reads; the market plane's `Quote` carries them among others. */
 export type QuotePrices = { readonly bid: string | null; readonly ask: string | null; readonly last: string | null };
 
-export type PriceRejection = { readonly code: 'PRICE_UNREASONABLE'; readonly detail: string };
+export type PriceRejection = { readonly code: typeof MarketErrorCode.PriceUnreasonable; readonly detail: string };
 /** `NO_REFERENCE`: no usable quote, so the check cannot run; trading must keep working without market data. */
 export type PriceCheck = 'WITHIN_BAND' | 'NO_REFERENCE';
 
@@ -33,7 +34,7 @@ export const checkPriceReasonable = (
   const band = ref.times(bandPercent).div(100);
   const limit = big(limitPrice);
   if (limit.gt(ref.plus(band)) || limit.lt(ref.minus(band))) {
-    return E.left({ code: 'PRICE_UNREASONABLE', detail: `limit ${limitPrice} is more than ${bandPercent}% from ${side === 'buy' ? 'ask' : 'bid'} ${reference}` });
+    return E.left({ code: MarketErrorCode.PriceUnreasonable, detail: `limit ${limitPrice} is more than ${bandPercent}% from ${side === 'buy' ? 'ask' : 'bid'} ${reference}` });
   }
   return E.right('WITHIN_BAND');
 };
