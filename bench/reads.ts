@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type autocannon from 'autocannon';
 import type { AccountCommand } from '../domain/account';
+import { asCash, asPrice, asQuantity } from '../domain/money';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
@@ -41,13 +42,13 @@ const historyOf = (accountId: string): AccountCommand[] => {
   const transferId = randomUUID();
   const commands: AccountCommand[] = [
     { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench.local`, atMs } },
-    { type: 'RequestDeposit', data: { transferId, amount: '100000.00', atMs } },
+    { type: 'RequestDeposit', data: { transferId, amount: asCash('100000.00'), atMs } },
     { type: 'SettleDeposit', data: { transferId, atMs } },
   ];
   for (const symbol of SYMBOLS.slice(0, 2)) {
     const orderId = randomUUID();
     commands.push(
-      { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: '3', limitPrice: '100.00', timeInForce: 'day', extendedHours: false, referencePrice: '100.00', atMs } },
+      { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
       { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
       { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs } },
     );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { Client } from 'pg';
 import { decide, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState } from '../../domain/account';
+import { asCash, asPrice, asQuantity } from '../../domain/money';
 import { createPostgresEventStore } from '../../infrastructure/event-store/postgres';
 import { SEQ_BITS } from '../../infrastructure/event-store/postgres/schema';
 import { createProgressBar } from '../../scripts/progress-bar';
@@ -38,14 +39,14 @@ const historyOf = (accountId: string, ordersPerAccount: number): AccountEvent[] 
   const transferId = randomUUID();
   const commands: AccountCommand[] = [
     { type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } },
-    { type: 'RequestDeposit', data: { transferId, amount: '1000.00', atMs: T0 } },
+    { type: 'RequestDeposit', data: { transferId, amount: asCash('1000.00'), atMs: T0 } },
     { type: 'SettleDeposit', data: { transferId, atMs: T0 } },
   ];
   for (let i = 0; i < ordersPerAccount; i += 1) {
     const orderId = randomUUID();
     const atMs = T0 + i * 1000;
     commands.push(
-      { type: 'PlaceOrder', data: { orderId, symbol: SYMBOLS[i % SYMBOLS.length]!, side: 'buy', type: 'limit', quantity: '0.5', limitPrice: '10.00', timeInForce: 'day', extendedHours: false, referencePrice: '10.00', atMs } },
+      { type: 'PlaceOrder', data: { orderId, symbol: SYMBOLS[i % SYMBOLS.length]!, side: 'buy', type: 'limit', quantity: asQuantity('0.5'), limitPrice: asPrice('10.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('10.00'), atMs } },
       { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
       { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } },
     );
