@@ -12,7 +12,7 @@ import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson, withChannel }
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
 import { NbboBook } from './nbbo-book';
 import { PublishBatch } from './publish-batch';
-import { asciiBytes, QUOTE_JSON_BYTES_MAX, QuoteWriter } from './quote-writer';
+import { asciiBytes, QUOTE_JSON_BYTES_MAX as QUOTE_JSON_BYTES_MAX_EXPORTED, QuoteWriter } from './quote-writer';
 
 /** `md.book.<SYM>` goes out at most this often per symbol (by feed time); changes in between coalesce. */
 export const BOOK_MIN_INTERVAL_MS = 250;
@@ -31,6 +31,8 @@ export type IngestStats = {
   haltsDropped: number; candleDeltasDropped: number;
 };
 
+// Read on every quote: a local copy, not the CommonJS export getter tsx compiles an import to (V8 does not inline it).
+const QUOTE_JSON_BYTES_MAX = QUOTE_JSON_BYTES_MAX_EXPORTED;
 const QUOTE_CLOSING = asciiBytes(`,"channel":"${CHANNEL_OF_KIND.quote}"}`);
 
 /**
