@@ -146,7 +146,7 @@ log('(2a) NBBO + the former quote JSON of each changed NBBO (hand-built string, 
       const s = sym[i]!;
       if (!book.update(s, venue[i]!, bid[i]!, ask[i]!, bidSize[i]!, askSize[i]!)) continue;
       changed += 1;
-      bytes += encoder.encode(quoteJson(symbols.name(s), book.bestBid[s]!, book.bestAsk[s]!, book.bestBidSize[s]!, book.bestAskSize[s]!, 0, 0, ts[i]!)).length;
+      bytes += encoder.encode(quoteJson(symbols.name(s), book.bestBid(s), book.bestAsk(s), book.bestBidSize(s), book.bestAskSize(s), 0, 0, ts[i]!)).length;
     }
     return changed;
   });
@@ -166,7 +166,7 @@ log('(2b) NBBO + the quote bytes QuoteWriter writes in place (decimals cached pe
       const s = sym[i]!;
       if (!book.update(s, venue[i]!, bid[i]!, ask[i]!, bidSize[i]!, askSize[i]!)) continue;
       changed += 1;
-      bytes += writer.write(out, 0, s, book.bestBid[s]!, book.bestAsk[s]!, book.bestBidSize[s]!, book.bestAskSize[s]!, 0, 0, ts[i]!, closing);
+      bytes += writer.write(out, 0, s, book.bestBid(s), book.bestAsk(s), book.bestBidSize(s), book.bestAskSize(s), 0, 0, ts[i]!, closing);
     }
     return changed;
   });

@@ -130,7 +130,7 @@ export class MarketIngest implements FeedSink {
     const batch = this.#batch;
     const start = batch.begin(QUOTE_JSON_BYTES_MAX);
     const n = this.nbbo;
-    const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid[symbolId]!, n.bestAsk[symbolId]!, n.bestBidSize[symbolId]!, n.bestAskSize[symbolId]!,
+    const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid(symbolId), n.bestAsk(symbolId), n.bestBidSize(symbolId), n.bestAskSize(symbolId),
       this.lastTicks[symbolId]!, this.dayVolume[symbolId]!, tsMs, QUOTE_CLOSING);
     batch.commit(this.#subjects.quote[symbolId]!, end);
   }
@@ -244,7 +244,7 @@ export class MarketIngest implements FeedSink {
 
   #quoteJson(s: number): string {
     const n = this.nbbo;
-    return quoteJson(this.symbols.name(s), n.bestBid[s]!, n.bestAsk[s]!, n.bestBidSize[s]!, n.bestAskSize[s]!, this.lastTicks[s]!, this.dayVolume[s]!, this.#updatedMs[s]!);
+    return quoteJson(this.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), this.lastTicks[s]!, this.dayVolume[s]!, this.#updatedMs[s]!);
   }
 
   #markQuoteDirty(s: number): void {

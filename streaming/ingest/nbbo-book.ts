@@ -13,17 +13,28 @@ const VENUE_STRIDE = 4;
 export class NbboBook {
   /** Every venue's top of book, VENUE_STRIDE numbers per symbolId * venueCount + venueId. */
   readonly #venues: Float64Array;
-  readonly bestBid: Float64Array;
-  readonly bestAsk: Float64Array;
-  readonly bestBidSize: Float64Array;
-  readonly bestAskSize: Float64Array;
+  /** Each symbol's NBBO, side by side as a venue's numbers are (bid, bid size, ask, ask size): one cache line per symbol. */
+  readonly #best: Float64Array;
 
   constructor(symbolCount: number, readonly venueCount: number) {
     this.#venues = new Float64Array(symbolCount * venueCount * VENUE_STRIDE);
-    this.bestBid = new Float64Array(symbolCount);
-    this.bestAsk = new Float64Array(symbolCount);
-    this.bestBidSize = new Float64Array(symbolCount);
-    this.bestAskSize = new Float64Array(symbolCount);
+    this.#best = new Float64Array(symbolCount * VENUE_STRIDE);
+  }
+
+  bestBid(symbolId: number): number {
+    return this.#best[symbolId * VENUE_STRIDE + BID]!;
+  }
+
+  bestBidSize(symbolId: number): number {
+    return this.#best[symbolId * VENUE_STRIDE + BID_SIZE]!;
+  }
+
+  bestAsk(symbolId: number): number {
+    return this.#best[symbolId * VENUE_STRIDE + ASK]!;
+  }
+
+  bestAskSize(symbolId: number): number {
+    return this.#best[symbolId * VENUE_STRIDE + ASK_SIZE]!;
   }
 
   /** Records a venue's new top of book; true when the symbol's NBBO (prices or sizes) changed. */
@@ -55,13 +66,13 @@ export class NbboBook {
         askQty = venues[i + ASK_SIZE]!;
       } else if (a === ask && a > 0) askQty += venues[i + ASK_SIZE]!;
     }
-    if (bid === this.bestBid[symbolId] && ask === this.bestAsk[symbolId] && bidQty === this.bestBidSize[symbolId] && askQty === this.bestAskSize[symbolId]) {
-      return false;
-    }
-    this.bestBid[symbolId] = bid;
-    this.bestAsk[symbolId] = ask;
-    this.bestBidSize[symbolId] = bidQty;
-    this.bestAskSize[symbolId] = askQty;
+    const best = this.#best;
+    const at = symbolId * VENUE_STRIDE;
+    if (bid === best[at + BID] && ask === best[at + ASK] && bidQty === best[at + BID_SIZE] && askQty === best[at + ASK_SIZE]) return false;
+    best[at + BID] = bid;
+    best[at + BID_SIZE] = bidQty;
+    best[at + ASK] = ask;
+    best[at + ASK_SIZE] = askQty;
     return true;
   }
 }

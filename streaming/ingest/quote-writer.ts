@@ -158,9 +158,11 @@ const ASK = BID + BID_WORDS; // `"9999999.9999","bid_size":`, 26 bytes at most
 const ASK_WORDS = 4;
 const LAST = ASK + ASK_WORDS; // `"9999999.9999","volume":`, 24 bytes at most
 const LAST_WORDS = 4;
-const RECORD_WORDS = LAST + LAST_WORDS;
-/** Per symbol: the byte lengths of the opening and the three price pieces. */
-const LENGTHS = 4;
+/** Then the tick values the bid, ask and last pieces were rendered from (-1: none yet)... */
+const TICKS = LAST + LAST_WORDS;
+/** ...and one word holding the byte lengths of the opening and the three price pieces: a symbol's record is one read. */
+const LENGTHS = TICKS + 3;
+const RECORD_WORDS = LENGTHS + 1;
 const ASK_SIZE_KEY = asciiBytes(',"ask_size":');
 const LAST_KEY = asciiBytes(',"last":');
 const PRICE_KEYS = [asciiBytes(',"ask":'), asciiBytes(',"bid_size":'), asciiBytes(',"volume":')];
@@ -230,9 +232,6 @@ export class QuoteWriter {
   readonly #words: Float64Array;
   readonly #wordBytes: Uint8Array;
   readonly #wordView: DataView;
-  readonly #lengths: Uint8Array;
-  /** The tick value each cached price piece was rendered from, per symbol: bid, ask, last (-1: none yet). */
-  readonly #ticks: Float64Array;
   readonly #askSizeKey = wordsOf(ASK_SIZE_KEY);
   readonly #lastKey = wordsOf(LAST_KEY);
   /** `,"ts":"<ISO>"` and the closing of the last message. */
@@ -248,13 +247,12 @@ export class QuoteWriter {
     this.#words = new Float64Array(symbols.size * RECORD_WORDS);
     this.#wordBytes = new Uint8Array(this.#words.buffer);
     this.#wordView = new DataView(this.#words.buffer);
-    this.#lengths = new Uint8Array(symbols.size * LENGTHS);
-    this.#ticks = new Float64Array(symbols.size * 3).fill(-1);
     for (let s = 0; s < symbols.size; s += 1) {
       const opening = asciiBytes(`{"symbol":"${symbols.name(s)}","bid":`);
       invariant(opening.length <= OPENING_WORDS * WORD_BYTES, `symbol ${symbols.name(s)} is too long for a quote's opening`);
       this.#wordBytes.set(opening, (s * RECORD_WORDS + OPENING) * WORD_BYTES);
-      this.#lengths[s * LENGTHS] = opening.length;
+      this.#wordBytes[(s * RECORD_WORDS + LENGTHS) * WORD_BYTES] = opening.length;
+      this.#words.fill(-1, s * RECORD_WORDS + TICKS, s * RECORD_WORDS + TICKS + 3);
     }
   }
 
@@ -272,17 +270,18 @@ export class QuoteWriter {
     const view = this.#view;
     const words = this.#words;
     const record = s * RECORD_WORDS;
-    const lengths = s * LENGTHS;
-    if (this.#ticks[s * 3] !== bidTicks) this.#renderPrice(s, 0, BID, bidTicks);
-    if (this.#ticks[s * 3 + 1] !== askTicks) this.#renderPrice(s, 1, ASK, askTicks);
-    if (this.#ticks[s * 3 + 2] !== lastTicks) this.#renderPrice(s, 2, LAST, lastTicks);
+    const lengths = (record + LENGTHS) * WORD_BYTES;
+    const lengthOf = this.#wordBytes;
+    if (words[record + TICKS] !== bidTicks) this.#renderPrice(s, 0, BID, bidTicks);
+    if (words[record + TICKS + 1] !== askTicks) this.#renderPrice(s, 1, ASK, askTicks);
+    if (words[record + TICKS + 2] !== lastTicks) this.#renderPrice(s, 2, LAST, lastTicks);
     let at = pos;
     for (let k = 0; k < OPENING_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + OPENING + k]!, true);
-    at += this.#lengths[lengths]!;
+    at += lengthOf[lengths]!;
     for (let k = 0; k < BID_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + BID + k]!, true);
-    at += this.#lengths[lengths + 1]!;
+    at += lengthOf[lengths + 1]!;
     for (let k = 0; k < ASK_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + ASK + k]!, true);
-    at += this.#lengths[lengths + 2]!;
+    at += lengthOf[lengths + 2]!;
     at = this.#count(view, out, at, bidSize);
     view.setFloat64(at, this.#askSizeKey[0]!, true);
     view.setFloat64(at + WORD_BYTES, this.#askSizeKey[1]!, true);
@@ -290,7 +289,7 @@ export class QuoteWriter {
     view.setFloat64(at, this.#lastKey[0]!, true);
     at += LAST_KEY.length;
     for (let k = 0; k < LAST_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + LAST + k]!, true);
-    at += this.#lengths[lengths + 3]!;
+    at += lengthOf[lengths + 3]!;
     at = this.#count(view, out, at, volume);
     if (tsMs !== this.#endingMs || closing !== this.#endingClosing) this.#renderEnding(tsMs, closing);
     const ending = this.#ending;
@@ -317,7 +316,7 @@ export class QuoteWriter {
 
   /** The price piece `"187.42"` (or `null`) and the key after it, into the symbol's slot for the field, in word stores. */
   #renderPrice(s: number, field: number, slotWord: number, ticks: number): void {
-    this.#ticks[s * 3 + field] = ticks;
+    this.#words[s * RECORD_WORDS + TICKS + field] = ticks;
     const view = this.#wordView;
     const start = (s * RECORD_WORDS + slotWord) * WORD_BYTES;
     let at = start;
@@ -337,14 +336,14 @@ export class QuoteWriter {
     const key = KEY_WORDS[field]!;
     view.setFloat64(at, key[0]!, true);
     view.setFloat64(at + WORD_BYTES, key[1]!, true);
-    this.#lengths[s * LENGTHS + 1 + field] = at + PRICE_KEYS[field]!.length - start;
+    this.#wordBytes[(s * RECORD_WORDS + LENGTHS) * WORD_BYTES + 1 + field] = at + PRICE_KEYS[field]!.length - start;
   }
 
   /** The same message a byte at a time, for prices no slot holds. */
   #writeUnslotted(out: Uint8Array, pos: number, s: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number,
     lastTicks: number, volume: number, tsMs: number, closing: Uint8Array): number {
     const record = s * RECORD_WORDS * WORD_BYTES;
-    let at = writeBytes(out, pos, this.#wordBytes.subarray(record, record + this.#lengths[s * LENGTHS]!));
+    let at = writeBytes(out, pos, this.#wordBytes.subarray(record, record + this.#wordBytes[record + LENGTHS * WORD_BYTES]!));
     at = writeBytes(out, writePriceOrNull(out, at, bidTicks), PRICE_KEYS[0]!);
     at = writeBytes(out, writePriceOrNull(out, at, askTicks), PRICE_KEYS[1]!);
     at = writeBytes(out, writeWhole(out, at, bidSize), ASK_SIZE_KEY);
