@@ -26,7 +26,16 @@ export type FixSessionConfig = {
   readonly targetCompId: string;
   readonly heartbeatIntervalS: number;
   readonly role: 'initiator' | 'acceptor';
+  /**
+   * Application messages handed to the handler before the first of them finishes (default 1: one at a
+   * time). Above 1 the handler must keep its own order where order matters (the gateway's fill intake
+   * serializes per order); the handler is still called in sequence-number order.
+   */
+  readonly handlingConcurrency?: number;
 };
+
+/** An application message given to the handler, until it is handled (or its handler failed). */
+type Handling = { readonly seq: number; state: 'running' | 'done' | 'failed' };
 
 type Outgoing = {
   readonly seq: number;
@@ -87,6 +96,10 @@ export class FixSessionEngine implements FixSession {
   private reloadBeforeNextLogon = false;
   private testRequestCount = 0;
   private readonly logonWaiters: (() => void)[] = [];
+  /** In sequence order; the first entry not done is the lowest message that a restart must see again. */
+  private readonly handling: Handling[] = [];
+  private readonly handlers = new Set<Promise<void>>();
+  private handlerSlotFreed: (() => void) | undefined;
 
   constructor(
     readonly config: FixSessionConfig,
@@ -144,6 +157,7 @@ export class FixSessionEngine implements FixSession {
     invariant(this.connection === undefined, `session ${this.name} already has a connection`);
     if (this.closing) { socket.destroy(); return; }
     invariant(this.nextSenderSeq > 0, `session ${this.name} has not loaded its sequence numbers`);
+    await this.settleHandlers();
     if (this.reloadBeforeNextLogon) {
       this.reloadBeforeNextLogon = false;
       await this.load();
@@ -201,8 +215,25 @@ export class FixSessionEngine implements FixSession {
     this.connection?.socket.destroy();
     await this.draining?.catch(() => undefined);
     await this.receiving;
+    await Promise.allSettled([...this.handlers]);
     await this.targetSeqWriting;
     await this.flushTargetSeq();
+  }
+
+  /**
+   * Before a new connection: every handler given a message has finished. If one failed, the next expected
+   * number goes back to its message, so the counterparty's resend delivers it (and those after it) again.
+   */
+  private async settleHandlers(): Promise<void> {
+    await Promise.allSettled([...this.handlers]);
+    const failed = this.handling.find((h) => h.state === 'failed');
+    if (failed !== undefined && failed.seq < this.nextTargetSeq) this.nextTargetSeq = failed.seq;
+    this.handling.length = 0;
+  }
+
+  /** The next sequence number a restart may expect: below every message not yet handled. */
+  private persistableTargetSeq(): number {
+    return this.handling[0]?.seq ?? this.nextTargetSeq;
   }
 
   private enqueue(msgType: string, name: string, body: FixFields, app?: FixAppMessage): Promise<void> {
@@ -316,7 +347,7 @@ export class FixSessionEngine implements FixSession {
   private async flushTargetSeq(): Promise<void> {
     if (!this.targetSeqDirty) return;
     this.targetSeqDirty = false;
-    await this.store.saveNextTargetSeq(this.name, this.nextTargetSeq);
+    await this.store.saveNextTargetSeq(this.name, this.persistableTargetSeq());
   }
 
   private advanceTarget(nextTargetSeq: number): void {
@@ -416,10 +447,42 @@ export class FixSessionEngine implements FixSession {
       const reason = decoded.left.reason === 'missing' ? admin.SessionRejectReason.RequiredTagMissing : admin.SessionRejectReason.ValueIncorrect;
       await this.sendAdmin(admin.reject(message.msgSeqNum, reason, decoded.left.detail, decoded.left.tag));
     } else {
-      // Delivered before the sequence number moves: a crash in between redelivers it (handlers are idempotent).
-      await this.handler(decoded.right);
+      await this.startHandling(message.msgSeqNum, decoded.right);
     }
     this.advanceTarget(message.msgSeqNum + 1);
+  }
+
+  /**
+   * Gives the message to the handler without waiting for it (up to handlingConcurrency at once). The
+   * stored next target number stays at the lowest message not yet handled, so a crash redelivers every
+   * message whose handling had not finished (handlers are idempotent); a failed handler drops the
+   * connection, and the next logon asks for it again (settleHandlers).
+   */
+  private async startHandling(seq: number, message: FixAppMessage): Promise<void> {
+    const concurrency = this.config.handlingConcurrency ?? 1;
+    while (this.handlers.size >= concurrency) await new Promise<void>((resolve) => { this.handlerSlotFreed = resolve; });
+    const entry: Handling = { seq, state: 'running' };
+    this.handling.push(entry);
+    const connection = this.connection;
+    const handled: Promise<void> = this.handler(message).then(
+      () => {
+        entry.state = 'done';
+        while (this.handling[0]?.state === 'done') this.handling.shift();
+        this.targetSeqDirty = true;
+        if (!this.closing) this.kickTargetSeqWrite();
+      },
+      (error: unknown) => {
+        entry.state = 'failed';
+        this.logger.error({ session: this.name, seq, err: error }, 'handling a FIX message failed; dropping the connection');
+        connection?.socket.destroy();
+      },
+    ).finally(() => {
+      this.handlers.delete(handled);
+      const wake = this.handlerSlotFreed;
+      this.handlerSlotFreed = undefined;
+      wake?.();
+    });
+    this.handlers.add(handled);
   }
 
   private async onLogon(connection: Connection, message: DecodedFix): Promise<void> {
