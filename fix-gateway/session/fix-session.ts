@@ -32,6 +32,11 @@ export type FixSessionConfig = {
    * serializes per order); the handler is still called in sequence-number order.
    */
   readonly handlingConcurrency?: number;
+  /**
+   * An initiator that logs on with ResetSeqNumFlag=Y (141): at every logon both sides start again at 1
+   * and the messages stored so far are never resent. For counterparties that reset daily by agreement.
+   */
+  readonly resetOnLogon?: boolean;
 };
 
 /** An application message given to the handler, until it is handled (or its handler failed). */
@@ -56,6 +61,10 @@ type Connection = {
   logoutSent: boolean;
   lastSentMs: number;
   lastReceivedMs: number;
+  /** The heartbeat interval in force: the initiator's own; an acceptor takes the initiator's HeartBtInt. */
+  heartbeatMs: number;
+  /** This side asked for a sequence reset in its Logon on this connection. */
+  resetRequested: boolean;
   testRequestId?: string;
   timer?: NodeJS.Timeout;
   readonly closed: Promise<void>;
@@ -166,6 +175,7 @@ export class FixSessionEngine implements FixSession {
     let closedResolve: () => void = () => undefined;
     const connection: Connection = {
       socket, framer: new FixFramer(), loggedOn: false, logoutSent: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
+      heartbeatMs: this.config.heartbeatIntervalS * 1000, resetRequested: false,
       closed: new Promise((resolve) => { closedResolve = resolve; }),
     };
     this.connection = connection;
@@ -179,11 +189,34 @@ export class FixSessionEngine implements FixSession {
       closedResolve();
     });
     if (socket.destroyed) closedResolve();
-    const heartbeatMs = this.config.heartbeatIntervalS * 1000;
-    connection.timer = setInterval(() => this.onTimer(connection, heartbeatMs), Math.max(50, heartbeatMs / 4));
-    if (this.config.role === 'initiator') void this.enqueue('A', 'Logon', admin.logon(this.config.heartbeatIntervalS).body).catch(() => undefined);
+    this.startTimer(connection);
+    if (this.config.role === 'initiator') {
+      if (this.config.resetOnLogon === true) {
+        await this.resetSequences({ nextSenderSeq: 1, nextTargetSeq: 1 });
+        connection.resetRequested = true;
+      }
+      void this.enqueue('A', 'Logon', admin.logon(this.config.heartbeatIntervalS, connection.resetRequested).body).catch(() => undefined);
+    }
     if (alreadyRead !== undefined && alreadyRead.length > 0) this.onData(connection, alreadyRead);
     await connection.closed;
+  }
+
+  private startTimer(connection: Connection): void {
+    if (connection.timer !== undefined) clearInterval(connection.timer);
+    connection.timer = setInterval(() => this.onTimer(connection), Math.max(50, connection.heartbeatMs / 4));
+  }
+
+  /** Both sequence numbers set outright, stored first; what was sent before is archived, never resent. */
+  private async resetSequences(sequences: { readonly nextSenderSeq: number; readonly nextTargetSeq: number }): Promise<void> {
+    const unwritten = this.nextSenderSeq - 1 - this.lastWrittenSeq;
+    if (unwritten > 0) this.logger.warn({ session: this.name, unwritten }, 'sequence reset: messages stored but never written are not resent');
+    await this.store.reset(this.name, sequences);
+    this.nextSenderSeq = sequences.nextSenderSeq;
+    this.nextTargetSeq = sequences.nextTargetSeq;
+    this.lastWrittenSeq = sequences.nextSenderSeq - 1;
+    this.gapOpenThrough = 0;
+    this.targetSeqDirty = false;
+    this.logger.info({ session: this.name, ...sequences }, 'fix sequence numbers reset');
   }
 
   /** Drops the TCP connection without a Logout (a fault, or a test's cable pull). */
@@ -373,6 +406,14 @@ export class FixSessionEngine implements FixSession {
       await this.logoutAndDrop(connection, 'first message must be Logon');
       return;
     }
+    if (message.msgType === admin.ADMIN_MSG_TYPES.Logon && message.field(141) === 'Y' && !connection.loggedOn) {
+      // FIX 4.4 ResetSeqNumFlag: the Logon itself is number 1 of the new sequence. The side that did not
+      // ask resets too and answers with the flag; the side that asked (attach) has reset already.
+      if (!connection.resetRequested) await this.resetSequences({ nextSenderSeq: 1, nextTargetSeq: message.msgSeqNum + 1 });
+      else this.advanceTarget(message.msgSeqNum + 1);
+      await this.onLogon(connection, message, true);
+      return;
+    }
     if (message.msgType === admin.ADMIN_MSG_TYPES.SequenceReset && message.field(123) !== 'Y') {
       // Reset mode ignores the sequence number: it sets the next expected one outright.
       const newSeqNo = Number(message.field(36));
@@ -485,9 +526,17 @@ export class FixSessionEngine implements FixSession {
     this.handlers.add(handled);
   }
 
-  private async onLogon(connection: Connection, message: DecodedFix): Promise<void> {
+  private async onLogon(connection: Connection, message: DecodedFix, reset = false): Promise<void> {
     if (connection.loggedOn) return;
-    if (this.config.role === 'acceptor') await this.sendAdmin(admin.logon(Number(message.field(108)) || this.config.heartbeatIntervalS));
+    if (this.config.role === 'acceptor') {
+      // The initiator names the heartbeat interval; the acceptor keeps to it and says so in its answer.
+      const asked = Number(message.field(108));
+      if (Number.isSafeInteger(asked) && asked > 0) {
+        connection.heartbeatMs = asked * 1000;
+        this.startTimer(connection);
+      }
+      await this.sendAdmin(admin.logon(connection.heartbeatMs / 1000, reset));
+    }
     connection.loggedOn = true;
     this.logger.info({ session: this.name, ...this.sequences() }, 'fix session logged on');
     // Messages stored while logged off were never written: a heartbeat shows the counterparty the gap, and
@@ -528,7 +577,8 @@ export class FixSessionEngine implements FixSession {
     setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
   }
 
-  private onTimer(connection: Connection, heartbeatMs: number): void {
+  private onTimer(connection: Connection): void {
+    const { heartbeatMs } = connection;
     const now = this.nowMs();
     if (!connection.loggedOn) {
       if (now - connection.lastReceivedMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) connection.socket.destroy();
