@@ -38,7 +38,7 @@ const checkRisk = (order: ValidatedOrder, state: OpenAccountState): E.Either<Dom
     if (state.restricted) return fail(DomainErrorCode.AccountRestricted, 'account is restricted: buys are refused until it is funded');
     const buyingPower = buyingPowerBig(state);
     if (reserve.cash.gt(buyingPower)) {
-      return fail(DomainErrorCode.InsufficientBuyingPower, `order needs ${cashString(reserve.cash)}, buying power is ${buyingPower.toFixed(2)}`);
+      return fail(DomainErrorCode.InsufficientBuyingPower, `order needs ${cashString(reserve.cash)}, buying power is ${cashString(buyingPower)}`);
     }
     const positionValue = heldShares(state, order.symbol).times(order.referencePrice).plus(orderValue);
     if (positionValue.gt(POSITION_LIMIT_CASH)) return fail(DomainErrorCode.PositionLimitExceeded, `${order.symbol} position would exceed ${POSITION_LIMIT_CASH}`);
