@@ -99,6 +99,7 @@ export class FixSessionEngine implements FixSession {
   private receiveQueued = 0;
   private targetSeqDirty = false;
   private targetSeqWriting: Promise<void> | undefined;
+  private targetSeqWrites: Promise<void> = Promise.resolve();
   private closing = false;
   /** The last sequence number written to a socket: anything stored above it waits for a resend request. */
   private lastWrittenSeq = 0;
@@ -377,10 +378,18 @@ export class FixSessionEngine implements FixSession {
       });
   }
 
-  private async flushTargetSeq(): Promise<void> {
-    if (!this.targetSeqDirty) return;
-    this.targetSeqDirty = false;
-    await this.store.saveNextTargetSeq(this.name, this.persistableTargetSeq());
+  /**
+   * Writes take turns, each with the value at its turn: two writes in flight on different connections
+   * could commit out of order and leave an older number stored.
+   */
+  private flushTargetSeq(): Promise<void> {
+    const write = this.targetSeqWrites.then(async () => {
+      if (!this.targetSeqDirty) return;
+      this.targetSeqDirty = false;
+      await this.store.saveNextTargetSeq(this.name, this.persistableTargetSeq());
+    });
+    this.targetSeqWrites = write.catch(() => undefined);
+    return write;
   }
 
   private advanceTarget(nextTargetSeq: number): void {
