@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTradingApi } from '../app/trading-api';
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdatesFrom } from '../projections/order-updates/order-update';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
@@ -80,7 +80,7 @@ const main = async () => {
   const orderUpdates = new AbortController();
   const updates = publishOrderUpdates(
     await subscribeFromHead(store, { signal: orderUpdates.signal, filter: { eventTypes: ORDER_UPDATE_EVENT_TYPES, streamPrefixes: ['account-'] } }),
-    orderUpdateOf, bus,
+    orderUpdatesFrom(store), bus,
   );
 
   logger.info({ api: `http://localhost:${apiPort}`, streaming: `http://localhost:${streamingPort}`, openapi: `http://localhost:${apiPort}/v1/openapi.json`, metrics: `http://127.0.0.1:${ops.port}/metrics` }, 'embedded platform ready');
