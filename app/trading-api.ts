@@ -9,6 +9,7 @@ import { findAsset } from '../domain/market/catalog';
 import type { Throttle } from '../infrastructure/auth/throttle';
 import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory-store';
 import type { SessionStore } from '../infrastructure/sessions/store';
+import type { BuyingPowerStore } from '../infrastructure/buying-power/port';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { ReadinessCheck } from '../infrastructure/http/health';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
@@ -51,6 +52,8 @@ export type TradingApiDeps = {
   readonly corsOrigins?: readonly string[];
   /** The projections' tables: the query routes (`GET /v1/orders`, `/v1/portfolio`, `/v1/account/activities`) are served only with them. */
   readonly readModels?: ReadModels;
+  /** The buying power read model (Redis, or in memory): a buy obviously over it is refused before the account is loaded. */
+  readonly buyingPower?: BuyingPowerStore;
 };
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
@@ -65,7 +68,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     }),
     createTransfersRouter(common),
     createOrdersRouter({
-      ...common, ...(deps.market ? { market: deps.market.reader } : {}),
+      ...common, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.buyingPower ? { buyingPower: deps.buyingPower } : {}),
       ...(deps.readModels ? { orderHistory: (accountId: string, orderId: string) => queryOrderHistory(deps.readModels!.db, accountId, orderId) } : {}),
     }),
     createAssetsRouter(),

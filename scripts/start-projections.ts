@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import { Pool } from 'pg';
+import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
@@ -27,9 +29,12 @@ const main = async () => {
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
     : await createPostgresEventStore({ connectionString: config.databaseUrl });
   const db = sqlDatabaseFromPool(new Pool({ connectionString: config.databaseUrl, max: 4 }), true);
+  // The buying power model lives in Redis: it runs when REDIS_URL is set.
+  const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  const stores = redis === undefined ? {} : { buyingPower: createRedisBuyingPowerStore(redis, '') };
   const wanted = process.env.PROJECTIONS?.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
-  const projections = createProjections().filter((projection) => wanted === undefined || wanted.includes(projection.name));
-  if (projections.length === 0) throw new Error(`PROJECTIONS names none of: ${createProjections().map((p) => p.name).join(', ')}`);
+  const projections = createProjections(stores).filter((projection) => wanted === undefined || wanted.includes(projection.name));
+  if (projections.length === 0) throw new Error(`PROJECTIONS names none of: ${createProjections(stores).map((p) => p.name).join(', ')}`);
   const runner = await startProjectionRunner({ store, db, projections, logger, registry: metrics.registry });
   const ops = await startOpsServer({
     port: process.env.PORT === undefined ? PROJECTIONS_DEFAULT_PORT : config.port, registry: metrics.registry,
@@ -41,6 +46,7 @@ const main = async () => {
     await ops.close();
     await db.close();
     await store.close();
+    redis?.disconnect();
   });
 };
 

@@ -18,6 +18,8 @@ import { createRedisSessionStore } from '../../infrastructure/sessions/redis-sto
 import { Pool } from 'pg';
 import { sqlDatabaseFromPool, type SqlDatabase } from '../../infrastructure/pg/sql-client';
 import { createProjections } from '../../projections/all';
+import type { BuyingPowerStore } from '../../infrastructure/buying-power/port';
+import { createRedisBuyingPowerStore } from '../../infrastructure/buying-power/redis';
 import { startProjectionRunner, type ProjectionRunner } from '../../projections/runner/runner';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,6 +43,7 @@ export type TradingHarness = {
   /** With `readModels`: the projections' database and their runner. */
   readonly readDb?: SqlDatabase;
   readonly runner?: ProjectionRunner;
+  readonly buyingPower?: BuyingPowerStore;
   request(method: string, path: string, options?: { token?: string; key?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
   /** Signs up a fresh user and returns its account id and token. */
   signUp(): Promise<{ accountId: string; token: string }>;
@@ -61,6 +64,8 @@ export type HarnessOptions = {
   readonly corsOrigins?: readonly string[];
   /** Run the projections in this database and serve the query routes from them. */
   readonly readModels?: boolean;
+  /** With `readModels`: run the buying power model in Redis (under the harness's key prefix) and pre-check orders with it. */
+  readonly buyingPower?: boolean;
   /** How long a read with X-Consistency-Position waits at most. */
   readonly consistencyWaitMsMax?: number;
 };
@@ -69,10 +74,11 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
   const database: TestDatabase = await createTestDatabase(label);
   const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
   const readDb = options.readModels ? sqlDatabaseFromPool(new Pool({ connectionString: database.url, max: 4 }), true) : undefined;
-  const runner = readDb === undefined ? undefined
-    : await startProjectionRunner({ store, db: readDb, projections: createProjections(), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = testKeyPrefix(label);
+  const buyingPower = readDb !== undefined && options.buyingPower ? createRedisBuyingPowerStore(redis, testKeyPrefix(`${label}_bp`)) : undefined;
+  const runner = readDb === undefined ? undefined
+    : await startProjectionRunner({ store, db: readDb, projections: createProjections(buyingPower ? { buyingPower } : {}), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const market = createInMemoryMarketData();
   const clock = { nowMs: Date.UTC(2026, 10, 24, 15, 0, 0) };
   const api: HttpApp = createTradingApi({
@@ -84,6 +90,7 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(readDb ? { readModels: { db: readDb, consistencyWaitMsMax: options.consistencyWaitMsMax ?? 5_000 } } : {}),
+    ...(buyingPower ? { buyingPower } : {}),
   });
   const port = await api.start(0);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -132,7 +139,7 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
 
   return {
     baseUrl, databaseUrl: database.url, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
-    ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}),
+    ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}), ...(buyingPower ? { buyingPower } : {}),
     close: async () => {
       await api.stop();
       await runner?.stop();
