@@ -23,6 +23,7 @@ import { createComplianceReplayRouter } from '../read-api/compliance-replay/rout
 import { queryOrderHistory } from '../read-api/orders/query';
 import { createOrdersListRouter } from '../read-api/orders/route';
 import { createPortfolioRouter } from '../read-api/portfolio/route';
+import { createPortfolioHistoryRouter } from '../read-api/portfolio-history/route';
 import type { ReadModels } from '../read-api/read-models';
 import { ERROR_STATUSES } from './error-statuses';
 import { buildOpenApiDocument } from './openapi/document';
@@ -80,6 +81,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
       createOrdersListRouter(read),
       createPortfolioRouter({ ...read, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
       createActivitiesRouter(read),
+      createPortfolioHistoryRouter({ ...read, ...(deps.market ? { candles: deps.market.candles } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
     );
   }
   if (deps.market) {

@@ -2,6 +2,7 @@ import type { BuyingPowerStore } from '../infrastructure/buying-power/port';
 import { createActivitiesProjection } from './activities/model';
 import { createAuditProjection } from './audit/model';
 import { createBuyingPowerProjection } from './buying-power/model';
+import { createEquityProjection } from './equity/model';
 import { createOrdersProjection } from './orders/model';
 import { createPortfolioProjection } from './portfolio/model';
 import type { Projection } from './runner/projection';
@@ -11,7 +12,7 @@ export type ProjectionStores = { readonly buyingPower?: BuyingPowerStore };
 
 /** Every read model, fresh (each keeps its own per-process caches). */
 export const createProjections = (stores: ProjectionStores = {}): Projection[] => [
-  createOrdersProjection(), createPortfolioProjection(), createActivitiesProjection(), createAuditProjection(),
+  createOrdersProjection(), createPortfolioProjection(), createActivitiesProjection(), createAuditProjection(), createEquityProjection(),
   ...(stores.buyingPower ? [createBuyingPowerProjection(stores.buyingPower)] : []),
 ];
 

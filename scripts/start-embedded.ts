@@ -11,6 +11,7 @@ import { createSqlEventStore } from '../infrastructure/event-store/postgres';
 import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
 import { createInMemoryBuyingPowerStore } from '../infrastructure/buying-power/in-memory';
 import { createProjections } from '../projections/all';
+import { startEquitySnapshots } from '../projections/equity-snapshots/scheduler';
 import { createBuyingPowerProjection } from '../projections/buying-power/model';
 import { prepareProjection, resetProjection, startProjectionRunner } from '../projections/runner/runner';
 import { consistencyWaitMsFromEnv } from '../read-api/read-models';
@@ -54,6 +55,7 @@ const main = async () => {
   const venueFeeds = prepareEmbeddedVenues();
   const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger, alsoTo: venueFeeds.sinks });
   const marketHours = marketHoursNamed(config.marketHours);
+  const snapshots = startEquitySnapshots({ db: database, store, candles, quotes: market, logger });
   const execution = await startEmbeddedExecution({
     store, market, marketHours, logger, quotesByVenue: venueFeeds.quotesByVenue,
     database,
@@ -96,6 +98,7 @@ const main = async () => {
     await updates.catch(() => 0);
     await feed.stop();
     await bus.close();
+    await snapshots.stop();
     await projections.stop();
     await store.close();
     await database.close();

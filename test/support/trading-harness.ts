@@ -10,6 +10,8 @@ import type { HttpApp } from '../../infrastructure/http/server';
 import { createRedisIdempotencyStore } from '../../infrastructure/idempotency/redis-store';
 import { createLogger } from '../../infrastructure/logging';
 import { createInMemoryCandleStore } from '../../infrastructure/market/candle-store-in-memory';
+import { createPgCandleStore, ensureCandleSchema } from '../../infrastructure/market/candle-store-pg';
+import type { CandleStore } from '../../infrastructure/market/port';
 import { createInMemoryMarketData } from '../../infrastructure/market/in-memory';
 import { createMetrics } from '../../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from './pg-database';
@@ -39,6 +41,7 @@ export type TradingHarness = {
   readonly redis: Redis;
   readonly prefix: string;
   readonly market: ReturnType<typeof createInMemoryMarketData>;
+  readonly candles: CandleStore;
   readonly clock: { nowMs: number };
   /** With `readModels`: the projections' database and their runner. */
   readonly readDb?: SqlDatabase;
@@ -64,6 +67,8 @@ export type HarnessOptions = {
   readonly corsOrigins?: readonly string[];
   /** Run the projections in this database and serve the query routes from them. */
   readonly readModels?: boolean;
+  /** Candles in the harness's PostgreSQL database (the in-memory store otherwise). */
+  readonly pgCandles?: boolean;
   /** With `readModels`: run the buying power model in Redis (under the harness's key prefix) and pre-check orders with it. */
   readonly buyingPower?: boolean;
   /** How long a read with X-Consistency-Position waits at most. */
@@ -80,10 +85,13 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
   const runner = readDb === undefined ? undefined
     : await startProjectionRunner({ store, db: readDb, projections: createProjections(buyingPower ? { buyingPower } : {}), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const market = createInMemoryMarketData();
+  const candlePool = options.pgCandles ? new Pool({ connectionString: database.url, max: 2 }) : undefined;
+  if (candlePool) await ensureCandleSchema(candlePool);
+  const candles = candlePool ? createPgCandleStore(candlePool) : createInMemoryCandleStore();
   const clock = { nowMs: Date.UTC(2026, 10, 24, 15, 0, 0) };
   const api: HttpApp = createTradingApi({
     store, idempotencyStore: createRedisIdempotencyStore(redis, { keyPrefix: prefix }), jwtSecret: JWT_SECRET,
-    logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles: createInMemoryCandleStore() },
+    logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles },
     nowMs: () => clock.nowMs,
     throttle: createThrottle({ redis, keyPrefix: `${prefix}throttle`, settings: { ...GENEROUS_SIGN_UPS, ...options.throttle } }),
     sessionStore: createRedisSessionStore(redis, { keyPrefix: `${prefix}session:` }),
@@ -138,12 +146,13 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
   };
 
   return {
-    baseUrl, databaseUrl: database.url, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
+    baseUrl, databaseUrl: database.url, store, redis, prefix, market, candles, clock, request, signUp, system, fundedAccount, flushIdempotency,
     ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}), ...(buyingPower ? { buyingPower } : {}),
     close: async () => {
       await api.stop();
       await runner?.stop();
       await readDb?.close();
+      await candlePool?.end();
       await store.close();
       await flushIdempotency();
       redis.disconnect();
