@@ -1,5 +1,6 @@
+import type { DomainError } from '../domain/account';
 import { InvariantViolation } from '../domain/invariant';
-import { statusForCode, type ErrorStatus } from '../infrastructure/http/errors';
+import { apiError, statusForCode, type ApiError, type ErrorStatus } from '../infrastructure/http/errors';
 import { ERROR_STATUSES, type ErrorCode } from './error-statuses';
 
 describe('error code table', () => {
@@ -27,5 +28,20 @@ describe('error code table', () => {
     // @ts-expect-error 200 is not an error status
     const success: Record<ErrorCode, ErrorStatus> = { ...ERROR_STATUSES, EMAIL_TAKEN: 200 };
     expect([missing, success]).toHaveLength(2);
+  });
+
+  // `tsc` (npm run typecheck) checks this file: each directive fails the build if its line compiles.
+  it('does not compile with a misspelt code, wherever an error is built', () => {
+    // @ts-expect-error UNKNWON_SYMBOL is no code
+    const built = apiError('UNKNWON_SYMBOL', 'no such symbol');
+    // @ts-expect-error INSUFFICIENT_BUYING_POWR is no code
+    const literal: ApiError = { code: 'INSUFFICIENT_BUYING_POWR', message: 'order needs more' };
+    // @ts-expect-error the domain refuses with its own codes only
+    const refusal: DomainError = { code: 'EMAIL_TAKEN', message: 'not a domain code' };
+    const spelt: ApiError[] = [apiError('UNKNOWN_SYMBOL', ''), { code: 'INSUFFICIENT_BUYING_POWER', message: '' }, { code: 'INVALID_ORDER', message: '' } satisfies DomainError];
+    // At run time a misspelt code has no status: tsc is what keeps it from becoming a 500.
+    for (const misspelt of [built, literal]) expect(() => statusForCode(ERROR_STATUSES, misspelt.code)).toThrow(InvariantViolation);
+    expect(statusForCode(ERROR_STATUSES, refusal.code)).toBe(409);
+    expect(spelt.map((error) => statusForCode(ERROR_STATUSES, error.code))).toEqual([422, 422, 400]);
   });
 });

@@ -6,6 +6,13 @@ import { PLATFORM_ERROR_STATUSES, type ErrorStatus, type PlatformErrorCode } fro
 /** Every code the trading API answers with. A code added to one of these lists must get a status below. */
 export type ErrorCode = PlatformErrorCode | DomainErrorCode | MarketErrorCode | CommandErrorCode;
 
+// What an `ApiError` may carry is exactly this list: a code spelt any other way does not compile.
+declare module '../infrastructure/http/errors' {
+  interface ApiErrorCodes {
+    readonly tradingApi: ErrorCode;
+  }
+}
+
 /**
  * The single place a stable error code becomes an HTTP status: exhaustive over `ErrorCode`, so a
  * new code without a status does not compile. It is also the OpenAPI document's `x-error-codes`.

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { alwaysOpen } from '../domain/market-hours/calendar';
+import { asCash, asPrice, asQuantity } from '../domain/money';
 import { startGateway } from '../fix-gateway/gateway';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createLogger } from '../infrastructure/logging';
@@ -58,7 +59,7 @@ const main = async () => {
     for (const accountId of accountIds) {
       const atMs = Date.now();
       await accounts.execute(accountId, { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench`, atMs } }, { eventIdSource: `open/${accountId}`, metadata: {} });
-      await accounts.execute(accountId, { type: 'RequestDeposit', data: { transferId: 't1', amount: '1000000.00', atMs } }, { eventIdSource: `dep/${accountId}`, metadata: {} });
+      await accounts.execute(accountId, { type: 'RequestDeposit', data: { transferId: 't1', amount: asCash('1000000.00'), atMs } }, { eventIdSource: `dep/${accountId}`, metadata: {} });
       await accounts.execute(accountId, { type: 'SettleDeposit', data: { transferId: 't1', atMs } }, { eventIdSource: `set/${accountId}`, metadata: {} });
     }
 
@@ -85,7 +86,7 @@ const main = async () => {
         const accountId = accountIds[n % ACCOUNTS]!;
         const orderId = randomUUID();
         const placed = await accounts.execute(accountId, {
-          type: 'PlaceOrder', data: { orderId, symbol: 'AAPL', side: 'buy', type: 'market', quantity: '1', timeInForce: 'day', extendedHours: false, referencePrice: '190.01', atMs: Date.now() },
+          type: 'PlaceOrder', data: { orderId, symbol: 'AAPL', side: 'buy', type: 'market', quantity: asQuantity('1'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('190.01'), atMs: Date.now() },
         }, { eventIdSource: orderId, metadata: {} });
         if (placed._tag === 'Left') throw new Error(`order refused: ${placed.left.code}`);
         committedAt.set(orderId, performance.now());

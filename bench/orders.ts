@@ -9,6 +9,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import * as E from 'fp-ts/Either';
 import { executeAccountCommand } from '../commands/accounts/account-stream';
+import { asCash } from '../domain/money';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
@@ -34,7 +35,7 @@ const setUpAccounts = async (databaseUrl: string): Promise<string[]> => {
     const transferId = randomUUID();
     for (const command of [
       { type: 'OpenAccount' as const, data: { accountId, email: `${accountId}@bench.local`, atMs } },
-      { type: 'RequestDeposit' as const, data: { transferId, amount: '1000000.00', atMs } },
+      { type: 'RequestDeposit' as const, data: { transferId, amount: asCash('1000000.00'), atMs } },
       { type: 'SettleDeposit' as const, data: { transferId, atMs } },
     ]) {
       const result = await executeAccountCommand(store, accountId, command, { ...context, eventIdSource: `${command.type}/${transferId}` });

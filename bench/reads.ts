@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import * as E from 'fp-ts/Either';
 import { executeAccountCommand } from '../commands/accounts/account-stream';
 import type { AccountCommand } from '../domain/account';
+import { asCash, asPrice, asQuantity } from '../domain/money';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
@@ -37,13 +38,13 @@ const setUpAccounts = async (databaseUrl: string): Promise<string[]> => {
     const transferId = randomUUID();
     const commands: AccountCommand[] = [
       { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench.local`, atMs } },
-      { type: 'RequestDeposit', data: { transferId, amount: '100000.00', atMs } },
+      { type: 'RequestDeposit', data: { transferId, amount: asCash('100000.00'), atMs } },
       { type: 'SettleDeposit', data: { transferId, atMs } },
     ];
     for (const symbol of SYMBOLS.slice(0, 2)) {
       const orderId = randomUUID();
       commands.push(
-        { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: '3', limitPrice: '100.00', timeInForce: 'day', extendedHours: false, referencePrice: '100.00', atMs } },
+        { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
         { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
         { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs } },
       );

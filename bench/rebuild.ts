@@ -12,6 +12,7 @@ import * as E from 'fp-ts/Either';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { decide, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState } from '../domain/account';
+import { asCash, asPrice, asQuantity } from '../domain/money';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { createOrdersProjection } from '../projections/orders/model';
@@ -46,12 +47,12 @@ const historyOf = (accountId: string): AccountEvent[] => {
   };
   const transferId = randomUUID();
   apply({ type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } });
-  apply({ type: 'RequestDeposit', data: { transferId, amount: '1000.00', atMs: T0 } });
+  apply({ type: 'RequestDeposit', data: { transferId, amount: asCash('1000.00'), atMs: T0 } });
   apply({ type: 'SettleDeposit', data: { transferId, atMs: T0 } });
   for (let i = 0; i < ORDERS_PER_ACCOUNT; i += 1) {
     const orderId = randomUUID();
     const atMs = T0 + i * 1000;
-    apply({ type: 'PlaceOrder', data: { orderId, symbol: ['AAPL', 'MSFT', 'NVDA'][i % 3]!, side: 'buy', type: 'limit', quantity: '0.5', limitPrice: '10.00', timeInForce: 'day', extendedHours: false, referencePrice: '10.00', atMs } });
+    apply({ type: 'PlaceOrder', data: { orderId, symbol: ['AAPL', 'MSFT', 'NVDA'][i % 3]!, side: 'buy', type: 'limit', quantity: asQuantity('0.5'), limitPrice: asPrice('10.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('10.00'), atMs } });
     apply({ type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } });
     apply({ type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } });
   }

@@ -1,6 +1,8 @@
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import {
+  asCash,
+  asQuantity,
   averagePrice,
   big,
   CASH_SCALE_DP,
@@ -10,6 +12,7 @@ import {
   fillCash,
   isScaledDecimal,
   notionalToQuantity,
+  positiveDecimal,
   parseDecimal,
   PRICE_RULE,
   priceString,
@@ -131,5 +134,16 @@ describe('decimals decoded once at the edge', () => {
     expect(isScaledDecimal(10.25, CASH_SCALE_DP)).toBe(false);
     expect(isScaledDecimal('1.000001', QUANTITY_SCALE_DP)).toBe(true);
     expect(isScaledDecimal('1.0000001', QUANTITY_SCALE_DP)).toBe(false);
+  });
+  it('written by us (reference data, test literals), are checked like any other; a malformed one is our bug', () => {
+    expect(asCash('10.25')).toBe('10.25');
+    expect(() => asCash('10.255')).toThrow(InvariantViolation);
+    expect(() => asQuantity('1e3')).toThrow(InvariantViolation);
+  });
+  it('are range-checked without parsing: above zero and at most 12 integer digits, with parseDecimal\'s reasons', () => {
+    expect(positiveDecimal(asCash('999999999999.99'))).toEqual(E.right(big('999999999999.99')));
+    expect(positiveDecimal(asQuantity('0.000001'))).toEqual(E.right(big('0.000001')));
+    expect(positiveDecimal(asCash('0.00'))).toEqual(E.left(expect.objectContaining({ reason: 'ZERO' })));
+    expect(positiveDecimal(asCash('1000000000000.00'))).toEqual(E.left(expect.objectContaining({ reason: 'TOO_LARGE' })));
   });
 });

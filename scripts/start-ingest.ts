@@ -7,12 +7,15 @@ import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/marke
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
 import { createPool } from '../infrastructure/pg/pool';
+import { assetUniverse } from '../streaming/feed/asset-universe';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
+import { venueQuotePublisher } from '../streaming/ingest/venue-quote-publisher';
 import { stopOnSignals } from './process-lifecycle';
 
 /**
  * Distributed mode's market data ingest: the simulated venues' feed through NBBO, L2, candles and LULD
- * halts, published on NATS (`md.*`), last quotes and halts in Redis, candles in PostgreSQL.
+ * halts, published on NATS (`md.*`), last quotes and halts in Redis, candles in PostgreSQL. Each venue's own top of
+ * book goes out too (`md.venue.<MIC>.<SYM>`), for the FIX gateway's router and the venue processes.
  * `FEED_EVENTS_PER_SECOND` sets the feed rate. It never touches the event store: quotes flow while trading is down.
  */
 const main = async () => {
@@ -26,8 +29,9 @@ const main = async () => {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   const pool = createPool({ connectionString: config.databaseUrl, max: 2 }, { name: 'candles', logger, metrics });
   await ensureCandleSchema(pool);
+  const universe = assetUniverse();
   const feed = startSimulatedMarketData({
-    bus, snapshots: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool), logger,
+    bus, universe, alsoTo: [venueQuotePublisher(bus, universe.map((u) => u.symbol))], snapshots: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool), logger,
     ...(process.env.FEED_EVENTS_PER_SECOND ? { eventsPerSecond: Number(process.env.FEED_EVENTS_PER_SECOND) } : {}),
   });
   const ops = await startOpsServer({ port: config.port, registry: metrics.registry, healthy: () => true });

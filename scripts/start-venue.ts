@@ -22,8 +22,8 @@ const STANDALONE_FEED_EVENTS_PER_SECOND = 2_000;
 /**
  * `npm run start:venue -- <MIC>`: one simulated venue as its own process, a FIX 4.4 acceptor for the broker's
  * gateway. FIX_PORT (default the profile's 9101-9104), HOST, PORT (/healthz and /metrics; default FIX port + 100),
- * DATABASE_URL (sequence numbers and drop copy; PGlite in memory without it), NATS_URL (quote at the NBBO
- * ingest publishes; without it the venue runs its own simulated feed), GATEWAY_COMP_ID (default BROKER), LOG_LEVEL.
+ * DATABASE_URL (sequence numbers and drop copy; PGlite in memory without it), NATS_URL (quote its own top of
+ * book as ingest publishes it; without it the venue runs its own simulated feed), GATEWAY_COMP_ID (default BROKER), LOG_LEVEL.
  */
 const main = async (): Promise<void> => {
   const parsed = parseVenueProcessConfig(process.argv.slice(2), process.env);
@@ -41,7 +41,7 @@ const main = async (): Promise<void> => {
   let stopQuotes: () => Promise<void>;
   if (config.natsUrl !== undefined) {
     const bus = await connectNatsBus({ servers: config.natsUrl, name: `venue-${config.profile.mic}-${process.pid}` });
-    const subscription = venueQuotesFromBus(bus, quotes);
+    const subscription = venueQuotesFromBus(bus, config.profile.mic, quotes);
     stopQuotes = async () => { subscription.unsubscribe(); await bus.close(); };
   } else {
     const universe = assetUniverse();
@@ -53,7 +53,7 @@ const main = async (): Promise<void> => {
   const venue = await startVenue({ profile: config.profile, database, quotes, logger, host: config.fixHost, port: config.fixPort, gatewayCompId: config.gatewayCompId });
   let draining = false;
   const ops = await startOpsServer({ port: config.opsPort, registry: metrics.registry, healthy: () => !draining });
-  logger.info({ venue: config.profile.mic, fixPort: venue.port, opsPort: ops.port, quotes: config.natsUrl !== undefined ? 'nbbo-from-nats' : 'own-feed' }, 'venue running');
+  logger.info({ venue: config.profile.mic, fixPort: venue.port, opsPort: ops.port, quotes: config.natsUrl !== undefined ? 'own-quotes-from-nats' : 'own-feed' }, 'venue running');
   stopOnSignals(logger, async () => {
     draining = true;
     await stopQuotes();

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { cashBuckets, decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, isSamePlacement, isTerminal, type AccountCommand, type AccountState, type OrderRecord } from '../domain/account';
 import { MARKET_BUY_COLLAR_RATIO } from '../domain/account/limits';
 import { unreservedShares } from '../domain/account/positions';
-import { big } from '../domain/money';
+import { asCash, asPrice, asQuantity, big } from '../domain/money';
 import { accountStreamOf, createAccounts, type Accounts, type AccountOutcome } from '../commands/accounts/account-stream';
 import { StreamStateCache } from '../commands/state-cache';
 import { snapshotStreamOf } from '../commands/stream-loader';
@@ -159,7 +159,7 @@ const runStep = async (model: AccountModel, real: Real, { spec, delivery, advanc
   switch (spec.kind) {
     case 'deposit': {
       const transferId = idFromIdempotencyKey(model.accountId, key(), 'transfer');
-      const request = await send(model, real, `deposit ${transferId}`, 'client', transferId, { type: 'RequestDeposit', data: { transferId, amount: big(String(spec.cents)).div(100).toFixed(2), atMs } }, delivery);
+      const request = await send(model, real, `deposit ${transferId}`, 'client', transferId, { type: 'RequestDeposit', data: { transferId, amount: asCash(big(String(spec.cents)).div(100).toFixed(2)), atMs } }, delivery);
       must(request.effective, `${request.label}: a new deposit was refused`);
       return;
     }
@@ -176,7 +176,7 @@ const runStep = async (model: AccountModel, real: Real, { spec, delivery, advanc
     }
     case 'withdraw': {
       const transferId = idFromIdempotencyKey(model.accountId, key(), 'transfer');
-      await send(model, real, `withdraw ${transferId}`, 'client', transferId, { type: 'RequestWithdrawal', data: { transferId, amount: big(String(spec.cents)).div(100).toFixed(2), atMs } }, delivery);
+      await send(model, real, `withdraw ${transferId}`, 'client', transferId, { type: 'RequestWithdrawal', data: { transferId, amount: asCash(big(String(spec.cents)).div(100).toFixed(2)), atMs } }, delivery);
       return;
     }
     case 'place': {
@@ -190,16 +190,16 @@ const runStep = async (model: AccountModel, real: Real, { spec, delivery, advanc
       const quantity = sellSome ? free.times(spec.micros % 100 + 1).div(100).round(6, Big.roundDown) : big(String(spec.micros)).div(1_000_000);
       const needsLimit = spec.type === 'limit' || spec.type === 'stop_limit';
       const needsStop = spec.type === 'stop' || spec.type === 'stop_limit';
-      const notional = spec.notionalCents !== null && spec.type === 'market' ? big(String(spec.notionalCents)).div(100).toFixed(2) : undefined;
+      const notional = spec.notionalCents !== null && spec.type === 'market' ? asCash(big(String(spec.notionalCents)).div(100).toFixed(2)) : undefined;
       const command: AccountCommand = {
         type: 'PlaceOrder',
         data: {
           orderId, symbol, side: spec.side, type: spec.type,
-          ...(notional !== undefined ? { notional } : { quantity: (quantity.gt(0) ? quantity : big('0.000001')).toFixed(6) }),
-          ...(needsLimit ? { limitPrice: pctOf(ref, spec.limitPct).toFixed(4) } : {}),
-          ...(needsStop ? { stopPrice: pctOf(ref, spec.stopPct).toFixed(4) } : {}),
+          ...(notional !== undefined ? { notional } : { quantity: asQuantity((quantity.gt(0) ? quantity : big('0.000001')).toFixed(6)) }),
+          ...(needsLimit ? { limitPrice: asPrice(pctOf(ref, spec.limitPct).toFixed(4)) } : {}),
+          ...(needsStop ? { stopPrice: asPrice(pctOf(ref, spec.stopPct).toFixed(4)) } : {}),
           timeInForce: spec.tif, extendedHours: spec.ext && spec.type === 'limit' && spec.tif !== 'ioc' && spec.tif !== 'fok',
-          referencePrice: ref.toFixed(4), atMs,
+          referencePrice: asPrice(ref.toFixed(4)), atMs,
         },
       };
       await send(model, real, `place ${spec.side} ${spec.type} ${orderId}`, 'client', orderId, command, delivery);
@@ -263,8 +263,8 @@ const runStep = async (model: AccountModel, real: Real, { spec, delivery, advanc
         type: 'RequestOrderReplace',
         data: {
           orderId: order.orderId, expectedVersion: spec.stale ? order.version - 1 : order.version,
-          ...(order.limitPrice !== null ? { limitPrice: pctOf(big(order.limitPrice), spec.pricePct).toFixed(4) } : {}),
-          ...(spec.qtyPct % 2 === 0 && quantity.gt(0) ? { quantity: quantity.toFixed(6) } : {}),
+          ...(order.limitPrice !== null ? { limitPrice: asPrice(pctOf(big(order.limitPrice), spec.pricePct).toFixed(4)) } : {}),
+          ...(spec.qtyPct % 2 === 0 && quantity.gt(0) ? { quantity: asQuantity(quantity.toFixed(6)) } : {}),
           atMs,
         },
       }, delivery);
@@ -283,7 +283,7 @@ const runStep = async (model: AccountModel, real: Real, { spec, delivery, advanc
       // A retried POST is stamped anew and priced at the market of the moment; the order id and event ids are the first attempt's.
       let command = stamped(request.command, request.origin, atMs);
       if (command.type === 'PlaceOrder' && spec.referencePct !== 100) {
-        command = { ...command, data: { ...command.data, referencePrice: pctOf(big(command.data.referencePrice), spec.referencePct).toFixed(4) } };
+        command = { ...command, data: { ...command.data, referencePrice: asPrice(pctOf(big(command.data.referencePrice), spec.referencePct).toFixed(4)) } };
       }
       await deliver(model, real, request, command, delivery);
       return;
@@ -344,14 +344,14 @@ const startRun = async (store: EventStore, prefill: boolean): Promise<{ model: A
   const real: Real = { store, instances: [newInstance(store), newInstance(store)] };
   await send(model, real, 'open', 'client', 'open', { type: 'OpenAccount', data: { accountId, email: 'a@example.com', atMs: T0 } }, OPEN_ONCE);
   const seed = idFromIdempotencyKey(accountId, 'seed', 'transfer');
-  await send(model, real, 'seed deposit', 'client', seed, { type: 'RequestDeposit', data: { transferId: seed, amount: SEED_DEPOSIT_CASH, atMs: T0 } }, OPEN_ONCE);
+  await send(model, real, 'seed deposit', 'client', seed, { type: 'RequestDeposit', data: { transferId: seed, amount: asCash(SEED_DEPOSIT_CASH), atMs: T0 } }, OPEN_ONCE);
   await send(model, real, 'seed settle', 'job', `ach-settle/${seed}`, { type: 'SettleDeposit', data: { transferId: seed, atMs: T0 } }, OPEN_ONCE);
   // Some shares of each symbol from the start, so sells can place and fill from the first step.
   for (const symbol of SYMBOLS) {
     const orderId = idFromIdempotencyKey(accountId, `seed-buy-${symbol}`, 'order');
     await send(model, real, `seed buy ${symbol}`, 'client', orderId, {
       type: 'PlaceOrder',
-      data: { orderId, symbol, side: 'buy', type: 'limit', quantity: SEED_SHARES, limitPrice: '100.00', timeInForce: 'day', extendedHours: false, referencePrice: '100.00', atMs: T0 },
+      data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity(SEED_SHARES), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs: T0 },
     }, OPEN_ONCE);
     const execId = `seed-exec-${symbol}`;
     await send(model, real, `seed fill ${symbol}`, 'venue', execId, { type: 'ApplyFill', data: { orderId, execId, quantity: SEED_SHARES, price: '100.00', venue: 'XNYS', atMs: T0 } }, OPEN_ONCE);
@@ -369,7 +369,7 @@ const writeHistory = async (model: AccountModel, store: EventStore): Promise<voi
   for (let i = 0; i < PREFILL_DEPOSITS; i += 1) {
     const transferId = `history-${i}`;
     const pair: Request[] = [
-      { label: `history deposit ${transferId}`, origin: 'client', source: transferId, command: { type: 'RequestDeposit', data: { transferId, amount: '1.00', atMs: T0 } }, effective: false },
+      { label: `history deposit ${transferId}`, origin: 'client', source: transferId, command: { type: 'RequestDeposit', data: { transferId, amount: asCash('1.00'), atMs: T0 } }, effective: false },
       { label: `history settle ${transferId}`, origin: 'job', source: `ach-settle/${transferId}`, command: { type: 'SettleDeposit', data: { transferId, atMs: T0 } }, effective: false },
     ];
     for (const request of pair) {

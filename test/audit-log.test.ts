@@ -4,6 +4,7 @@ import { Client, Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { executeAccountCommand } from '../commands/accounts/account-stream';
 import type { AccountCommand } from '../domain/account';
+import { asCash } from '../domain/money';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
 import { createLogger } from '../infrastructure/logging';
@@ -41,7 +42,7 @@ describe('audit log', () => {
       await run(accountId, { type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } });
       for (let i = 0; i < 4; i += 1) {
         const transferId = randomUUID();
-        await run(accountId, { type: 'RequestDeposit', data: { transferId, amount: '10.00', atMs: T0 + i } });
+        await run(accountId, { type: 'RequestDeposit', data: { transferId, amount: asCash('10.00'), atMs: T0 + i } });
         position = await run(accountId, { type: 'SettleDeposit', data: { transferId, atMs: T0 + i } });
       }
     }

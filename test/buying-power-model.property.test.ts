@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { preCheckBuyingPower } from '../commands/orders/buying-power-precheck';
 import { buyingPower, decide, evolve, initialState, type AccountEvent, type AccountState, type PlaceOrderData } from '../domain/account';
+import { asCash, asPrice, asQuantity } from '../domain/money';
 import { createInMemoryBuyingPowerStore } from '../infrastructure/buying-power/in-memory';
 import type { BuyingPowerEntry, BuyingPowerStore } from '../infrastructure/buying-power/port';
 import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
@@ -34,9 +35,9 @@ const withoutPosition = (entry: BuyingPowerEntry | undefined) => (entry === unde
   : { accountId: entry.accountId, buyingPower: entry.buyingPower, restricted: entry.restricted, revision: entry.revision });
 
 const buyOrder = (priceCents: number, micros: number, type: 'limit' | 'market', atMs: number): PlaceOrderData => {
-  const price = (priceCents / 100).toFixed(2);
+  const price = asPrice((priceCents / 100).toFixed(2));
   return {
-    orderId: randomUUID(), symbol: 'AAPL', side: 'buy', type, quantity: (micros / 1e6).toFixed(6), ...(type === 'limit' ? { limitPrice: price } : {}),
+    orderId: randomUUID(), symbol: 'AAPL', side: 'buy', type, quantity: asQuantity((micros / 1e6).toFixed(6)), ...(type === 'limit' ? { limitPrice: price } : {}),
     timeInForce: 'gtc', extendedHours: false, referencePrice: price, atMs,
   };
 };
@@ -107,7 +108,7 @@ describe('the buying power model (Redis) against the decider (PostgreSQL event s
     expect((await waitForProjections(db, [BUYING_POWER_PROJECTION], opened, CATCH_UP_WAIT_MS)).reached).toBe(true);
     await rebuildProjection({ store, db, projection: createBuyingPowerProjection(model) });
     let state = events.reduce(evolve, initialState);
-    const deposit = decide({ type: 'RequestDeposit', data: { transferId: randomUUID(), amount: '25.00', atMs: T0 } }, state);
+    const deposit = decide({ type: 'RequestDeposit', data: { transferId: randomUUID(), amount: asCash('25.00'), atMs: T0 } }, state);
     if (E.isLeft(deposit)) throw new Error(deposit.left.message);
     state = deposit.right.reduce(evolve, state);
     const appended = await store.appendToStream(`account-${accountId}`, deposit.right.map((e) => ({ id: randomUUID(), type: e.type, data: e.data })), { expectedRevision: BigInt(events.length - 1) });

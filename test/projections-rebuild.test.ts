@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { executeAccountCommand } from '../commands/accounts/account-stream';
 import type { AccountCommand } from '../domain/account';
+import { asCash, asPrice, asQuantity } from '../domain/money';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
 import { createLogger } from '../infrastructure/logging';
@@ -43,14 +44,14 @@ describe('rebuild from scratch while orders keep coming', () => {
     const accountId = randomUUID();
     const transferId = randomUUID();
     await run(accountId, { type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } });
-    await run(accountId, { type: 'RequestDeposit', data: { transferId, amount: '900.00', atMs: T0 } });
+    await run(accountId, { type: 'RequestDeposit', data: { transferId, amount: asCash('900.00'), atMs: T0 } });
     await run(accountId, { type: 'SettleDeposit', data: { transferId, atMs: T0 } });
     return accountId;
   };
   /** An order placed, acknowledged and (for every other one) filled. */
   const trade = async (accountId: string, i: number) => {
     const orderId = randomUUID();
-    await run(accountId, { type: 'PlaceOrder', data: { orderId, symbol: i % 2 === 0 ? 'AAPL' : 'MSFT', side: 'buy', type: 'limit', quantity: '0.1', limitPrice: '10.00', timeInForce: 'gtc', extendedHours: false, referencePrice: '10.00', atMs: T0 + i } });
+    await run(accountId, { type: 'PlaceOrder', data: { orderId, symbol: i % 2 === 0 ? 'AAPL' : 'MSFT', side: 'buy', type: 'limit', quantity: asQuantity('0.1'), limitPrice: asPrice('10.00'), timeInForce: 'gtc', extendedHours: false, referencePrice: asPrice('10.00'), atMs: T0 + i } });
     await run(accountId, { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs: T0 + i } });
     if (i % 2 === 0) return run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.1', price: '9.50', venue: 'SIM', atMs: T0 + i } });
     return run(accountId, { type: 'ExpireOrder', data: { orderId, atMs: T0 + i } });

@@ -1,6 +1,7 @@
 import type { Bus, BusSubscription } from '../infrastructure/bus/port';
 import type { FeedSink } from '../streaming/feed/feed-sink';
-import type { Quote } from '../infrastructure/market/quote';
+import { parseVenueTopOfBook } from '../infrastructure/market/venue-top-of-book';
+import { venueQuotesOfVenue } from '../infrastructure/market/subjects';
 import { decimalToTicks } from '../streaming/market/ticks';
 
 /** This venue's top of book for one symbol, in integer ticks (1 tick = $0.0001) and whole shares. */
@@ -40,19 +41,15 @@ export const venueQuoteSink = (venueId: number, symbols: readonly string[], quot
 });
 
 /**
- * Distributed mode: the venue process quotes at the NBBO that ingest publishes (`md.quote.*`), the quote a
- * user watches. Its own per-venue quote is not on the bus, so a fill here is at the inside, never worse.
+ * Distributed mode: the venue process quotes its own top of book as ingest publishes it
+ * (`md.venue.<MIC>.<SYM>`), the same quote the gateway's router ranks it on, so it fills at the price it was
+ * chosen for.
  */
-export const venueQuotesFromBus = (bus: Bus, quotes: VenueQuotes): BusSubscription =>
-  // Every symbol's subject, md.quote.<SYM> (infrastructure/market/subjects.ts): one token per symbol.
-  bus.subscribe('md.quote.*', (message) => {
-    let parsed: Quote;
-    try {
-      parsed = JSON.parse(Buffer.from(message.data).toString('utf8')) as Quote;
-    } catch {
-      return; // fresh or dropped: a garbled quote is skipped and the next one counts
-    }
+export const venueQuotesFromBus = (bus: Bus, mic: string, quotes: VenueQuotes): BusSubscription =>
+  bus.subscribe(venueQuotesOfVenue(mic), (message) => {
+    const parsed = parseVenueTopOfBook(message.data);
+    if (parsed === undefined || parsed.venue !== mic) return; // fresh or dropped: a garbled quote is skipped and the next one counts
     const bidTicks = parsed.bid === null ? 0 : decimalToTicks(parsed.bid) ?? 0;
     const askTicks = parsed.ask === null ? 0 : decimalToTicks(parsed.ask) ?? 0;
-    if (typeof parsed.symbol === 'string') quotes.set(parsed.symbol, { bidTicks, askTicks, bidSize: parsed.bid_size, askSize: parsed.ask_size });
+    quotes.set(parsed.symbol, { bidTicks, askTicks, bidSize: parsed.bid_size, askSize: parsed.ask_size });
   });

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import { orderView, type OrderView } from '../../domain/account';
 import { ifMatchVersion } from '../../domain/order/state-machine';
 import { findAsset } from '../../domain/market/catalog';
+import { MarketErrorCode } from '../../domain/market/errors';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
 import { sendError, type ApiError } from '../../infrastructure/http/errors';
 import { big } from '../../domain/money';
@@ -52,7 +53,7 @@ export const replaceOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => asyn
   if (asset !== undefined) {
     // A halt does not stop a modification reaching the venue; a fat-fingered new price does.
     const market = await marketPreTradeChecks(deps.market, { asset, side: current.side, limitPrice: changes.limit_price, stopPrice: changes.stop_price, nowMs: atMs }, loggerOf(res));
-    if (E.isLeft(market) && market.left.code === 'PRICE_UNREASONABLE') { sendError(res, market.left); return; }
+    if (E.isLeft(market) && market.left.code === MarketErrorCode.PriceUnreasonable) { sendError(res, market.left); return; }
   }
   const replaced = await kit.run(res, {
     type: 'RequestOrderReplace',

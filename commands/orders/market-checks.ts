@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { Asset } from '../../domain/market/catalog';
-import type { Price } from '../../domain/money';
+import { isScaledDecimal, PRICE_SCALE_DP, type Price } from '../../domain/money';
+import { MarketErrorCode } from '../../domain/market/errors';
 import type { ApiError } from '../../infrastructure/http/errors';
 import type { Logger } from '../../infrastructure/logging';
 import type { MarketDataReader } from '../../infrastructure/market/port';
@@ -31,6 +32,21 @@ const marketFacts = async (market: MarketDataReader | undefined, symbol: string,
   return { quote: facts[0], haltedUntilMs: facts[1] };
 };
 
+/**
+ * The price the decider reserves and limits with, decoded here once: the quote's side, when it is a
+ * price (our ingest writes nothing else), else the asset's reference price.
+ */
+const referencePriceOf = (input: PreTradeInput, quote: Quote | undefined, log: Logger): Price => {
+  const quoted = referencePriceDecimal(input.side, quote);
+  if (quoted === undefined) return input.asset.reference_price;
+  if (isScaledDecimal(quoted, PRICE_SCALE_DP)) return quoted;
+  log.warn({ symbol: input.asset.symbol, quoted }, 'the quote\'s price is not a decimal of at most 4 dp; using the reference price');
+  return input.asset.reference_price;
+};
+
+/** What the market refuses an order for: its own codes only. */
+export type MarketRefusal = ApiError & { readonly code: MarketErrorCode };
+
 export type PreTradeInput = {
   readonly asset: Asset;
   readonly side: 'buy' | 'sell';
@@ -47,15 +63,15 @@ export type PreTradeInput = {
  */
 export const marketPreTradeChecks = async (
   market: MarketDataReader | undefined, input: PreTradeInput, log: Logger,
-): Promise<E.Either<ApiError, { readonly referencePrice: string }>> => {
+): Promise<E.Either<MarketRefusal, { readonly referencePrice: Price }>> => {
   const { quote, haltedUntilMs } = await marketFacts(market, input.asset.symbol, input.nowMs, log);
   if (haltedUntilMs !== undefined) {
-    return E.left({ code: 'SYMBOL_HALTED', message: `${input.asset.symbol} is halted until ${new Date(haltedUntilMs).toISOString()}`, field: 'symbol' });
+    return E.left({ code: MarketErrorCode.SymbolHalted, message: `${input.asset.symbol} is halted until ${new Date(haltedUntilMs).toISOString()}`, field: 'symbol' });
   }
   for (const [field, price] of [['limit_price', input.limitPrice], ['stop_price', input.stopPrice]] as const) {
     if (price === undefined) continue;
     const check = checkPriceReasonable(input.side, price, quote);
-    if (E.isLeft(check)) return E.left({ code: 'PRICE_UNREASONABLE', message: check.left.detail, field });
+    if (E.isLeft(check)) return E.left({ code: check.left.code, message: check.left.detail, field });
   }
-  return E.right({ referencePrice: referencePriceDecimal(input.side, quote) ?? input.asset.reference_price });
+  return E.right({ referencePrice: referencePriceOf(input, quote, log) });
 };

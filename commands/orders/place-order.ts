@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 import * as E from 'fp-ts/Either';
 import { DomainErrorCode, matchesPlacement, type OrderView, type PlaceOrderData } from '../../domain/account';
+import { MarketErrorCode } from '../../domain/market/errors';
+import type { Price } from '../../domain/money';
 import { findAsset } from '../../domain/market/catalog';
 import { isWellFormedSymbol, normalizeSymbol } from '../../domain/market/symbol';
 import { accountIdOf, idempotencyKeyOf, loggerOf } from '../../infrastructure/http/context';
@@ -15,7 +17,7 @@ import type { OrderRouteKit, OrdersRouterDeps } from './route-kit';
 
 const accepted = (view: OrderView) => ({ order_id: view.orderId, status: view.status, reserved_amount: view.reservedAmount, etag: view.etag });
 
-const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: string, referencePrice: string, atMs: number, deps: OrdersRouterDeps): PlaceOrderData => ({
+const placeOrderData = (order: PlaceOrderRequest, orderId: string, symbol: string, referencePrice: Price, atMs: number, deps: OrdersRouterDeps): PlaceOrderData => ({
   orderId, symbol, side: order.side, type: order.type,
   ...(order.quantity !== undefined ? { quantity: order.quantity } : {}),
   ...(order.notional !== undefined ? { notional: order.notional } : {}),
@@ -32,7 +34,7 @@ export const placeOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => async 
   if (E.isLeft(body)) { sendError(res, body.left); return; }
   const order = body.right;
   const asset = isWellFormedSymbol(normalizeSymbol(order.symbol)) ? findAsset(order.symbol) : undefined;
-  if (asset === undefined) { sendError(res, { code: 'UNKNOWN_SYMBOL', message: `${order.symbol} is not a tradable symbol`, field: 'symbol' }); return; }
+  if (asset === undefined) { sendError(res, { code: MarketErrorCode.UnknownSymbol, message: `${order.symbol} is not a tradable symbol`, field: 'symbol' }); return; }
   const atMs = kit.nowMs();
   const accountId = accountIdOf(res);
   const orderId = idFromIdempotencyKey(accountId, idempotencyKeyOf(res), 'order');

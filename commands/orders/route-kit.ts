@@ -77,7 +77,7 @@ export const createOrderRouteKit = (deps: OrdersRouterDeps) => {
    * is just a refusal.
    */
   const priorAttempt = async <T extends 'OrderReplaceRequested' | 'OrderCancelRequested'>(
-    res: Response, orderId: string, type: T, code: string, isSame: (event: Extract<AccountEvent, { type: T }>) => boolean,
+    res: Response, orderId: string, type: T, code: ApiError['code'], isSame: (event: Extract<AccountEvent, { type: T }>) => boolean,
   ): Promise<PriorAttempt> => {
     if (code !== DomainErrorCode.VersionMismatch && code !== DomainErrorCode.InvalidTransition) return { kind: 'none' };
     const prior = await eventOfRequest(deps.store, accountIdOf(res), idempotencyKeyOf(res), (event) => event.type === type && event.data.orderId === orderId);

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
-import { big, fillCash, sumBig, ZERO } from '../money';
+import { asCash, asPrice, asQuantity, big, fillCash, sumBig, ZERO } from '../money';
 import { MARKET_BUY_COLLAR_RATIO } from './limits';
 import { unreservedShares } from './positions';
 import { cashBuckets, orderReservedCash, orderReservedShares, reservedCashTotal } from './buying-power';
@@ -71,7 +71,7 @@ const toCommand = (action: Action, state: OpenAccountState, atMs: number, seq: n
   const deposits = Object.keys(state.deposits);
   switch (action.kind) {
     case 'deposit':
-      return { type: 'RequestDeposit', data: { transferId: `d${seq}`, amount: big(String(action.cents)).div(100).toFixed(2), atMs } };
+      return { type: 'RequestDeposit', data: { transferId: `d${seq}`, amount: asCash(big(String(action.cents)).div(100).toFixed(2)), atMs } };
     case 'settleDeposit':
     case 'returnDeposit': {
       const transferId = nth(deposits, action.pick);
@@ -79,7 +79,7 @@ const toCommand = (action: Action, state: OpenAccountState, atMs: number, seq: n
       return action.kind === 'settleDeposit' ? { type: 'SettleDeposit', data: { transferId, atMs } } : { type: 'ReturnDeposit', data: { transferId, reason: 'R01', atMs } };
     }
     case 'withdraw':
-      return { type: 'RequestWithdrawal', data: { transferId: `w${seq}`, amount: big(String(action.cents)).div(100).toFixed(2), atMs } };
+      return { type: 'RequestWithdrawal', data: { transferId: `w${seq}`, amount: asCash(big(String(action.cents)).div(100).toFixed(2)), atMs } };
     case 'place': {
       const ref = ticks(action.refTicks);
       // Sells go to a symbol held, when there is one, and mostly sell part of the free shares.
@@ -98,12 +98,12 @@ const toCommand = (action: Action, state: OpenAccountState, atMs: number, seq: n
           symbol,
           side: action.side,
           type: action.type,
-          ...(useNotional ? { notional: big(String(action.notionalCents)).div(100).toFixed(2) } : { quantity: micros.gt(0) ? micros.toFixed(6) : '0.000001' }),
-          ...(needsLimit ? { limitPrice: pctOf(ref, action.limitPct).toFixed(4) } : {}),
-          ...(needsStop ? { stopPrice: pctOf(ref, action.stopPct).toFixed(4) } : {}),
+          ...(useNotional ? { notional: asCash(big(String(action.notionalCents)).div(100).toFixed(2)) } : { quantity: asQuantity(micros.gt(0) ? micros.toFixed(6) : '0.000001') }),
+          ...(needsLimit ? { limitPrice: asPrice(pctOf(ref, action.limitPct).toFixed(4)) } : {}),
+          ...(needsStop ? { stopPrice: asPrice(pctOf(ref, action.stopPct).toFixed(4)) } : {}),
           timeInForce: action.tif,
           extendedHours: action.ext && action.tif !== 'ioc' && action.type === 'limit' ? true : action.ext && action.micros % 7 === 0,
-          referencePrice: ref.toFixed(4),
+          referencePrice: asPrice(ref.toFixed(4)),
           atMs,
         },
       };
@@ -164,8 +164,8 @@ const toCommand = (action: Action, state: OpenAccountState, atMs: number, seq: n
         data: {
           orderId: order.orderId,
           expectedVersion: action.stale ? order.version - 1 : order.version,
-          ...(order.limitPrice !== null ? { limitPrice: pctOf(big(order.limitPrice), action.pricePct).toFixed(4) } : {}),
-          ...(action.qtyPct % 2 === 0 && quantity.gt(0) ? { quantity: quantity.toFixed(6) } : {}),
+          ...(order.limitPrice !== null ? { limitPrice: asPrice(pctOf(big(order.limitPrice), action.pricePct).toFixed(4)) } : {}),
+          ...(action.qtyPct % 2 === 0 && quantity.gt(0) ? { quantity: asQuantity(quantity.toFixed(6)) } : {}),
           atMs,
         },
       };
@@ -352,7 +352,7 @@ describe('account decider, model-based', () => {
         const log: AccountCommand[] = [];
         let atMs = T0;
         let state = apply(initialState, { type: 'OpenAccount', data: { accountId: 'acc', email: 'a@b.c', atMs } }, ledger, log);
-        state = apply(state, { type: 'RequestDeposit', data: { transferId: 'seed', amount: '20000.00', atMs } }, ledger, log);
+        state = apply(state, { type: 'RequestDeposit', data: { transferId: 'seed', amount: asCash('20000.00'), atMs } }, ledger, log);
         state = apply(state, { type: 'SettleDeposit', data: { transferId: 'seed', atMs } }, ledger, log);
         steps.forEach(({ action, advanceMs }, seq) => {
           atMs += advanceMs;

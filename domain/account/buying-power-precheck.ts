@@ -11,7 +11,7 @@ export type BuyingPowerFacts = { readonly buyingPower: string; readonly restrict
 
 /** The decider's refusal of a buy whose reserve is more than the buying power: one wording, wherever it is decided. */
 export const insufficientBuyingPower = (reserveCash: Big, buyingPower: Big): DomainError =>
-  ({ code: DomainErrorCode.InsufficientBuyingPower, message: `order needs ${cashString(reserveCash)}, buying power is ${buyingPower.toFixed(2)}` });
+  ({ code: DomainErrorCode.InsufficientBuyingPower, message: `order needs ${cashString(reserveCash)}, buying power is ${cashString(buyingPower)}` });
 
 /**
  * The refusal `decidePlaceOrder` would give for buying power on a state with these facts, or null when

@@ -1,13 +1,18 @@
 import type { MarketSession } from '../market-hours/calendar';
+import type { Cash, Price, Quantity } from '../money';
 import type { OrderSide, OrderType, TimeInForce } from '../order/state-machine';
 
-/** Commands carry their time (`atMs`) and caller-chosen ids; decimals arrive as strings. */
+/**
+ * Commands carry their time (`atMs`) and caller-chosen ids. An amount, price or quantity a client sends
+ * arrives already decoded by its edge codec (`Cash`, `Price`, `Quantity`), so the decider checks business
+ * rules on it and never parses it; a fill's decimals, from the venue, still arrive as strings.
+ */
 export type AccountCommand =
   | { type: 'OpenAccount'; data: { accountId: string; email: string; atMs: number } }
-  | { type: 'RequestDeposit'; data: { transferId: string; amount: string; atMs: number } }
+  | { type: 'RequestDeposit'; data: { transferId: string; amount: Cash; atMs: number } }
   | { type: 'SettleDeposit'; data: { transferId: string; atMs: number } }
   | { type: 'ReturnDeposit'; data: { transferId: string; reason: string; atMs: number } }
-  | { type: 'RequestWithdrawal'; data: { transferId: string; amount: string; atMs: number } }
+  | { type: 'RequestWithdrawal'; data: { transferId: string; amount: Cash; atMs: number } }
   | { type: 'PlaceOrder'; data: PlaceOrderData }
   | { type: 'RequestOrderReplace'; data: RequestOrderReplaceData }
   | { type: 'ConfirmOrderReplace'; data: { orderId: string; atMs: number } }
@@ -27,14 +32,14 @@ export type PlaceOrderData = {
   side: OrderSide;
   type: OrderType;
   /** Exactly one of quantity (shares, up to 6 dp) and notional (cash, 2 dp). */
-  quantity?: string;
-  notional?: string;
-  limitPrice?: string;
-  stopPrice?: string;
+  quantity?: Quantity;
+  notional?: Cash;
+  limitPrice?: Price;
+  stopPrice?: Price;
   timeInForce: TimeInForce;
   extendedHours: boolean;
   /** Last price known to the command layer; reserves and limits are computed from it. */
-  referencePrice: string;
+  referencePrice: Price;
   /** The market session at `atMs`, from the command layer's calendar; absent means the regular session. */
   marketSession?: MarketSession;
   atMs: number;
@@ -44,10 +49,10 @@ export type RequestOrderReplaceData = {
   orderId: string;
   /** The version the client saw (If-Match "v3" → 3). */
   expectedVersion: number;
-  limitPrice?: string;
-  stopPrice?: string;
+  limitPrice?: Price;
+  stopPrice?: Price;
   /** New total quantity of the order (must exceed what is already filled). */
-  quantity?: string;
+  quantity?: Quantity;
   atMs: number;
 };
 

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { big, cashString, maxBig, PRICE_RULE, priceString, QUANTITY_RULE, quantityString, ZERO } from '../money';
+import { big, cashString, maxBig, quantityString, ZERO } from '../money';
 import type { OrderStatus } from '../order/state-machine';
 import { buyingPowerBig } from './buying-power';
 import type { CommandOf } from './commands';
@@ -8,7 +8,7 @@ import { findOrder, refuseUnlessTransition } from './decide-orders';
 import { DomainErrorCode, fail, type DomainError } from './errors';
 import { accountEvent, type AccountEvent } from './events';
 import { workingStatus } from './order-status';
-import { decimalField } from './order-validation';
+import { optionalPrice, positiveField } from './order-validation';
 import { unreservedShares } from './positions';
 import { reserveFor, type OrderTerms } from './reserve';
 import type { OpenAccountState, OrderRecord } from './state';
@@ -26,9 +26,9 @@ const replaceTerms = (order: OrderRecord, data: CommandOf<'RequestOrderReplace'>
   if (data.stopPrice !== undefined && order.stopPrice === null) return fail(DomainErrorCode.InvalidOrder, `${order.orderType} order takes no stop_price`, 'stopPrice');
   return pipe(
     E.Do,
-    E.bind('quantity', () => (data.quantity === undefined ? E.right(big(order.quantity)) : decimalField(data.quantity, QUANTITY_RULE, 'quantity'))),
-    E.bind('limitPrice', () => (data.limitPrice === undefined ? E.right(order.limitPrice) : pipe(decimalField(data.limitPrice, PRICE_RULE, 'limitPrice'), E.map(priceString)))),
-    E.bind('stopPrice', () => (data.stopPrice === undefined ? E.right(order.stopPrice) : pipe(decimalField(data.stopPrice, PRICE_RULE, 'stopPrice'), E.map(priceString)))),
+    E.bind('quantity', () => (data.quantity === undefined ? E.right(big(order.quantity)) : positiveField(data.quantity, 'quantity'))),
+    E.bind('limitPrice', () => (data.limitPrice === undefined ? E.right(order.limitPrice) : optionalPrice(data.limitPrice, 'limitPrice'))),
+    E.bind('stopPrice', () => (data.stopPrice === undefined ? E.right(order.stopPrice) : optionalPrice(data.stopPrice, 'stopPrice'))),
     E.chain((terms) =>
       terms.quantity.lte(order.filledQuantity)
         ? fail(DomainErrorCode.InvalidOrder, `new quantity must exceed the ${order.filledQuantity} already filled`, 'quantity')

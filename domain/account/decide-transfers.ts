@@ -1,12 +1,12 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { big, CASH_RULE, cashString, maxBig, minBig, ZERO } from '../money';
+import { big, cashString, maxBig, minBig, ZERO, type Cash } from '../money';
 import { buyingPowerBig, instantCreditTotal, withdrawableBig } from './buying-power';
 import type { CommandOf } from './commands';
 import { DomainErrorCode, fail, type DomainError } from './errors';
 import { accountEvent, type AccountEvent } from './events';
 import { DEPOSIT_AMOUNT_MAX_CASH, INSTANT_DEPOSIT_LIMIT_CASH } from './limits';
-import { decimalField, isValidId } from './order-validation';
+import { isValidId, positiveField } from './order-validation';
 import { entry, type AccountState, type OpenAccountState } from './state';
 
 type Decision = E.Either<DomainError, AccountEvent[]>;
@@ -21,7 +21,7 @@ export const decideOpenAccount = ({ data }: CommandOf<'OpenAccount'>, state: Acc
 const isKnownTransfer = (state: OpenAccountState, transferId: string): boolean =>
   entry(state.deposits, transferId) !== undefined || entry(state.withdrawals, transferId) !== undefined;
 
-const amountField = (raw: string) => decimalField(raw, CASH_RULE, 'amount', DomainErrorCode.InvalidAmount);
+const amountField = (amount: Cash) => positiveField(amount, 'amount', DomainErrorCode.InvalidAmount);
 
 /** The instant credit granted now: what is left under the limit after other pending deposits' credit, capped by the amount. */
 export const decideRequestDeposit = ({ data }: CommandOf<'RequestDeposit'>, state: OpenAccountState): Decision => {

@@ -182,7 +182,7 @@ const placeOrder = (state: OpenAccountState, data: EventDataOf<'OrderPlaced'>): 
 
 const endOrder = (state: OpenAccountState, data: { orderId: string; releasedCash: string; releasedShares: string; atMs: number }, to: OrderStatus): OpenAccountState =>
   updateOrder(state, data.orderId, data.atMs, (order) => {
-    invariant(big(data.releasedCash).eq(orderReservedCash(order)), `order ${order.orderId} ended releasing ${data.releasedCash} of ${orderReservedCash(order).toFixed(2)}`);
+    invariant(big(data.releasedCash).eq(orderReservedCash(order)), `order ${order.orderId} ended releasing ${data.releasedCash} of ${cashString(orderReservedCash(order))}`);
     invariant(big(data.releasedShares).eq(orderReservedShares(order)), `order ${order.orderId} ended releasing other shares than reserved`);
     return { ...order, status: moveTo(order, to), reservedCash: '0.00', reservedShares: quantityString(ZERO), pendingReplace: null };
   });

@@ -2,15 +2,15 @@ import type Big from 'big.js';
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import {
-  CASH_RULE,
   cashString,
   notionalToQuantity,
   parseDecimal,
-  PRICE_RULE,
+  positiveDecimal,
   priceString,
-  QUANTITY_RULE,
   quantityString,
   type DecimalRule,
+  type Price,
+  type ScaledDecimal,
 } from '../money';
 import { ORDER_SIDES, ORDER_TYPES, TIMES_IN_FORCE } from '../order/state-machine';
 import type { PlaceOrderData } from './commands';
@@ -29,7 +29,10 @@ export type ValidatedOrder = OrderTerms & {
 
 const invalid = <A>(message: string, field: string): E.Either<DomainError, A> => fail(DomainErrorCode.InvalidOrder, message, field);
 
-/** Parse a decimal field, mapping any parse failure to `code` on that field. */
+/**
+ * Parse a decimal field, mapping any parse failure to `code` on that field. Only for what still
+ * arrives as a plain string (a fill's quantity and price); command decimals arrive decoded.
+ */
 export const decimalField = (
   raw: unknown,
   rule: DecimalRule,
@@ -41,8 +44,19 @@ export const decimalField = (
     E.mapLeft((error) => ({ code, message: `${field}: ${error.message}`, field })),
   );
 
-const optionalPrice = (raw: string | undefined, field: string): E.Either<DomainError, string | null> =>
-  raw === undefined ? E.right(null) : pipe(decimalField(raw, PRICE_RULE, field), E.map(priceString));
+/** A decoded decimal of a command, as a Big: above zero and within the digit bound, else `code` on that field. */
+export const positiveField = (
+  value: ScaledDecimal<number>,
+  field: string,
+  code: DomainError['code'] = DomainErrorCode.InvalidOrder,
+): E.Either<DomainError, Big> =>
+  pipe(
+    positiveDecimal(value),
+    E.mapLeft((error) => ({ code, message: `${field}: ${error.message}`, field })),
+  );
+
+export const optionalPrice = (value: Price | undefined, field: string): E.Either<DomainError, string | null> =>
+  value === undefined ? E.right(null) : pipe(positiveField(value, field), E.map(priceString));
 
 export const isValidId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= ID_LENGTH_MAX;
 
@@ -71,13 +85,15 @@ export const validatePlaceOrder = (data: PlaceOrderData): E.Either<DomainError, 
   }
   return pipe(
     E.Do,
-    E.bind('referencePrice', () => decimalField(data.referencePrice, PRICE_RULE, 'referencePrice')),
+    E.bind('referencePrice', () => positiveField(data.referencePrice, 'referencePrice')),
     E.bind('limitPrice', () => optionalPrice(data.limitPrice, 'limitPrice')),
     E.bind('stopPrice', () => optionalPrice(data.stopPrice, 'stopPrice')),
-    E.bind('notional', () => (data.notional === undefined ? E.right(null) : decimalField(data.notional, CASH_RULE, 'notional'))),
-    E.bind('quantity', ({ notional, referencePrice }) =>
-      notional === null ? decimalField(data.quantity, QUANTITY_RULE, 'quantity') : E.right(notionalToQuantity(notional, referencePrice)),
-    ),
+    E.bind('notional', () => (data.notional === undefined ? E.right(null) : positiveField(data.notional, 'notional'))),
+    E.bind('quantity', ({ notional, referencePrice }) => {
+      if (notional !== null) return E.right(notionalToQuantity(notional, referencePrice));
+      // Exactly one of the two is present: checked above.
+      return data.quantity === undefined ? invalid<Big>('give exactly one of quantity and notional', 'quantity') : positiveField(data.quantity, 'quantity');
+    }),
     E.chain((v) => {
       if (v.notional !== null && v.notional.lt(NOTIONAL_MIN_CASH)) return invalid<ValidatedOrder>(`notional must be at least $${NOTIONAL_MIN_CASH}`, 'notional');
       if (v.quantity.lte(0)) return invalid<ValidatedOrder>('notional buys less than a millionth of a share', 'notional');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
+import { asCash, asPrice, asQuantity } from '../money';
 import type { AccountCommand, PlaceOrderData } from './commands';
 import { decide } from './decide';
 import type { DomainError } from './errors';
@@ -12,24 +13,30 @@ export const T0 = 1_700_000_000_000;
 export const ACCOUNT_ID = 'acc-1';
 
 export const open = (): AccountCommand => ({ type: 'OpenAccount', data: { accountId: ACCOUNT_ID, email: 'a@example.com', atMs: T0 } });
-export const deposit = (transferId: string, amount: string, atMs = T0): AccountCommand => ({ type: 'RequestDeposit', data: { transferId, amount, atMs } });
+export const deposit = (transferId: string, amount: string, atMs = T0): AccountCommand => ({ type: 'RequestDeposit', data: { transferId, amount: asCash(amount), atMs } });
 export const settleDeposit = (transferId: string, atMs = T0): AccountCommand => ({ type: 'SettleDeposit', data: { transferId, atMs } });
 export const returnDeposit = (transferId: string, atMs = T0): AccountCommand => ({ type: 'ReturnDeposit', data: { transferId, reason: 'R01', atMs } });
-export const withdraw = (transferId: string, amount: string, atMs = T0): AccountCommand => ({ type: 'RequestWithdrawal', data: { transferId, amount, atMs } });
-export const place = (orderId: string, terms: Partial<PlaceOrderData> = {}): AccountCommand => ({ type: 'PlaceOrder', data: placeData(orderId, terms) });
-export const placeData = (orderId: string, terms: Partial<PlaceOrderData> = {}): PlaceOrderData => ({
-    orderId,
-    symbol: 'AAPL',
-    side: 'buy',
-    type: 'limit',
-    quantity: '10',
-    limitPrice: '100.00',
-    timeInForce: 'day',
-    extendedHours: false,
-    referencePrice: '100.00',
-  atMs: T0,
-  ...terms,
-});
+export const withdraw = (transferId: string, amount: string, atMs = T0): AccountCommand => ({ type: 'RequestWithdrawal', data: { transferId, amount: asCash(amount), atMs } });
+
+/** A placement's terms as a test writes them: decimals as string literals, decoded by the builder as the edge would. */
+export type PlaceTerms = Omit<PlaceOrderData, 'quantity' | 'notional' | 'limitPrice' | 'stopPrice' | 'referencePrice'> & {
+  quantity?: string; notional?: string; limitPrice?: string; stopPrice?: string; referencePrice: string;
+};
+export const place = (orderId: string, terms: Partial<PlaceTerms> = {}): AccountCommand => ({ type: 'PlaceOrder', data: placeData(orderId, terms) });
+export const placeData = (orderId: string, terms: Partial<PlaceTerms> = {}): PlaceOrderData => {
+  const { quantity, notional, limitPrice, stopPrice, referencePrice, ...rest } = {
+    orderId, symbol: 'AAPL', side: 'buy', type: 'limit', quantity: '10', limitPrice: '100.00', timeInForce: 'day', extendedHours: false, referencePrice: '100.00', atMs: T0,
+    ...terms,
+  } satisfies PlaceTerms;
+  return {
+    ...rest,
+    ...(quantity !== undefined ? { quantity: asQuantity(quantity) } : {}),
+    ...(notional !== undefined ? { notional: asCash(notional) } : {}),
+    ...(limitPrice !== undefined ? { limitPrice: asPrice(limitPrice) } : {}),
+    ...(stopPrice !== undefined ? { stopPrice: asPrice(stopPrice) } : {}),
+    referencePrice: asPrice(referencePrice),
+  };
+};
 export const ack = (orderId: string, atMs = T0): AccountCommand => ({ type: 'AcknowledgeOrder', data: { orderId, venue: 'XNYS', atMs } });
 export const fill = (orderId: string, execId: string, quantity: string, price: string, atMs = T0): AccountCommand => ({
   type: 'ApplyFill',
@@ -41,7 +48,12 @@ export const reject = (orderId: string, atMs = T0): AccountCommand => ({ type: '
 export const expire = (orderId: string, atMs = T0): AccountCommand => ({ type: 'ExpireOrder', data: { orderId, atMs } });
 export const replace = (orderId: string, expectedVersion: number, terms: { limitPrice?: string; stopPrice?: string; quantity?: string } = {}, atMs = T0): AccountCommand => ({
   type: 'RequestOrderReplace',
-  data: { orderId, expectedVersion, ...terms, atMs },
+  data: {
+    orderId, expectedVersion, atMs,
+    ...(terms.limitPrice !== undefined ? { limitPrice: asPrice(terms.limitPrice) } : {}),
+    ...(terms.stopPrice !== undefined ? { stopPrice: asPrice(terms.stopPrice) } : {}),
+    ...(terms.quantity !== undefined ? { quantity: asQuantity(terms.quantity) } : {}),
+  },
 });
 export const confirmReplace = (orderId: string, atMs = T0): AccountCommand => ({ type: 'ConfirmOrderReplace', data: { orderId, atMs } });
 export const rejectReplace = (orderId: string, atMs = T0): AccountCommand => ({ type: 'RejectOrderReplace', data: { orderId, reason: 'too late', atMs } });

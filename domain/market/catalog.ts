@@ -1,3 +1,4 @@
+import { asPrice, type Price } from '../money';
 import rows from './sp500.json';
 import { normalizeSymbol } from './symbol';
 
@@ -11,11 +12,11 @@ export type Asset = {
   readonly symbol: string;
   readonly name: string;
   readonly sector: string;
-  /** Decimal string, 2 dp. */
-  readonly reference_price: string;
+  /** 2 dp in the list; checked as a price once, when the list loads. */
+  readonly reference_price: Price;
 };
 
-const assets: readonly Asset[] = Object.freeze((rows as Asset[]).map((row) => Object.freeze({ ...row })));
+const assets: readonly Asset[] = Object.freeze(rows.map((row) => Object.freeze({ ...row, reference_price: asPrice(row.reference_price) })));
 const bySymbol: ReadonlyMap<string, Asset> = new Map(assets.map((asset) => [asset.symbol, asset]));
 
 export const findAsset = (symbol: string): Asset | undefined => bySymbol.get(normalizeSymbol(symbol));

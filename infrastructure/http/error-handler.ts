@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logging';
 import { isDependencyUnavailable } from '../unavailable';
-import { apiError, sendError } from './errors';
+import { apiError, sendError, type PlatformErrorCode } from './errors';
 import type { JsonShapeProblem } from './json-shape';
 
 /** Thrown from the JSON parser's verify hook; body-parser hands it on as `entity.verify.failed`. */
@@ -27,7 +27,7 @@ const isFrameworkClientError = (err: BodyParserError): boolean => {
   return typeof status === 'number' && status >= 400 && status < 500;
 };
 
-const bodyParserCode = (err: BodyParserError): string | undefined => {
+const bodyParserCode = (err: BodyParserError): PlatformErrorCode | undefined => {
   switch (err.type) {
     case 'entity.parse.failed': return 'MALFORMED_JSON';
     case 'entity.too.large': return 'PAYLOAD_TOO_LARGE';

@@ -1,8 +1,18 @@
 import type { Application, Response } from 'express';
 import { invariant } from '../../domain/invariant';
 
+/**
+ * The codes an error answer may carry, one union, so a misspelt code fails `tsc` rather than the
+ * request. The platform's own are here; the app that composes the API adds the rest to this
+ * interface (app/error-statuses.ts), since infrastructure/ does not import the codes' owners.
+ */
+export interface ApiErrorCodes {
+  readonly platform: PlatformErrorCode;
+}
+export type ApiErrorCode = ApiErrorCodes[keyof ApiErrorCodes];
+
 /** The body every failure has: `{ "error": { "code", "message", "field"? } }`. */
-export type ApiError = { readonly code: string; readonly message: string; readonly field?: string };
+export type ApiError = { readonly code: ApiErrorCode; readonly message: string; readonly field?: string };
 
 /** The statuses an error answers with; anything else in an error table does not compile. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 428 | 429 | 500 | 503;
@@ -105,5 +115,5 @@ export const sendNotFound = (res: Response, error: ApiError): void => {
   res.status(404).json(body(error));
 };
 
-export const apiError = (code: string, message: string, field?: string): ApiError =>
+export const apiError = (code: ApiErrorCode, message: string, field?: string): ApiError =>
   field === undefined ? { code, message } : { code, message, field };

@@ -40,3 +40,17 @@ export type Trade = {
   readonly size: number;
   readonly ts: string;
 };
+
+/**
+ * One venue's top of book (`md.venue.<MIC>.<SYM>`): prices as decimal strings, null when that side is empty;
+ * sizes in whole shares; `ts` the feed's ISO-8601 time of the update.
+ */
+export type VenueTopOfBook = {
+  readonly symbol: string;
+  readonly venue: string;
+  readonly bid: string | null;
+  readonly ask: string | null;
+  readonly bid_size: number;
+  readonly ask_size: number;
+  readonly ts: string;
+};

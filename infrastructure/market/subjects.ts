@@ -30,3 +30,13 @@ export const subjectToken = (symbol: string): string => {
 export const symbolOfSubjectToken = (token: string): string => token.replace(/_/g, '.');
 
 export const marketSubject = (kind: MarketSubjectKind, symbol: string): string => `md.${kind}.${subjectToken(symbol)}`;
+
+/**
+ * One venue's own top of book for one symbol, `md.venue.<MIC>.<SYM>`: what the execution side needs (the router
+ * ranks venues on the price each quotes; a simulated venue fills at its own quote). Clients never see it.
+ */
+export const venueQuoteSubject = (venue: string, symbol: string): string => `md.venue.${subjectToken(venue)}.${subjectToken(symbol)}`;
+/** Every symbol's quote from one venue. */
+export const venueQuotesOfVenue = (venue: string): string => `md.venue.${subjectToken(venue)}.*`;
+/** Every venue's quotes. */
+export const ALL_VENUE_QUOTES = 'md.venue.*.*';

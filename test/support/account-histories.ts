@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import { decide, evolve, initialState, isTerminal, type AccountCommand, type AccountEvent, type AccountState } from '../../domain/account';
+import { asCash, asPrice, asQuantity, type Quantity } from '../../domain/money';
 
 /**
  * Random account histories for property tests: intents (what a client, the venue or a job might do next)
@@ -29,25 +30,25 @@ export const intentArb: fc.Arbitrary<Intent> = fc.oneof(
 );
 
 export const openOrderIds = (state: AccountState): string[] => (state.status === 'open' ? Object.values(state.orders).filter((o) => !isTerminal(o.status)).map((o) => o.orderId).sort() : []);
-const micros = (value: number): string => (value / 1e6).toFixed(6);
+const micros = (value: number): Quantity => asQuantity((value / 1e6).toFixed(6));
 
 export const commandOf = (intent: Intent, state: AccountState, accountId: string, atMs: number): AccountCommand | null => {
   if (state.status !== 'open') return { type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs } };
   const orders = openOrderIds(state);
   const pending = Object.values(state.deposits).filter((d) => d.status === 'pending').map((d) => d.transferId).sort();
   switch (intent.kind) {
-    case 'deposit': return { type: 'RequestDeposit', data: { transferId: randomUUID(), amount: (intent.cents / 100).toFixed(2), atMs } };
+    case 'deposit': return { type: 'RequestDeposit', data: { transferId: randomUUID(), amount: asCash((intent.cents / 100).toFixed(2)), atMs } };
     case 'settle': return pending.length === 0 ? null : { type: 'SettleDeposit', data: { transferId: pending[intent.pick % pending.length]!, atMs } };
-    case 'withdraw': return { type: 'RequestWithdrawal', data: { transferId: randomUUID(), amount: (intent.cents / 100).toFixed(2), atMs } };
+    case 'withdraw': return { type: 'RequestWithdrawal', data: { transferId: randomUUID(), amount: asCash((intent.cents / 100).toFixed(2)), atMs } };
     case 'buy': {
-      const price = (intent.priceCents / 100).toFixed(2);
+      const price = asPrice((intent.priceCents / 100).toFixed(2));
       return { type: 'PlaceOrder', data: { orderId: randomUUID(), symbol: SYMBOLS[intent.symbol]!, side: 'buy', type: 'limit', quantity: micros(intent.micros), limitPrice: price, timeInForce: 'gtc', extendedHours: false, referencePrice: price, atMs } };
     }
     case 'sell': {
       const held = state.positions[SYMBOLS[intent.symbol]!];
       if (held === undefined) return null;
       const quantity = Math.floor((Number(held.quantity) * 1e6 * intent.pct) / 100);
-      return quantity < 1 ? null : { type: 'PlaceOrder', data: { orderId: randomUUID(), symbol: held.symbol, side: 'sell', type: 'limit', quantity: micros(quantity), limitPrice: '100.00', timeInForce: 'gtc', extendedHours: false, referencePrice: '100.00', atMs } };
+      return quantity < 1 ? null : { type: 'PlaceOrder', data: { orderId: randomUUID(), symbol: held.symbol, side: 'sell', type: 'limit', quantity: micros(quantity), limitPrice: asPrice('100.00'), timeInForce: 'gtc', extendedHours: false, referencePrice: asPrice('100.00'), atMs } };
     }
     case 'ack': case 'cancel': case 'confirmCancel': case 'expire': {
       if (orders.length === 0) return null;
@@ -82,4 +83,3 @@ export const historyOf = (accountId: string, intents: readonly Intent[]): { even
   }
   return { events, state };
 };
-

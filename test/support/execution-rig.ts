@@ -9,7 +9,9 @@ import { sqlDatabaseFromPool, type SqlDatabase } from '../../infrastructure/pg/s
 import { decimalToTicks, ticksToDecimal } from '../../streaming/market/ticks';
 import { VENUE_PROFILES, type VenueProfile } from '../../venue-sim/profiles';
 import { startVenue, type RunningVenue } from '../../venue-sim/venue';
-import { VenueQuotes } from '../../venue-sim/venue-quotes';
+import { VenueQuotes, venueQuotesFromBus } from '../../venue-sim/venue-quotes';
+import { subscribeVenueQuotes } from '../../fix-gateway/engine/bus-venue-quotes';
+import type { Bus } from '../../infrastructure/bus/port';
 import type { TradingHarness } from './trading-harness';
 
 export type RigVenue = { readonly venue: RunningVenue; readonly quotes: VenueQuotes; readonly profile: VenueProfile };
@@ -22,6 +24,8 @@ export type RigVenue = { readonly venue: RunningVenue; readonly quotes: VenueQuo
 export type ExecutionRig = {
   readonly database: SqlDatabase;
   readonly venues: ReadonlyMap<string, RigVenue>;
+  /** The per-venue quotes the router ranks on. */
+  readonly routerQuotes: EngineVenueQuotes;
   gateway: RunningGateway;
   /** Every venue quotes `bid`/`ask` for `symbol` (size each side), and the NBBO the API and stops read says the same. */
   quote(symbol: string, bid: string, ask: string, size?: number, only?: readonly string[]): Promise<void>;
@@ -29,24 +33,34 @@ export type ExecutionRig = {
   stop(): Promise<void>;
 };
 
-export const startExecutionRig = async (h: TradingHarness, options: { profile?: Partial<VenueProfile>; venues?: readonly string[] } = {}): Promise<ExecutionRig> => {
+export type RigOptions = {
+  profile?: Partial<VenueProfile>;
+  venues?: readonly string[];
+  /** Distributed mode's quotes: each venue quotes, and the router ranks it on, what this bus carries on `md.venue.<MIC>.<SYM>`. */
+  bus?: Bus;
+};
+
+export const startExecutionRig = async (h: TradingHarness, options: RigOptions = {}): Promise<ExecutionRig> => {
   const pool = new Pool({ connectionString: h.databaseUrl, max: 6 });
   const database = sqlDatabaseFromPool(pool, true);
   const logger = createLogger({ level: 'silent' });
   const names = options.venues ?? ['XNYS', 'XNAS'];
   const venues = new Map<string, RigVenue>();
+  const subscriptions: { unsubscribe(): void }[] = [];
   let chanceSeed = 1;
   // A fixed sequence instead of Math.random: with a fill rate of 1 and no rejects the venues are deterministic.
   const chance = () => { chanceSeed = (chanceSeed * 16_807) % 2_147_483_647; return chanceSeed / 2_147_483_647; };
   for (const name of names) {
     const profile: VenueProfile = { ...VENUE_PROFILES[name as keyof typeof VENUE_PROFILES], latencyMs: 1, fillRate: 1, rejectRate: 0, partialFillRate: 0, ...options.profile };
     const quotes = new VenueQuotes();
+    if (options.bus !== undefined) subscriptions.push(venueQuotesFromBus(options.bus, name, quotes));
     venues.set(name, { venue: await startVenue({ profile, database, quotes, logger, chance }), quotes, profile });
   }
   const venueConfigs: VenueConfig[] = [...venues.values()].map(({ venue }) => ({
     name: venue.mic, host: '127.0.0.1', port: venue.port, senderCompId: 'BROKER', targetCompId: venue.mic, orderTypes: ['market', 'limit'],
   }));
-  const engineQuotes: EngineVenueQuotes = {
+  const busQuotes = options.bus === undefined ? undefined : subscribeVenueQuotes(options.bus);
+  const engineQuotes: EngineVenueQuotes = busQuotes ?? {
     quotesOf: async (symbol) => [...venues.values()].flatMap(({ venue, quotes }) => {
       const q = quotes.get(symbol);
       return q === undefined ? [] : [{ venue: venue.mic, bid: q.bidTicks > 0 ? ticksToDecimal(q.bidTicks) : null, ask: q.askTicks > 0 ? ticksToDecimal(q.askTicks) : null }];
@@ -62,6 +76,7 @@ export const startExecutionRig = async (h: TradingHarness, options: { profile?: 
   const rig: ExecutionRig = {
     database,
     venues,
+    routerQuotes: engineQuotes,
     gateway: await startOne(),
     quote: async (symbol, bid, ask, size = 1_000_000, only) => {
       for (const [name, { quotes }] of venues) {
@@ -77,6 +92,8 @@ export const startExecutionRig = async (h: TradingHarness, options: { profile?: 
     },
     stop: async () => {
       await rig.gateway.stop();
+      busQuotes?.close();
+      for (const subscription of subscriptions) subscription.unsubscribe();
       for (const { venue } of venues.values()) await venue.stop();
       await database.close();
     },
