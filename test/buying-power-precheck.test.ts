@@ -4,7 +4,7 @@ import { BUYING_POWER_PROJECTION, generationOf } from '../projections/buying-pow
 import { liveSchemaOf } from '../projections/runner/projection';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 
-const CATCH_UP_WAIT_MS = 10_000;
+const CATCH_UP_WAIT_MS = 30_000; // a bound, not a measurement: the shared machine runs at load 15
 /** Far above any position this test writes: a forged entry the projection will not overwrite (each forge goes one higher). */
 let forgedPosition = 2n ** 62n;
 

@@ -37,7 +37,7 @@ describe('GET /v1/portfolio/history and the daily equity snapshots (PostgreSQL c
       return { symbol: 'AAPL', interval: '5m' as const, bucketStartMs, openTicks: ticks, highTicks: ticks, lowTicks: ticks, closeTicks: ticks, volume: 100, tradeCount: 1 };
     };
     await h.candles.upsertDeltas([candle(at(20, 55, 23), '188.00'), candle(at(14, 30), '191.00'), candle(at(14, 35), '192.50'), candle(at(14, 45), '189.00'), candle(at(20, 55), '195.00')]);
-    expect((await waitForProjections(h.readDb!, ['equity'], lastPosition, 10_000)).reached).toBe(true);
+    expect((await waitForProjections(h.readDb!, ['equity'], lastPosition, 30_000)).reached).toBe(true);
   }, 60_000);
   afterAll(async () => { await h.close(); });
 
