@@ -256,6 +256,13 @@ describe('order lifecycle', () => {
     expect(orderView(stateOf(filled), 'o1')?.status).toBe('filled');
     expect(errorCode(given(filled).when(confirmCancel('o1')))).toBe(DomainErrorCode.InvalidTransition);
   });
+  it('ends the order when the venue\'s reject of it arrives after a cancel or replace was asked for: every reserve released', () => {
+    const cancelled = continueWith(placed(), cancel('o1'), reject('o1'));
+    expect(orderView(stateOf(cancelled), 'o1')).toMatchObject({ status: 'rejected', reservedAmount: '0.00' });
+    const replaced = continueWith(funded('2000.00'), place('o1', { quantity: '10', limitPrice: '100.00' }), ack('o1'), replace('o1', 2, { limitPrice: '150.00' }), reject('o1'));
+    expect(orderView(stateOf(replaced), 'o1')).toMatchObject({ status: 'rejected', reservedAmount: '0.00' });
+    expect(buyingPower(stateOf(replaced))).toBe('2000.00');
+  });
   it('refuses to confirm a cancel nobody requested', () => {
     expect(errorCode(given(continueWith(placed(), ack('o1'))).when(confirmCancel('o1')))).toBe(DomainErrorCode.InvalidTransition);
   });

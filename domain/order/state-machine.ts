@@ -25,14 +25,17 @@ export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
  * order was accepted), so pending_new may move straight to a fill state. A partial fill while
  * a cancel or a replace is in flight keeps the pending status (self-transition); a fill that
  * completes the order ends it whatever was in flight (filled before the cancel arrived).
- * A replace confirmation or rejection returns to submitted or partially_filled.
+ * A replace confirmation or rejection returns to submitted or partially_filled. A venue's reject of the
+ * order itself may arrive after the owner asked to cancel or replace it: it ends the order whatever was
+ * in flight, as a completing fill does (otherwise the order would wait forever for an answer about an
+ * order the venue never took).
  */
 export const ORDER_TRANSITIONS: { readonly [from in OrderStatus]: readonly OrderStatus[] } = {
   pending_new: ['submitted', 'partially_filled', 'filled', 'rejected', 'pending_cancel', 'expired'],
   submitted: ['partially_filled', 'filled', 'rejected', 'pending_cancel', 'pending_replace', 'expired'],
   partially_filled: ['partially_filled', 'filled', 'pending_cancel', 'pending_replace', 'expired'],
-  pending_cancel: ['pending_cancel', 'cancelled', 'filled', 'expired'],
-  pending_replace: ['pending_replace', 'submitted', 'partially_filled', 'filled', 'expired'],
+  pending_cancel: ['pending_cancel', 'cancelled', 'filled', 'expired', 'rejected'],
+  pending_replace: ['pending_replace', 'submitted', 'partially_filled', 'filled', 'expired', 'rejected'],
   filled: [],
   rejected: [],
   cancelled: [],

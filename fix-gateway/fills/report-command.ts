@@ -1,4 +1,5 @@
 import type { AccountCommand, OrderRecord } from '../../domain/account';
+import { big } from '../../domain/money';
 import { cancelClOrdIdOf } from '../../domain/account/routing';
 import type { ExecutionReport, OrderCancelReject } from '../session/messages';
 
@@ -7,6 +8,8 @@ import type { ExecutionReport, OrderCancelReject } from '../session/messages';
  * order as the account stream holds it decides between the readings a report allows, so a repeat of a
  * report already booked maps to nothing (or to a command the decider finds already done).
  */
+const REJECTABLE: ReadonlySet<OrderRecord['status']> = new Set(['pending_new', 'submitted', 'pending_cancel', 'pending_replace']);
+
 export const commandForReport = (report: ExecutionReport, order: OrderRecord, venue: string, atMs: number): AccountCommand | null => {
   const orderId = order.orderId;
   switch (report.execType) {
@@ -26,7 +29,8 @@ export const commandForReport = (report: ExecutionReport, order: OrderRecord, ve
     case 'replaced':
       return order.pendingReplace === null ? null : { type: 'ConfirmOrderReplace', data: { orderId, atMs } };
     case 'rejected':
-      return order.status === 'pending_new' || order.status === 'submitted' ? { type: 'RejectOrder', data: { orderId, reason: report.text ?? 'rejected by the venue', atMs } } : null;
+      // The venue refused the order itself; a cancel or replace the owner asked for meanwhile has nothing left to act on.
+      return REJECTABLE.has(order.status) && big(order.filledQuantity).eq(0) ? { type: 'RejectOrder', data: { orderId, reason: report.text ?? 'rejected by the venue', atMs } } : null;
     case 'expired':
       return order.status === 'expired' || order.status === 'cancelled' || order.status === 'filled' ? null : { type: 'ExpireOrder', data: { orderId, atMs } };
     case 'pending_cancel':

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import Big from 'big.js';
+import fc from 'fast-check';
+import { big } from '../domain/money';
+import { ledgerMismatches } from './support/ledger-check';
+import { startExecutionRig, type ExecutionRig } from './support/execution-rig';
+import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+
+jest.setTimeout(180_000);
+
+/** Small on purpose: every run trades through real FIX sessions and PostgreSQL. MODEL_RUNS and MODEL_SEED override. */
+const RUNS = Number(process.env.MODEL_RUNS ?? 6);
+const SEED = Number(process.env.MODEL_SEED ?? Date.now() % 2_147_483_647);
+const DEPOSIT = '100000.00';
+const TERMINAL = new Set(['filled', 'cancelled', 'rejected', 'expired']);
+const SETTLE_TIMEOUT_MS = 45_000;
+const MIDS = { AAPL: '190.00', MSFT: '400.00' } as const;
+type Symbol = keyof typeof MIDS;
+
+type Place = { kind: 'place'; symbol: Symbol; side: 'buy' | 'sell'; type: 'market' | 'limit' | 'stop' | 'stop_limit'; notional: boolean; quantityMicros: number; offsetBps: number; tif: 'day' | 'gtc' | 'ioc' | 'fok' };
+type Quote = { kind: 'quote'; symbol: Symbol; moveBps: number; size: number };
+type Cancel = { kind: 'cancel'; pick: number };
+type Replace = { kind: 'replace'; pick: number; quantityMicros: number; offsetBps: number };
+/** Lets the engine and the venues catch up: until no order waits for its acknowledgement (held stops do, so bounded). */
+type Catch = { kind: 'catch_up' };
+type Step = Place | Quote | Cancel | Replace | Catch;
+const CATCH_UP_MS_MAX = 1_500;
+
+const symbolArb = fc.constantFrom<Symbol>('AAPL', 'MSFT');
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({
+    kind: fc.constant('place' as const), symbol: symbolArb, side: fc.constantFrom<'buy' | 'sell'>('buy', 'buy', 'sell'),
+    type: fc.constantFrom<Place['type']>('market', 'market', 'limit', 'limit', 'stop', 'stop_limit'), notional: fc.boolean(),
+    // Whole and fractional shares: 0.01 to 12.
+    quantityMicros: fc.integer({ min: 10_000, max: 12_000_000 }), offsetBps: fc.integer({ min: -120, max: 120 }),
+    tif: fc.constantFrom<Place['tif']>('day', 'gtc', 'ioc', 'fok'),
+  }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('quote' as const), symbol: symbolArb, moveBps: fc.integer({ min: -150, max: 150 }), size: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('catch_up' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('replace' as const), pick: fc.nat(), quantityMicros: fc.integer({ min: 10_000, max: 12_000_000 }), offsetBps: fc.integer({ min: -120, max: 120 }) }) },
+);
+
+const cents = (value: Big): string => value.round(2, Big.roundHalfUp).toFixed(2);
+const shares = (micros: number): string => big(String(micros)).div(1_000_000).toFixed(6);
+
+/**
+ * The execution side against a model: random orders of every type and size (whole, fractional, notional),
+ * quotes that move (and cross resting orders, trigger stops, fill in parts), cancels and replaces, all
+ * through the REST API, the real execution engine, real FIX sessions on TCP and the simulated venues (which
+ * fill partly and reject at random), on a real PostgreSQL event store. After each run every order is driven
+ * to an end, then: for every order, Σ fills booked = Σ fills the venue executed (drop copy); no ExecID booked
+ * twice; cash, reserves and positions, in the account state and in the read side's portfolio, equal a pure
+ * fold of the fills; every terminal order's reserve released.
+ */
+describe('execution model: random orders, fills, cancels and replaces against a fold of the fills', () => {
+  let h: TradingHarness;
+  let rig: ExecutionRig;
+
+  beforeAll(async () => {
+    h = await startTradingHarness('exec_model', { readModels: true });
+    rig = await startExecutionRig(h, { profile: { fillRate: 0.8, partialFillRate: 0.4, rejectRate: 0.08 } });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+    await h?.close();
+  });
+
+  const orderOf = async (token: string, id: string) => (await h.request('GET', `/v1/orders/${id}`, { token })).body as { status: string; etag: string; type: string; symbol: Symbol };
+
+  const refusals = new Map<string, number>();
+  const caughtUp = async (token: string, ids: readonly string[]) => {
+    const deadline = Date.now() + CATCH_UP_MS_MAX;
+    while (Date.now() < deadline) {
+      const statuses = await Promise.all(ids.map(async (id) => (await orderOf(token, id)).status));
+      if (!statuses.includes('pending_new')) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+
+  /** Runs one scenario for a fresh account; returns the ids of the orders it placed. */
+  const play = async (steps: readonly Step[], user: { token: string }): Promise<string[]> => {
+    const mids = new Map<Symbol, Big>(Object.entries(MIDS).map(([s, m]) => [s as Symbol, big(m)]));
+    for (const symbol of Object.keys(MIDS) as Symbol[]) await rig.quote(symbol, cents(big(MIDS[symbol]).minus('0.01')), cents(big(MIDS[symbol]).plus('0.01')), 50);
+    const ids: string[] = [];
+    // Shares to sell: a position in each symbol before the random steps.
+    for (const symbol of Object.keys(MIDS) as Symbol[]) {
+      const reply = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol, side: 'buy', type: 'market', quantity: '5', time_in_force: 'gtc' } });
+      expect(reply.status).toBe(201);
+      ids.push(reply.body.order_id as string);
+    }
+    await caughtUp(user.token, ids);
+    const expectRefusedCleanly = (reply: { status: number; body: any }) => {
+      // A refusal is the user's (4xx with a stable code), never the server's.
+      expect(reply.status).toBeLessThan(500);
+      if (reply.status >= 400) {
+        expect(typeof reply.body.error?.code).toBe('string');
+        refusals.set(reply.body.error.code, (refusals.get(reply.body.error.code) ?? 0) + 1);
+      }
+    };
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'place': {
+          const mid = mids.get(step.symbol)!;
+          const away = mid.times(big(String(step.offsetBps)).div(10_000));
+          const limit = cents(mid.plus(away));
+          const stop = cents(step.side === 'buy' ? mid.plus(away.abs()).plus('0.05') : mid.minus(away.abs()).minus('0.05'));
+          const body: Record<string, unknown> = { symbol: step.symbol, side: step.side, type: step.type, time_in_force: step.tif };
+          if (step.type === 'market' && step.notional) body.notional = cents(big(String(step.quantityMicros)).div(10_000));
+          else body.quantity = shares(step.quantityMicros);
+          if (step.type === 'limit' || step.type === 'stop_limit') body.limit_price = step.type === 'stop_limit' ? cents(big(stop).plus(step.side === 'buy' ? '0.10' : '-0.10')) : limit;
+          if (step.type === 'stop' || step.type === 'stop_limit') body.stop_price = stop;
+          const reply = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body });
+          expectRefusedCleanly(reply);
+          if (reply.status === 201) ids.push(reply.body.order_id as string);
+          break;
+        }
+        case 'quote': {
+          const mid = mids.get(step.symbol)!.times(big(String(10_000 + step.moveBps)).div(10_000));
+          mids.set(step.symbol, mid);
+          await rig.quote(step.symbol, cents(mid.minus('0.01')), cents(mid.plus('0.01')), step.size);
+          break;
+        }
+        case 'cancel': {
+          if (ids.length === 0) break;
+          expectRefusedCleanly(await h.request('DELETE', `/v1/orders/${ids[step.pick % ids.length]}`, { token: user.token, key: randomUUID() }));
+          break;
+        }
+        case 'catch_up':
+          await caughtUp(user.token, ids);
+          break;
+        case 'replace': {
+          if (ids.length === 0) break;
+          const id = ids[step.pick % ids.length]!;
+          await caughtUp(user.token, [id]);
+          const order = await orderOf(user.token, id);
+          const body: Record<string, unknown> = { quantity: shares(step.quantityMicros) };
+          if (order.type === 'limit') body.limit_price = cents(mids.get(order.symbol)!.times(big(String(10_000 + step.offsetBps)).div(10_000)));
+          expectRefusedCleanly(await h.request('PATCH', `/v1/orders/${id}`, { token: user.token, key: randomUUID(), body, headers: { 'If-Match': `"${order.etag}"` } }));
+          break;
+        }
+      }
+    }
+    // Deep liquidity at the last prices: what still waits for size (market orders, marketable limits) fills now.
+    for (const [symbol, mid] of mids) await rig.quote(symbol, cents(mid.minus('0.01')), cents(mid.plus('0.01')), 1_000_000);
+    await caughtUp(user.token, ids);
+    return ids;
+  };
+
+  /** What the account stream and the venues hold of one order: for a failure message. */
+  const historyOf = async (orderId: string) => {
+    const events: string[] = [];
+    for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderPlaced', 'OrderRouted', 'OrderSubmitted', 'OrderFilled', 'OrderCancelRequested', 'OrderCancelled', 'OrderReplaceRequested', 'OrderReplaced', 'OrderReplaceRejected', 'OrderRejected', 'OrderExpired'] } })) {
+      if ((e.data as { orderId?: string }).orderId === orderId) events.push(`${e.type} ${JSON.stringify(e.data).slice(0, 160)}`);
+    }
+    const venue: string[] = [];
+    for (const { venue: v } of rig.venues.values()) {
+      for (const row of await v.dropCopy.read()) if (row.clOrdId.startsWith(orderId)) venue.push(`${v.mic} ${row.execType} ${row.ordStatus} ${row.clOrdId} last=${row.lastQty} cum=${row.cumQty}`);
+    }
+    return { events, venue };
+  };
+
+  /** Deep liquidity at the last prices, then a cancel for whatever still works, until every order has ended. */
+  const settle = async (user: { token: string }, ids: readonly string[]) => {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    for (;;) {
+      const orders = await Promise.all(ids.map(async (id) => [id, await orderOf(user.token, id)] as const));
+      const open = orders.filter(([, o]) => !TERMINAL.has(o.status));
+      if (open.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`orders never ended: ${JSON.stringify(await Promise.all(open.map(async ([id, o]) => ({ id, status: o.status, ...(await historyOf(id)) }))), null, 1)}`);
+      for (const [id, o] of open) {
+        if (o.status !== 'pending_cancel' && o.status !== 'pending_replace') await h.request('DELETE', `/v1/orders/${id}`, { token: user.token, key: randomUUID() });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  const venueAndBooked = async (ids: readonly string[]) => {
+    const wanted = new Set(ids);
+    const atVenues = new Map<string, string>();
+    for (const { venue } of rig.venues.values()) {
+      for (const row of await venue.dropCopy.read()) {
+        const orderId = row.clOrdId.slice(0, row.clOrdId.lastIndexOf('.'));
+        if (row.lastQty !== null && wanted.has(orderId)) atVenues.set(orderId, big(atVenues.get(orderId) ?? '0').plus(row.lastQty).toFixed(6));
+      }
+    }
+    const booked = new Map<string, string>();
+    for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderFilled'] } })) {
+      const data = e.data as { orderId: string; quantity: string };
+      if (wanted.has(data.orderId)) booked.set(data.orderId, big(booked.get(data.orderId) ?? '0').plus(data.quantity).toFixed(6));
+    }
+    return { atVenues, booked };
+  };
+
+  it('Σ fills booked = Σ fills at the venues, and cash, reserves and positions fold from the fills', async () => {
+    console.info(`execution model: seed ${SEED}, ${RUNS} runs (MODEL_SEED=${SEED} MODEL_RUNS=${RUNS} to replay)`);
+    let ordersSeen = 0;
+    const tally = new Map<string, number>();
+    await fc.assert(fc.asyncProperty(fc.array(stepArb, { minLength: 6, maxLength: 18 }), async (steps) => {
+      const user = await h.fundedAccount(DEPOSIT);
+      const ids = await play(steps, user);
+      await settle(user, ids);
+      ordersSeen += ids.length;
+      for (const { venue } of rig.venues.values()) await venue.settled();
+      // Booked fills become visible to readAll once no older transaction is in flight: wait for them to agree.
+      const deadline = Date.now() + 10_000;
+      let result = await venueAndBooked(ids);
+      while (JSON.stringify([...result.booked].sort()) !== JSON.stringify([...result.atVenues].sort()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        result = await venueAndBooked(ids);
+      }
+      expect(new Map([...result.booked].sort())).toEqual(new Map([...result.atVenues].sort()));
+      expect(await ledgerMismatches(h, user, DEPOSIT)).toEqual([]);
+      for await (const e of h.store.readStream(`account-${user.accountId}`)) tally.set(e.type, (tally.get(e.type) ?? 0) + 1);
+    }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
+    console.info(`execution model: ${ordersSeen} orders; events ${JSON.stringify(Object.fromEntries([...tally].sort()))}; refused ${JSON.stringify(Object.fromEntries(refusals))}`);
+    expect(ordersSeen).toBeGreaterThan(0);
+    expect(tally.get('OrderFilled') ?? 0).toBeGreaterThan(0);
+  });
+});
