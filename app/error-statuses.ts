@@ -1,10 +1,11 @@
 import type { CommandErrorCode } from '../commands/error-codes';
 import type { DomainErrorCode } from '../domain/account';
 import type { MarketErrorCode } from '../domain/market/errors';
+import type { TwoFactorErrorCode } from '../domain/user';
 import { PLATFORM_ERROR_STATUSES, type ErrorStatus, type PlatformErrorCode } from '../infrastructure/http/errors';
 
 /** Every code the trading API answers with. A code added to one of these lists must get a status below. */
-export type ErrorCode = PlatformErrorCode | DomainErrorCode | MarketErrorCode | CommandErrorCode;
+export type ErrorCode = PlatformErrorCode | DomainErrorCode | MarketErrorCode | CommandErrorCode | TwoFactorErrorCode;
 
 // What an `ApiError` may carry is exactly this list: a code spelt any other way does not compile.
 declare module '../infrastructure/http/errors' {
@@ -52,4 +53,10 @@ export const ERROR_STATUSES: Readonly<Record<ErrorCode, ErrorStatus>> = {
   INVALID_CREDENTIALS: 401,
   PDT_RESTRICTION: 403,
   MARKET_CLOSED: 422,
+  MFA_REQUIRED: 401,
+  MFA_INVALID: 401,
+  MFA_CODE_REUSED: 401,
+  MFA_NOT_ENABLED: 409,
+  MFA_ALREADY_ENABLED: 409,
+  MFA_NOT_ENROLLING: 409,
 };

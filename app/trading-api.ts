@@ -6,7 +6,13 @@ import { createOrdersRouter } from '../commands/orders/router';
 import { createTransfersRouter } from '../commands/transfers/router';
 import { createUsersRouter } from '../commands/users/router';
 import { findAsset } from '../domain/market/catalog';
-import type { Throttle } from '../infrastructure/auth/throttle';
+import { createThrottle, type Throttle } from '../infrastructure/auth/throttle';
+import { createSecurityLog } from '../commands/users/security-log';
+import { createTwoFactor } from '../commands/users/two-factor';
+import { createUsers } from '../commands/users/user-stream';
+import { requireCodeForLargeWithdrawals } from '../commands/transfers/withdrawal-second-factor';
+import { mfaKeysFrom } from '../infrastructure/mfa/secret-box';
+import type { RevocationNotifier } from '../infrastructure/sessions/revocation-notice';
 import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory-store';
 import type { SessionStore } from '../infrastructure/sessions/store';
 import type { BuyingPowerStore } from '../infrastructure/buying-power/port';
@@ -51,6 +57,12 @@ export type TradingApiDeps = {
   readonly sessionStore?: SessionStore;
   readonly trustedProxies?: readonly string[];
   readonly corsOrigins?: readonly string[];
+  /** Told of every revoked session: publishes on the bus the streaming nodes listen to, so its sockets close at once. */
+  readonly onRevoked?: RevocationNotifier;
+  /** MFA_KEY: seals TOTP secrets at rest and keys the recovery codes' HMAC; the JWT secret's when absent. */
+  readonly mfaKey?: string;
+  /** MFA_WITHDRAWAL_THRESHOLD: withdrawals above it need a 2FA code from users who have 2FA on. */
+  readonly mfaWithdrawalThresholdDecimal?: string;
   /** The projections' tables: the query routes (`GET /v1/orders`, `/v1/portfolio`, `/v1/account/activities`) are served only with them. */
   readonly readModels?: ReadModels;
   /** The buying power read model (Redis, or in memory): a buy obviously over it is refused before the account is loaded. */
@@ -58,16 +70,25 @@ export type TradingApiDeps = {
 };
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
+/** A withdrawal above this needs a second factor when none is configured: the seed's instant-credit limit. */
+export const MFA_WITHDRAWAL_THRESHOLD_DEFAULT = '1000.00';
+
 export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
   const accounts = createAccounts(deps.store, { metrics: deps.metrics, logger: deps.logger });
   const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
+  const throttle = deps.throttle ?? createThrottle();
+  const emailOfAccount = async (accountId: string) => { const state = await accounts.load(accountId); return state.status === 'open' ? state.email : undefined; };
+  const twoFactor = createTwoFactor({ users: createUsers(deps.store), keys: mfaKeysFrom(deps.mfaKey ?? deps.jwtSecret), throttle, securityLog: createSecurityLog(deps.store) });
+  const withdrawalGate = requireCodeForLargeWithdrawals({
+    thresholdDecimal: deps.mfaWithdrawalThresholdDecimal ?? MFA_WITHDRAWAL_THRESHOLD_DEFAULT, accounts, twoFactor, emailOfAccount, nowMs: deps.nowMs ?? (() => Date.now()),
+  });
   const common = { sessionStore, store: deps.store, accounts, idempotencyStore: deps.idempotencyStore, jwtSecret: deps.jwtSecret, logger: deps.logger, metrics: deps.metrics, ...(deps.nowMs ? { nowMs: deps.nowMs } : {}), ...(deps.marketHours ? { marketHours: deps.marketHours } : {}), ...(deps.idempotencyTtlMs !== undefined ? { idempotencyTtlMs: deps.idempotencyTtlMs } : {}) };
   const routers: Router[] = [
     createUsersRouter({
-      ...common, openAccount: openAccountWith(accounts), ...(deps.throttle ? { throttle: deps.throttle } : {}),
-      emailOfAccount: async (accountId) => { const state = await accounts.load(accountId); return state.status === 'open' ? state.email : undefined; },
+      ...common, openAccount: openAccountWith(accounts), throttle, emailOfAccount,
+      ...(deps.onRevoked ? { onRevoked: deps.onRevoked } : {}), ...(deps.mfaKey !== undefined ? { mfaKey: deps.mfaKey } : {}),
     }),
-    createTransfersRouter(common),
+    createTransfersRouter({ ...common, withdrawalGate }),
     createOrdersRouter({
       ...common, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.buyingPower ? { buyingPower: deps.buyingPower } : {}),
       ...(deps.readModels ? { orderHistory: (accountId: string, orderId: string) => queryOrderHistory(deps.readModels!.db, accountId, orderId) } : {}),

@@ -7,6 +7,8 @@ export const CommandErrorCode = {
   IfMatchRequired: 'IF_MATCH_REQUIRED',
   EmailTaken: 'EMAIL_TAKEN',
   InvalidCredentials: 'INVALID_CREDENTIALS',
+  /** The password was right and 2FA is on: the act needs a code too (log-in, a large withdrawal). */
+  MfaRequired: 'MFA_REQUIRED',
   /** The seed's pattern-day-trader refusal; no rule sends it yet, clients already know its status. */
   PdtRestriction: 'PDT_RESTRICTION',
 } as const;

@@ -40,10 +40,20 @@ describe('config', () => {
     [{ RUN_MODE: 'distributed' }, 'JWT_SECRET is required'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least'],
     [{ MARKET_HOURS: 'sometimes' }, 'MARKET_HOURS'],
+    [{ MFA_KEY: 'short' }, 'MFA_KEY must be at least'],
+    [{ MFA_WITHDRAWAL_THRESHOLD: '1e3' }, 'MFA_WITHDRAWAL_THRESHOLD'],
+    [{ MFA_WITHDRAWAL_THRESHOLD: '10.005' }, 'MFA_WITHDRAWAL_THRESHOLD'],
   ])('refuses %j with a message naming %s', (env, name) => {
     const parsed = parseConfig(env);
     expect(E.isLeft(parsed) && parsed.left).toContain(name);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+});
+
+describe('config for two-factor', () => {
+  it('reads MFA_KEY and MFA_WITHDRAWAL_THRESHOLD as a decimal string, leaving defaults to the API', () => {
+    expect(loadConfig({ MFA_KEY: 'k'.repeat(32), MFA_WITHDRAWAL_THRESHOLD: '2500.50' })).toMatchObject({ mfaKey: 'k'.repeat(32), mfaWithdrawalThreshold: '2500.50' });
+    expect(loadConfig({})).toMatchObject({ mfaKey: undefined, mfaWithdrawalThreshold: undefined });
   });
 });
 

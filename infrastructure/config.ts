@@ -46,6 +46,10 @@ const ListFromString = new t.Type<string[], string, unknown>(
   (list) => list.join(','),
 );
 
+interface CashAmountBrand { readonly CashAmount: unique symbol }
+/** Dollars as a decimal string with at most cents (`1000`, `2500.50`): money never passes through a float. */
+const CashAmount = t.brand(t.string, (s): s is t.Branded<string, CashAmountBrand> => /^\d{1,12}(\.\d{1,2})?$/.test(s), 'CashAmount');
+
 const ConfigCodec = t.type({
   mode: RunMode,
   port: t.union([t.undefined, IntFromString.pipe(Port)]),
@@ -66,6 +70,8 @@ const ConfigCodec = t.type({
   loginLockoutS: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   signUpsPerIpMax: t.union([t.undefined, IntFromString.pipe(PositiveInt)]),
   marketHours: t.union([t.undefined, t.keyof({ calendar: null, always: null })]),
+  mfaKey: t.union([t.undefined, t.string]),
+  mfaWithdrawalThreshold: t.union([t.undefined, CashAmount]),
   logLevel: t.union([t.undefined, t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null })]),
 });
 
@@ -97,6 +103,10 @@ export type Config = {
   readonly signUpsPerIpMax: number | undefined;
   /** `calendar`: the US equity sessions; `always`: every moment is the regular session (embedded and test default). */
   readonly marketHours: 'calendar' | 'always';
+  /** Master key sealing TOTP secrets and keying recovery-code hashes; undefined: derived from JWT_SECRET. */
+  readonly mfaKey: string | undefined;
+  /** Withdrawals above this (dollars, a decimal string) need a 2FA code from users with 2FA on. */
+  readonly mfaWithdrawalThreshold: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -131,12 +141,17 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
     loginLockoutS: present(env.LOGIN_LOCKOUT_S),
     signUpsPerIpMax: present(env.SIGN_UPS_PER_IP_MAX),
     marketHours: present(env.MARKET_HOURS),
+    mfaKey: present(env.MFA_KEY),
+    mfaWithdrawalThreshold: present(env.MFA_WITHDRAWAL_THRESHOLD),
   };
   const decoded = ConfigCodec.decode(raw);
   if (E.isLeft(decoded)) return E.left(`invalid configuration: ${formatValidationErrors(decoded.left, envNames)}`);
   const c = decoded.right;
   if (c.jwtSecret !== undefined && c.jwtSecret.length < JWT_SECRET_CHARS_MIN) {
     return E.left(`invalid configuration: JWT_SECRET must be at least ${JWT_SECRET_CHARS_MIN} characters`);
+  }
+  if (c.mfaKey !== undefined && c.mfaKey.length < JWT_SECRET_CHARS_MIN) {
+    return E.left(`invalid configuration: MFA_KEY must be at least ${JWT_SECRET_CHARS_MIN} characters`);
   }
   if (c.jwtSecret === undefined && c.mode === 'distributed') {
     return E.left('invalid configuration: JWT_SECRET is required in distributed mode (every API node must share it)');
@@ -163,6 +178,8 @@ export const parseConfig = (env: Readonly<Record<string, string | undefined>>, d
     loginLockoutS: c.loginLockoutS,
     signUpsPerIpMax: c.signUpsPerIpMax,
     marketHours: c.marketHours ?? (c.mode === 'distributed' ? 'calendar' : 'always'),
+    mfaKey: c.mfaKey,
+    mfaWithdrawalThreshold: c.mfaWithdrawalThreshold,
   });
 };
 
@@ -171,6 +188,7 @@ const envNames: Readonly<Record<string, string>> = {
   natsUrl: 'NATS_URL', jwtSecret: 'JWT_SECRET', jsonBodyBytesMax: 'JSON_BODY_BYTES_MAX', shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   idempotencyTtlMs: 'IDEMPOTENCY_TTL_MS', logLevel: 'LOG_LEVEL', trustedProxies: 'TRUSTED_PROXIES', corsOrigins: 'CORS_ORIGINS',
   loginFailuresMax: 'LOGIN_FAILURES_MAX', loginLockoutS: 'LOGIN_LOCKOUT_S', signUpsPerIpMax: 'SIGN_UPS_PER_IP_MAX', marketHours: 'MARKET_HOURS',
+  mfaKey: 'MFA_KEY', mfaWithdrawalThreshold: 'MFA_WITHDRAWAL_THRESHOLD',
 };
 
 /** For entry points: a bad environment is broken infrastructure, so it throws and the process does not start. */

@@ -8,6 +8,8 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import type { EventStore } from '../infrastructure/event-store/port';
 import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
 import { createRedisSessionStore } from '../infrastructure/sessions/redis-store';
+import { connectNatsBus, NATS_CONNECT_TIMEOUT_MS, type NatsBus } from '../infrastructure/bus/nats';
+import { revocationNotifierOn, type RevocationNotifier } from '../infrastructure/sessions/revocation-notice';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createIdempotencyStore } from '../infrastructure/idempotency/from-config';
 import { createLogger } from '../infrastructure/logging';
@@ -37,12 +39,32 @@ const main = async () => {
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
   // Throttles and sessions share a client; when Redis is away they refuse with 503 rather than guess.
   const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  // Revocations reach the streaming nodes over NATS, which close the sessions' sockets at once. Trading never
+  // waits on NATS: the API starts without it and keeps dialling, and a notice published while it is away is dropped
+  // (those sockets then close when their tokens expire, and a node with REDIS_URL admits no revoked token meanwhile).
+  let bus: NatsBus | undefined;
+  if (config.natsUrl === undefined) logger.warn('NATS_URL not set: streaming sockets of revoked sessions close only when their tokens expire');
+  else {
+    const unreachable = setTimeout(() => logger.warn('NATS not reachable yet: retrying; until then sockets of revoked sessions close only when their tokens expire'), NATS_CONNECT_TIMEOUT_MS);
+    connectNatsBus({ servers: config.natsUrl, name: `api-${process.pid}`, logger, waitOnFirstConnect: true }).then((connected) => {
+      clearTimeout(unreachable);
+      bus = connected;
+      logger.info('NATS connected: revocations reach the streaming nodes');
+    }, (error: unknown) => {
+      clearTimeout(unreachable);
+      logger.error({ err: error }, 'NATS connection abandoned: streaming sockets of revoked sessions close only when their tokens expire');
+    });
+  }
+  const onRevoked: RevocationNotifier = (notice) => { if (bus !== undefined) revocationNotifierOn(bus)(notice); };
   const pool = config.databaseUrl === undefined ? undefined : createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'api', logger, metrics });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
     ...(redis ? { buyingPower: createRedisBuyingPowerStore(redis, '') } : {}),
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
     throttle: throttleFromConfig(config, throttleRedis),
+    onRevoked,
+    ...(config.mfaKey === undefined ? {} : { mfaKey: config.mfaKey }),
+    ...(config.mfaWithdrawalThreshold === undefined ? {} : { mfaWithdrawalThresholdDecimal: config.mfaWithdrawalThreshold }),
     ...(throttleRedis ? { sessionStore: createRedisSessionStore(throttleRedis, { keyPrefix: 'session:' }) } : {}), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     // The read models live in DATABASE_URL, written by `npm run start:projections`.
     ...(pool ? { readModels: { db: sqlDatabaseFromPool(pool, false), consistencyWaitMsMax: consistencyWaitMsFromEnv() } } : {}),
@@ -54,6 +76,7 @@ const main = async () => {
       ...(redis ? [{ name: 'redis', close: async () => { redis.disconnect(); } }] : []),
       ...(throttleRedis ? [{ name: 'throttle redis', close: async () => { throttleRedis.disconnect(); } }] : []),
       ...(pool ? [{ name: 'pg pool', close: () => pool.end() }] : []),
+      { name: 'nats', close: async () => { await bus?.close(); } },
     ],
   });
   const port = await api.start(config.port, process.env.HOST ?? '0.0.0.0');

@@ -22,6 +22,9 @@ import { createInMemoryMarketData } from '../infrastructure/market/in-memory';
 import { metrics } from '../infrastructure/metrics';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { createStreamingNode } from '../streaming/node/streaming-node';
+import { embeddedMfaKey } from '../infrastructure/mfa/key-file';
+import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory-store';
+import { revocationNotifierOn } from '../infrastructure/sessions/revocation-notice';
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
 import { stopOnSignals } from './process-lifecycle';
@@ -61,8 +64,13 @@ const main = async () => {
     database,
   });
 
+  // One session store for the API and the streaming node: a revoked token opens no socket either.
+  const sessionStore = createInMemorySessionStore();
+  const mfaKey = config.mfaKey ?? (dataDir === 'memory' ? undefined : embeddedMfaKey(dataDir));
   const api = createTradingApi({
     store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: config.jwtSecret, logger, metrics, marketHours,
+    sessionStore, onRevoked: revocationNotifierOn(bus), ...(mfaKey === undefined ? {} : { mfaKey }),
+    ...(config.mfaWithdrawalThreshold === undefined ? {} : { mfaWithdrawalThresholdDecimal: config.mfaWithdrawalThreshold }),
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     throttle: throttleFromConfig(config), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
@@ -75,7 +83,7 @@ const main = async () => {
   // Loopback only: metrics are for the operator on this machine, not for the API's public.
   const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving });
 
-  const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
+  const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger, revocations: sessionStore });
   const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1');
 
   const orderUpdates = new AbortController();

@@ -1,7 +1,9 @@
 import { connectNatsBus, registerNatsMetrics } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { createLogger } from '../infrastructure/logging';
+import Redis from 'ioredis';
 import { createStreamingNode } from '../streaming/node/streaming-node';
+import { createRedisSessionStore } from '../infrastructure/sessions/redis-store';
 
 /** A standalone node's port when PORT is not set; embedded mode puts its node on the API's port + 1 instead. */
 export const STREAMING_NODE_PORT_DEFAULT = 8090;
@@ -10,7 +12,7 @@ const HOST_DEFAULT = '0.0.0.0';
 
 /**
  * Distributed mode's streaming node (`npm run start:streaming`): Socket.IO and `/v1/market/stream` over NATS.
- * Reads PORT (default 8090), HOST, NATS_URL (default the local NATS), JWT_SECRET (required: the node verifies
+ * Reads PORT (default 8090), HOST, NATS_URL (default the local NATS), REDIS_URL (optional: the revocation list), JWT_SECRET (required: the node verifies
  * the API's tokens, so a made-up secret would refuse every client), LOG_LEVEL and SHUTDOWN_GRACE_MS.
  */
 const main = async (): Promise<void> => {
@@ -18,7 +20,12 @@ const main = async (): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, name: 'streaming-node' });
   if (config.jwtSecretGenerated) throw new Error('JWT_SECRET is required');
   const bus = await connectNatsBus({ servers: config.natsUrl ?? NATS_URL_DEFAULT, name: `streaming-node-${process.pid}`, logger });
-  const node = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger });
+  // With Redis, the API's revocation list: a revoked token opens no new socket (the bus closes the open ones).
+  const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  const node = createStreamingNode({
+    bus, jwtSecret: config.jwtSecret, logger,
+    ...(redis ? { revocations: createRedisSessionStore(redis, { keyPrefix: 'session:' }) } : {}),
+  });
   registerNatsMetrics(node.metrics.registry, bus);
   const port = await node.listen(config.port, config.host ?? HOST_DEFAULT);
   logger.info({ port }, 'streaming node listening');
@@ -32,6 +39,7 @@ const main = async (): Promise<void> => {
     node.drain()
       .then(() => node.close())
       .then(() => bus.close())
+      .then(() => { redis?.disconnect(); })
       .then(() => process.exit(0), (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

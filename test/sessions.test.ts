@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { grantRole } from '../commands/users/roles';
 import { startTradingHarness, TRADING_JWT_SECRET, type TradingHarness } from './support/trading-harness';
 
 let h: TradingHarness;
@@ -108,5 +109,38 @@ describe('ending sessions', () => {
     expect(await works(fresh.body.token)).toBe(true);
     const log = await h.request('GET', '/v1/account/security-events', { token: fresh.body.token });
     expect(log.body.events.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['PasswordChanged', 'SessionRevoked', 'LoginFailed']));
+  });
+});
+
+describe('roles across refreshes', () => {
+  const rolesIn = (token: string): unknown => (jwt.decode(token) as Record<string, unknown>).roles;
+  const canReplay = async (token: string, accountId: string) => (await h.request('GET', `/v1/compliance/accounts/${accountId}/replay`, { token })).status;
+
+  it("keeps a compliance officer's role in every refreshed token, read from the user's stream", async () => {
+    const { email, accountId } = await newUser();
+    expect(await grantRole(h.store, email, 'compliance', 'ops:test', Date.now())).toBe('granted');
+    const session = await logIn(email);
+    expect(rolesIn(session.body.token)).toEqual(['compliance']);
+    const first = await refresh(session.body.refresh_token);
+    const second = await refresh(first.body.refresh_token);
+    for (const refreshed of [first, second]) {
+      expect(refreshed.status).toBe(200);
+      expect(rolesIn(refreshed.body.token)).toEqual(['compliance']);
+    }
+    expect(await canReplay(second.body.token, accountId)).toBe(200);
+  });
+
+  it('shows a role granted after the log-in from the next refresh on, and a client gets none', async () => {
+    const { email, accountId } = await newUser();
+    const session = await logIn(email);
+    expect(rolesIn(session.body.token)).toBeUndefined();
+    const before = await refresh(session.body.refresh_token);
+    expect(rolesIn(before.body.token)).toBeUndefined();
+    expect(await canReplay(before.body.token, accountId)).toBe(403);
+
+    await grantRole(h.store, email, 'compliance', 'ops:test', Date.now());
+    const after = await refresh(before.body.refresh_token);
+    expect(rolesIn(after.body.token)).toEqual(['compliance']);
+    expect(await canReplay(after.body.token, accountId)).toBe(200);
   });
 });

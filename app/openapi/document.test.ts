@@ -28,7 +28,12 @@ describe('OpenAPI document', () => {
 
   // Session routes carry credentials and hand out single-use tokens: a stored answer would be a stored token,
   // and each is safe to repeat (log-in, log-out) or refuses a repeat by itself (a spent refresh token, a changed password).
-  const SESSION_ROUTES = new Set(['/v1/sessions', '/v1/sessions/refresh', '/v1/sessions/current', '/v1/account/password']);
+  // The two-factor routes hand out a secret or recovery codes (shown once, never stored) and refuse a repeat by themselves
+  // (a spent code, 2FA already on or off); a repeated enrolment start replaces the pending secret.
+  const SESSION_ROUTES = new Set([
+    '/v1/sessions', '/v1/sessions/refresh', '/v1/sessions/current', '/v1/account/password',
+    '/v1/account/2fa/enrolment', '/v1/account/2fa/confirmation', '/v1/account/2fa/disable',
+  ]);
 
   it('requires the Idempotency-Key on every mutating route but the session routes, and bearer auth on account routes', () => {
     for (const [path, operations] of Object.entries(paths)) {

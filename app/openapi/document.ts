@@ -40,8 +40,8 @@ export const buildOpenApiDocument = () => ({
     },
     '/v1/sessions': {
       post: {
-        operationId: 'logIn', summary: 'Log in', requestBody: body('LogIn'),
-        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED') },
+        operationId: 'logIn', summary: 'Log in (with mfa_code once two-factor is on)', requestBody: body('LogIn'),
+        responses: { '200': ok('Logged in', ref('Session')), ...errors(...COMMON, 'INVALID_CREDENTIALS', 'MFA_REQUIRED', 'MFA_INVALID', 'MFA_CODE_REUSED', 'LOGIN_THROTTLED') },
       },
     },
     '/v1/sessions/refresh': {
@@ -63,6 +63,35 @@ export const buildOpenApiDocument = () => ({
         responses: { '204': { description: 'Changed; log in again' }, ...errors(...COMMON, 'UNAUTHENTICATED', 'TOKEN_REVOKED', 'INVALID_CREDENTIALS', 'LOGIN_THROTTLED', 'ACCOUNT_NOT_FOUND') },
       },
     },
+    '/v1/account/2fa/enrolment': {
+      post: {
+        operationId: 'beginTwoFactor', summary: 'Start a TOTP enrolment (the password again): the secret and its otpauth:// URI, shown once; nothing changes until a first code confirms it',
+        security: bearer, requestBody: body('BeginTwoFactor'),
+        responses: {
+          '201': ok('Enrolment pending', ref('TwoFactorEnrolment')),
+          ...errors(...COMMON, 'UNAUTHENTICATED', 'TOKEN_REVOKED', 'INVALID_CREDENTIALS', 'MFA_ALREADY_ENABLED', 'LOGIN_THROTTLED', 'ACCOUNT_NOT_FOUND'),
+        },
+      },
+    },
+    '/v1/account/2fa/confirmation': {
+      post: {
+        operationId: 'confirmTwoFactor', summary: 'Confirm the enrolment with a first code: two-factor is on, and ten recovery codes are shown once',
+        security: bearer, requestBody: body('TwoFactorCode'),
+        responses: {
+          '200': ok('Two-factor on', ref('TwoFactorEnabled')),
+          ...errors(...COMMON, 'UNAUTHENTICATED', 'TOKEN_REVOKED', 'MFA_INVALID', 'MFA_NOT_ENROLLING', 'MFA_ALREADY_ENABLED', 'LOGIN_THROTTLED', 'ACCOUNT_NOT_FOUND'),
+        },
+      },
+    },
+    '/v1/account/2fa/disable': {
+      post: {
+        operationId: 'disableTwoFactor', summary: 'Turn two-factor off with a code (TOTP or recovery)', security: bearer, requestBody: body('TwoFactorCode'),
+        responses: {
+          '204': { description: 'Two-factor off' },
+          ...errors(...COMMON, 'UNAUTHENTICATED', 'TOKEN_REVOKED', 'MFA_INVALID', 'MFA_CODE_REUSED', 'MFA_NOT_ENABLED', 'LOGIN_THROTTLED', 'ACCOUNT_NOT_FOUND'),
+        },
+      },
+    },
     '/v1/account/security-events': {
       get: {
         operationId: 'listSecurityEvents', summary: 'The signed-in user\'s log-ins, failures, locks, password and session changes, newest first (100 at most)', security: bearer,
@@ -71,8 +100,10 @@ export const buildOpenApiDocument = () => ({
     },
     '/v1/transfers': {
       post: {
-        operationId: 'createTransfer', summary: 'Deposit or withdraw cash', security: bearer, parameters: [idem], requestBody: body('TransferRequest'),
-        responses: { '201': ok('Transfer accepted', ref('Transfer')), ...errors(...COMMON, ...IDEMPOTENT, 'UNAUTHENTICATED', 'INSUFFICIENT_WITHDRAWABLE_CASH', 'ACCOUNT_RESTRICTED', 'ACCOUNT_NOT_FOUND', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED') },
+        operationId: 'createTransfer', summary: 'Deposit or withdraw cash (a withdrawal above MFA_WITHDRAWAL_THRESHOLD needs X-MFA-Code once two-factor is on)', security: bearer,
+        parameters: [idem, { name: 'X-MFA-Code', in: 'header', required: false, description: 'A code (TOTP or recovery) for a withdrawal above the threshold; outside the body, so a retry with a fresh code keeps its fingerprint', schema: { $ref: '#/components/schemas/MfaCode' } }],
+        requestBody: body('TransferRequest'),
+        responses: { '201': ok('Transfer accepted', ref('Transfer')), ...errors(...COMMON, ...IDEMPOTENT, 'UNAUTHENTICATED', 'MFA_REQUIRED', 'MFA_INVALID', 'MFA_CODE_REUSED', 'LOGIN_THROTTLED', 'INSUFFICIENT_WITHDRAWABLE_CASH', 'ACCOUNT_RESTRICTED', 'ACCOUNT_NOT_FOUND', 'SYS_CONCURRENCY_RETRIES_EXHAUSTED') },
       },
     },
     '/v1/orders': {

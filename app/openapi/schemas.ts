@@ -59,7 +59,36 @@ export const components = {
     },
     LogIn: {
       type: 'object', required: ['email', 'password'], additionalProperties: false,
-      properties: { email: { type: 'string', format: 'email' }, password: { type: 'string', minLength: 1, maxLength: 128 } },
+      properties: {
+        email: { type: 'string', format: 'email' }, password: { type: 'string', minLength: 1, maxLength: 128 },
+        mfa_code: { $ref: '#/components/schemas/MfaCode' },
+      },
+    },
+    MfaCode: {
+      type: 'string', minLength: 1, maxLength: 32,
+      description: 'The 6-digit code of an authenticator app (each works once), or an unused recovery code XXXX-XXXX-XXXX-XXXX. Required once two-factor is on.',
+    },
+    BeginTwoFactor: {
+      type: 'object', required: ['password'], additionalProperties: false,
+      properties: { password: { type: 'string', minLength: 1, maxLength: 128 } },
+    },
+    TwoFactorEnrolment: {
+      type: 'object', required: ['otpauth_uri', 'secret'],
+      properties: {
+        otpauth_uri: { type: 'string', description: 'otpauth://totp/... for an authenticator app (RFC 6238, SHA-1, 6 digits, 30 s). Shown this once.' },
+        secret: { type: 'string', description: 'The same secret in base32, to type in by hand. Shown this once.' },
+      },
+    },
+    TwoFactorCode: {
+      type: 'object', required: ['mfa_code'], additionalProperties: false,
+      properties: { mfa_code: { $ref: '#/components/schemas/MfaCode' } },
+    },
+    TwoFactorEnabled: {
+      type: 'object', required: ['enabled', 'recovery_codes'],
+      properties: {
+        enabled: { const: true },
+        recovery_codes: { type: 'array', items: { type: 'string' }, minItems: 10, maxItems: 10, description: 'Each works once in place of a code. Shown this once; only their keyed hashes are kept.' },
+      },
     },
     Session: {
       type: 'object', required: ['account_id', 'token'],

@@ -1,13 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import * as E from 'fp-ts/Either';
-import * as t from 'io-ts';
 import { DomainErrorCode, type AccountState } from '../../domain/account';
 import { big } from '../../domain/money';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import type { EventStore } from '../../infrastructure/event-store/port';
 import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastructure/http/context';
 import { sendError } from '../../infrastructure/http/errors';
-import { CASH_DECIMAL, closedObject, decodeBody } from '../../infrastructure/http/validation';
+import { decodeBody } from '../../infrastructure/http/validation';
+import type { RequestHandler } from 'express';
+import { TransferBody } from './transfer-body';
 import { accountIdempotency } from '../../infrastructure/idempotency/account-scoped';
 import { fingerprintKeyFrom } from '../../infrastructure/idempotency/fingerprint';
 import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
@@ -19,10 +20,7 @@ import { accountStreamOf, type Accounts } from '../accounts/account-stream';
 import { eventOfRequest } from '../accounts/request-backstop';
 import { lastPositionOf } from '../stream-loader';
 
-export const TransferBody = closedObject('TransferRequest', {
-  direction: t.keyof({ deposit: null, withdrawal: null }, 'Direction'),
-  amount: CASH_DECIMAL,
-}, {});
+export { TransferBody } from './transfer-body';
 
 export type TransfersRouterDeps = {
   readonly store: EventStore;
@@ -35,6 +33,8 @@ export type TransfersRouterDeps = {
   readonly idempotencyTtlMs?: number;
   /** Revoked sessions' tokens are refused (log-out, password change). */
   readonly sessionStore?: SessionStore;
+  /** Runs after authentication and before the idempotency record: the second factor of large withdrawals. */
+  readonly withdrawalGate?: RequestHandler;
 };
 
 /** The wire shape of a transfer, read back from the account state (the same answer for a replay). */
@@ -57,6 +57,7 @@ export const createTransfersRouter = (deps: TransfersRouterDeps): Router => {
   const router = Router();
 
   router.post('/v1/transfers', requireBearer(deps.jwtSecret, deps.sessionStore),
+    deps.withdrawalGate ?? ((_req, _res, next) => { next(); }),
     accountIdempotency({ store: deps.idempotencyStore, logger: deps.logger, fingerprintKey: fingerprintKeyFrom(deps.jwtSecret), ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(deps.idempotencyTtlMs !== undefined ? { ttlMs: deps.idempotencyTtlMs } : {}) }),
     async (req: Request, res: Response) => {
       const body = decodeBody(TransferBody, req.body);

@@ -62,7 +62,13 @@ export const signUpBody = (todayIso: string) =>
   });
 export type SignUpBody = t.TypeOf<ReturnType<typeof signUpBody>>;
 
-export const LogInBody = closedObject('LogIn', { email: Email, password: PasswordAttempt }, {});
+/** A TOTP code (6 digits) or a recovery code (`XXXX-XXXX-XXXX-XXXX`); the length bounds the work. */
+const MfaCode = boundedString(1, 32, 'MfaCode');
+
+export const LogInBody = closedObject('LogIn', { email: Email, password: PasswordAttempt }, { mfa_code: MfaCode });
+
+export const BeginTwoFactorBody = closedObject('BeginTwoFactor', { password: PasswordAttempt }, {});
+export const TwoFactorCodeBody = closedObject('TwoFactorCode', { mfa_code: MfaCode }, {});
 
 /** Opaque: `<session id>.<secret>`; the length bounds the work before the lookup refuses it. */
 export const RefreshBody = closedObject('Refresh', { refresh_token: boundedString(1, 128) }, {});

@@ -14,7 +14,7 @@ const ROLE_EVENT_NAMESPACE = '0b8f7f1e-5d6a-4c1b-9a54-3f3d1c2a7e10';
 
 export type GrantOutcome = 'granted' | 'already-held' | 'no-such-user';
 
-/** Grants a role through the user decider. The role shows in tokens from the next log-in. */
+/** Grants a role through the user decider. The role shows in tokens from the next log-in or refresh. */
 export const grantRole = async (store: EventStore, email: string, role: Role, grantedBy: string, nowMs: number): Promise<GrantOutcome> => {
   const users = createUsers(store);
   const normalized = normalizeEmail(email);

@@ -15,12 +15,16 @@ import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import { createInMemorySessionStore } from '../../infrastructure/sessions/in-memory-store';
 import type { SessionStore } from '../../infrastructure/sessions/store';
+import type { RevocationNotifier } from '../../infrastructure/sessions/revocation-notice';
+import { mfaKeysFrom } from '../../infrastructure/mfa/secret-box';
 import { signUpBody } from './bodies';
 import { registerUser, type OpenAccount } from './register';
 import { refuseThrottled } from './origin';
 import { createSecurityLog } from './security-log';
 import { addSessionRoutes } from './session-routes';
 import { createSessions } from './sessions';
+import { createTwoFactor } from './two-factor';
+import { addTwoFactorRoutes } from './two-factor-routes';
 import { createUsers } from './user-stream';
 
 export type UsersRouterDeps = {
@@ -35,6 +39,10 @@ export type UsersRouterDeps = {
   readonly throttle?: Throttle;
   /** Refresh-token families and revocations; in-memory when not given (embedded mode, unit tests). */
   readonly sessionStore?: SessionStore;
+  /** Told of every revoked session (the streaming nodes close its sockets). */
+  readonly onRevoked?: RevocationNotifier;
+  /** Master key of the TOTP secrets' sealing and the recovery codes' HMAC (MFA_KEY); the JWT secret's when absent. */
+  readonly mfaKey?: string;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
@@ -51,9 +59,15 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
   const securityLog = createSecurityLog(deps.store);
   const throttle = deps.throttle ?? createThrottle();
   const sessionStore = deps.sessionStore ?? createInMemorySessionStore();
-  const sessions = createSessions(sessionStore, deps.jwtSecret);
-  const auth = requireBearer(deps.jwtSecret, sessionStore);
   const emailOfAccount = deps.emailOfAccount ?? (async () => undefined);
+  const rolesOf = async (accountId: string): Promise<readonly string[]> => {
+    const email = await emailOfAccount(accountId);
+    const user = email === undefined ? undefined : await users.load(email);
+    return user?.status === 'registered' ? user.roles : [];
+  };
+  const sessions = createSessions(sessionStore, deps.jwtSecret, { rolesOf, ...(deps.onRevoked ? { onRevoked: deps.onRevoked } : {}) });
+  const auth = requireBearer(deps.jwtSecret, sessionStore);
+  const twoFactor = createTwoFactor({ users, keys: mfaKeysFrom(deps.mfaKey ?? deps.jwtSecret), throttle, securityLog });
   const router = Router();
   // A sign-up's token names a session of its own, so logging out refuses it at once (no refresh token: log in for one).
   const signUpToken = (accountId: string) => signAccessToken({ accountId, sessionId: randomUUID() }, deps.jwtSecret);
@@ -96,7 +110,8 @@ export const createUsersRouter = (deps: UsersRouterDeps): Router => {
     },
   );
 
-  addSessionRoutes(router, { users, sessions, securityLog, throttle, auth, emailOfAccount, nowMs });
+  addSessionRoutes(router, { users, sessions, securityLog, throttle, twoFactor, auth, emailOfAccount, nowMs });
+  addTwoFactorRoutes(router, { users, twoFactor, throttle, securityLog, auth, emailOfAccount, nowMs });
 
   router.get('/v1/account/security-events', auth, async (_req, res) => {
     const email = await emailOfAccount(accountIdOf(res));

@@ -9,6 +9,8 @@ import { ChangePasswordBody, LogInBody, RefreshBody } from './bodies';
 import { logIn } from './log-in';
 import type { SecurityLog } from './security-log';
 import type { IssuedSession, Sessions } from './sessions';
+import { mfaRequired, type TwoFactorService } from './two-factor';
+import { sendTwoFactorRefusal } from './two-factor-routes';
 import type { Users } from './user-stream';
 import { originOf, refuseThrottled } from './origin';
 import type { RequestHandler } from 'express';
@@ -18,6 +20,7 @@ export type SessionRouteDeps = {
   readonly sessions: Sessions;
   readonly securityLog: SecurityLog;
   readonly throttle: Throttle;
+  readonly twoFactor: TwoFactorService;
   readonly auth: RequestHandler;
   readonly emailOfAccount: (accountId: string) => Promise<string | undefined>;
   readonly nowMs: () => number;
@@ -57,6 +60,13 @@ export const addSessionRoutes = (router: Router, deps: SessionRouteDeps): void =
       sendError(res, outcome.left);
       return;
     }
+    if (outcome.right.twoFactorOn) {
+      // The password was right: the second factor decides. A missing code costs the attempt its ticket, nothing more.
+      const code = body.right.mfa_code;
+      if (code === undefined) { sendError(res, mfaRequired()); return; }
+      const spent = await deps.twoFactor.spend(email, code, origin, atMs, 'log-in');
+      if (E.isLeft(spent)) { sendTwoFactorRefusal(res, spent.left); return; }
+    }
     await deps.throttle.loginSucceeded(email, origin.ip);
     const session = await deps.sessions.start(outcome.right.accountId, outcome.right.roles);
     await deps.securityLog.record(email, 'LoginSucceeded', origin, atMs, { sessionId: session.sessionId });
@@ -82,7 +92,7 @@ export const addSessionRoutes = (router: Router, deps: SessionRouteDeps): void =
 
   router.delete('/v1/sessions/current', deps.auth, async (req: Request, res: Response) => {
     const sessionId = sessionIdOf(res);
-    if (sessionId !== undefined) await deps.sessions.end(sessionId);
+    if (sessionId !== undefined) await deps.sessions.end(sessionId, accountIdOf(res));
     const email = await deps.emailOfAccount(accountIdOf(res));
     if (email !== undefined) await deps.securityLog.record(email, 'SessionRevoked', originOf(req, res), deps.nowMs(), { reason: 'logged out', ...(sessionId === undefined ? {} : { sessionId }) });
     res.status(204).end();

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../infrastructure/auth/jwt';
 import { apiError, type ApiError } from '../../infrastructure/http/errors';
+import type { RevocationNotifier } from '../../infrastructure/sessions/revocation-notice';
 import type { SessionStore } from '../../infrastructure/sessions/store';
 
 /** A refresh token lives at most this long from its log-in, however often it is rotated. */
@@ -20,11 +21,25 @@ const newSecret = (): string => randomBytes(REFRESH_SECRET_BYTES).toString('base
  * Sessions as the API hands them out: a short access JWT naming its session (`sid`), and an opaque refresh
  * token `<session id>.<secret>`, rotated on every use.
  */
-/** Token times (`iat`, `exp`) are the wall clock's, so revocation bounds are too: never a test's or a job's clock. */
-export const createSessions = (store: SessionStore, jwtSecret: string, wallClockMs: () => number = () => Date.now()) => {
+export type SessionOptions = {
+  /**
+   * The roles a refreshed token carries, read from the user's stream at each refresh: a role granted
+   * since the log-in shows from the next refresh on, and a compliance officer's refreshed token keeps its role.
+   */
+  readonly rolesOf?: (accountId: string) => Promise<readonly string[]>;
+  /** Told of every revocation, so streaming nodes close the sessions' sockets at once. */
+  readonly onRevoked?: RevocationNotifier;
+  /** Token times (`iat`, `exp`) are the wall clock's, so revocation bounds are too: never a test's or a job's clock. */
+  readonly wallClockMs?: () => number;
+};
+
+export const createSessions = (store: SessionStore, jwtSecret: string, options: SessionOptions = {}) => {
+  const wallClockMs = options.wallClockMs ?? (() => Date.now());
+  const rolesOf = options.rolesOf ?? (async () => []);
+  const notify = options.onRevoked ?? (() => undefined);
   const access = (accountId: string, sessionId: string, roles: readonly string[] = []) => signAccessToken({ accountId, sessionId, roles }, jwtSecret);
 
-  /** `roles` ride in this log-in's access token; a refreshed token carries none (a role-holder logs in again for one). */
+  /** `roles` ride in this log-in's access token (and, read afresh, in each refreshed one). */
   const start = async (accountId: string, roles: readonly string[] = []): Promise<IssuedSession> => {
     const sessionId = randomUUID();
     const secret = newSecret();
@@ -42,6 +57,7 @@ export const createSessions = (store: SessionStore, jwtSecret: string, wallClock
     if (rotated.kind === 'reused') {
       // Someone holds a token this family already replaced: the thief or the owner, we cannot tell. End it for both.
       await store.revokeSession(sessionId, ACCESS_TOKEN_TTL_SECONDS);
+      notify({ accountId: rotated.accountId, sessionId });
       return E.left({ ...apiError('REFRESH_TOKEN_REUSED', 'this refresh token was already used: the session is revoked, log in again'), reusedBy: { accountId: rotated.accountId, sessionId } });
     }
     if (rotated.kind !== 'rotated') return E.left(invalid);
@@ -50,18 +66,22 @@ export const createSessions = (store: SessionStore, jwtSecret: string, wallClock
       await store.revokeFamily(sessionId);
       return E.left(invalid);
     }
-    return E.right({ accountId: rotated.accountId, sessionId, token: access(rotated.accountId, sessionId), refreshToken: `${sessionId}.${next}` });
+    const roles = await rolesOf(rotated.accountId);
+    return E.right({ accountId: rotated.accountId, sessionId, token: access(rotated.accountId, sessionId, roles), refreshToken: `${sessionId}.${next}` });
   };
 
   /** Log-out: the family's refresh token and the session's access tokens stop working at once. */
-  const end = async (sessionId: string): Promise<void> => {
+  const end = async (sessionId: string, accountId: string): Promise<void> => {
     await store.revokeFamily(sessionId);
     await store.revokeSession(sessionId, ACCESS_TOKEN_TTL_SECONDS);
+    notify({ accountId, sessionId });
   };
 
   /** Every session of the account, as after a password change (refresh families by their exact start; access tokens see bearer.ts). */
   const endAll = async (accountId: string): Promise<void> => {
-    await store.revokeAccountBefore(accountId, wallClockMs(), REFRESH_TOKEN_TTL_S);
+    const beforeMs = wallClockMs();
+    await store.revokeAccountBefore(accountId, beforeMs, REFRESH_TOKEN_TTL_S);
+    notify({ accountId, issuedBeforeMs: beforeMs });
   };
 
   return { start, refresh, end, endAll };

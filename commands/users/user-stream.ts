@@ -7,7 +7,7 @@ import { loadStream } from '../stream-loader';
 import { userStreamId } from './events';
 
 /** Bump when UserState's shape changes (user streams are never snapshotted today: one event each). */
-export const USER_STATE_VERSION = 2;
+export const USER_STATE_VERSION = 3;
 
 const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> = {
   initialState: initialUserState, evolve: evolveUser, decide: decideUser, stateCodec: UserStateCodec,

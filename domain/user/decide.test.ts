@@ -19,7 +19,7 @@ describe('the user decider', () => {
   it('registers a new email with its hash, profile and request', () => {
     expect(registered()).toEqual({
       status: 'registered', accountId: 'acc-1', email: 'ann@example.com', passwordHash: 'scrypt$hash-1',
-      profile: { firstName: 'Ann' }, registeredAtMs: 1_000, requestId: 'req-1', roles: [],
+      profile: { firstName: 'Ann' }, registeredAtMs: 1_000, requestId: 'req-1', roles: [], twoFactor: { status: 'off' },
     });
   });
 

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { PASSWORD_CHANGED, ROLE_GRANTED, USER_REGISTERED, type UserEvent } from './events';
+import { decideTwoFactor, evolveTwoFactor, TWO_FACTOR_OFF, type TwoFactor, type TwoFactorCommand, type TwoFactorError } from './two-factor';
 
 // Codes leave the process (API, logs): never rename or reuse one.
 export const UserErrorCode = {
@@ -9,7 +10,7 @@ export const UserErrorCode = {
   AccountNotFound: 'ACCOUNT_NOT_FOUND',
 } as const;
 export type UserErrorCode = (typeof UserErrorCode)[keyof typeof UserErrorCode];
-export type UserError = { readonly code: UserErrorCode; readonly message: string; readonly field?: string };
+export type UserError = { readonly code: UserErrorCode; readonly message: string; readonly field?: string } | TwoFactorError;
 
 export type UserProfile = { readonly firstName?: string; readonly lastName?: string; readonly dateOfBirth?: string };
 
@@ -25,6 +26,7 @@ export type UserState =
     readonly requestId: string | null;
     /** Roles besides being a client (`compliance`); tokens carry them from the next log-in. */
     readonly roles: readonly string[];
+    readonly twoFactor: TwoFactor;
   };
 
 /**
@@ -54,13 +56,14 @@ export type ChangePassword = {
 };
 /** An operator grants a role; granting one already held writes nothing. */
 export type GrantRole = { readonly type: 'GrantRole'; readonly data: { readonly role: string; readonly grantedBy: string; readonly atMs: number } };
-export type UserCommand = RegisterUser | ChangePassword | GrantRole;
+export type UserCommand = RegisterUser | ChangePassword | GrantRole | TwoFactorCommand;
 
 export const initialUserState: UserState = { status: 'new' };
 
 export const evolveUser = (state: UserState, event: UserEvent): UserState => {
   if (event.type === PASSWORD_CHANGED) return state.status === 'registered' ? { ...state, passwordHash: event.data.passwordHash } : state;
   if (event.type === ROLE_GRANTED) return state.status === 'registered' && !state.roles.includes(event.data.role) ? { ...state, roles: [...state.roles, event.data.role] } : state;
+  if (event.type !== USER_REGISTERED) return state.status === 'registered' ? { ...state, twoFactor: evolveTwoFactor(state.twoFactor, event) } : state;
   if (state.status !== 'new') return state;
   const { accountId, email, passwordHash, registeredAtMs, firstName, lastName, dateOfBirth, requestId } = event.data;
   const profile: UserProfile = {
@@ -68,7 +71,7 @@ export const evolveUser = (state: UserState, event: UserEvent): UserState => {
     ...(lastName === undefined ? {} : { lastName }),
     ...(dateOfBirth === undefined ? {} : { dateOfBirth }),
   };
-  return { status: 'registered', accountId, email, passwordHash, profile, registeredAtMs, requestId: requestId ?? null, roles: [] };
+  return { status: 'registered', accountId, email, passwordHash, profile, registeredAtMs, requestId: requestId ?? null, roles: [], twoFactor: TWO_FACTOR_OFF };
 };
 
 const sameProfile = (a: UserProfile, b: UserProfile): boolean =>
@@ -86,6 +89,12 @@ export const decideUser = (command: UserCommand, state: UserState): E.Either<Use
     case 'RegisterUser': return decideRegister(command, state);
     case 'ChangePassword': return decideChangePassword(command, state);
     case 'GrantRole': return decideGrantRole(command, state);
+    case 'StartTotpEnrolment':
+    case 'ConfirmTotp':
+    case 'UseSecondFactor':
+    case 'DisableTotp':
+      if (state.status !== 'registered') return E.left({ code: UserErrorCode.AccountNotFound, message: 'no user with this email' });
+      return decideTwoFactor(command, state.twoFactor);
   }
 };
 

@@ -5,3 +5,5 @@ export type { UserEvent, UserRegisteredData } from './events';
 export { decodeSecurityEvent, SECURITY_EVENT_TYPES } from './security-events';
 export type { SecurityEvent, SecurityEventData, SecurityEventType } from './security-events';
 export { UserStateCodec } from './state-codec';
+export { decideTwoFactor, evolveTwoFactor, TwoFactorErrorCode, TWO_FACTOR_OFF } from './two-factor';
+export type { SecondFactor, TwoFactor, TwoFactorCommand, TwoFactorError } from './two-factor';

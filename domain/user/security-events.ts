@@ -8,7 +8,7 @@ import * as t from 'io-ts';
  */
 export const SECURITY_EVENT_TYPES = [
   'LoginSucceeded', 'LoginFailed', 'LoginLocked', 'SessionRefreshed', 'SessionRevoked', 'RefreshTokenReused',
-  'PasswordChanged', 'TwoFactorEnrolmentStarted', 'TwoFactorEnabled', 'TwoFactorCodeRefused',
+  'PasswordChanged', 'TwoFactorEnrolmentStarted', 'TwoFactorEnabled', 'TwoFactorCodeRefused', 'TwoFactorDisabled', 'RecoveryCodeUsed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

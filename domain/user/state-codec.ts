@@ -17,6 +17,14 @@ const RegisteredUser = t.readonly(t.exact(t.type({
   registeredAtMs: t.number,
   requestId: t.union([t.string, t.null]),
   roles: t.readonlyArray(t.string),
+  twoFactor: t.union([
+    t.readonly(t.exact(t.type({ status: t.literal('off') }))),
+    t.readonly(t.exact(t.type({ status: t.literal('enrolling'), encryptedSecret: t.string }))),
+    t.readonly(t.exact(t.type({
+      status: t.literal('on'), encryptedSecret: t.string, recoveryCodeHashes: t.readonlyArray(t.string),
+      usedRecoveryCodeHashes: t.readonlyArray(t.string), lastUsedStep: t.number,
+    }))),
+  ]),
 })));
 
 export const UserStateCodec: t.Decoder<unknown, UserState> = t.union([t.readonly(t.exact(t.type({ status: t.literal('new') }))), RegisteredUser]);

@@ -62,7 +62,7 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(cors({
     origin: [...(options.corsOrigins ?? [])], methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Idempotency-Key', 'If-Match', 'X-Consistency-Position'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Idempotency-Key', 'If-Match', 'X-Consistency-Position', 'X-MFA-Code'],
     exposedHeaders: ['ETag', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id'], maxAge: 600,
   }));
   app.use(correlation(logger));

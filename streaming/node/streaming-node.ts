@@ -7,6 +7,8 @@ import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bus } from '../../infrastructure/bus/port';
 import { verifyAccessToken } from '../../infrastructure/auth/jwt';
+import { decodeRevocationNotice, REVOCATION_SUBJECT, type RevocationNotice } from '../../infrastructure/sessions/revocation-notice';
+import type { SessionStore } from '../../infrastructure/sessions/store';
 import { ADMISSIONS_PER_SECOND_MAX, createAdmissionControl } from './admission';
 import { CONFLATION_WINDOW_MS, createFanOut, type ClientSink, type Connection } from './fanout';
 import { createNodeMetrics } from './metrics';
@@ -22,8 +24,11 @@ export const DRAIN_CLOSE_AFTER_MS = 1_000;
 /** Client → server messages are small JSON requests. */
 export const CLIENT_MESSAGE_BYTES_MAX = 16 * 1024;
 
+/** Sent before the node closes a connection whose session was ended (log-out, password change, a reused refresh token). */
+export const TOKEN_REVOKED = 'TOKEN_REVOKED';
+export const WS_CLOSE_TOKEN_REVOKED = 4002;
 // Codes leave the process: never rename or reuse one.
-export const RefusalCode = { AuthRequired: 'AUTH_REQUIRED', AuthInvalid: 'AUTH_INVALID', AdmissionRefused: 'ADMISSION_REFUSED', Draining: 'DRAINING' } as const;
+export const RefusalCode = { AuthRequired: 'AUTH_REQUIRED', AuthInvalid: 'AUTH_INVALID', AdmissionRefused: 'ADMISSION_REFUSED', Draining: 'DRAINING', TokenRevoked: TOKEN_REVOKED } as const;
 /** Sent before the node closes a connection whose access token ran out: reconnect with a fresh one. */
 export const TOKEN_EXPIRED = 'TOKEN_EXPIRED';
 /** WebSocket close code for an expired token (the 4000-4999 range is the application's). */
@@ -40,7 +45,21 @@ export type StreamingNodeOptions = {
   readonly heartbeatIntervalMs?: number;
   readonly nowMs?: () => number;
   readonly random?: () => number;
+  /**
+   * The revocation list (Redis in distributed mode, the API's in-memory store in embedded mode): a revoked
+   * token opens no new socket. Without it only the bus's notices close sockets, and a revoked token still
+   * connects until it expires.
+   */
+  readonly revocations?: Pick<SessionStore, 'revocationOf'>;
 };
+
+/** What a socket's token said, to match revocation notices against. */
+type Session = { readonly accountId: string; readonly sessionId: string | undefined; readonly issuedAtMs: number; readonly revoke: () => void };
+type Admitted = { readonly accountId: string; readonly expiresAtMs: number; readonly sessionId: string | undefined; readonly issuedAtMs: number };
+
+const isRevokedBy = (notice: RevocationNotice, session: Session): boolean =>
+  (notice.sessionId !== undefined && notice.sessionId === session.sessionId)
+  || (notice.issuedBeforeMs !== undefined && session.issuedAtMs < notice.issuedBeforeMs);
 
 const tokenFromUpgrade = (request: IncomingMessage): string | undefined => {
   const header = request.headers.authorization;
@@ -67,15 +86,41 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
    * The token first, then admission: a storm of unauthenticated upgrades must not spend the admissions of
    * genuine clients (it turned 7 of 10 away). An HS256 check with a prepared key costs microseconds.
    */
-  const admit = (token: unknown): E.Either<Refusal, { readonly accountId: string; readonly expiresAtMs: number }> => {
+  const admit = async (token: unknown): Promise<E.Either<Refusal, Admitted>> => {
     if (draining) return E.left({ code: RefusalCode.Draining, retryAfterMs: DRAIN_RECONNECT_DELAY_MS_MAX });
     if (typeof token !== 'string' || token.length === 0) return E.left({ code: RefusalCode.AuthRequired });
     const claims = verifyAccessToken(token, jwtSecret);
     if (!claims || !ACCOUNT_ID_PATTERN.test(claims.accountId)) return E.left({ code: RefusalCode.AuthInvalid });
+    const issuedAtMs = claims.issuedAtMs ?? 0;
+    if (options.revocations !== undefined) {
+      const { sessionRevoked, accountRevokedBeforeMs } = await options.revocations.revocationOf(claims.sessionId, claims.accountId);
+      if (sessionRevoked || (accountRevokedBeforeMs !== undefined && issuedAtMs < accountRevokedBeforeMs)) return E.left({ code: RefusalCode.TokenRevoked });
+    }
     const admitted = admission.tryAdmit();
     if (!admitted.admitted) return E.left({ code: RefusalCode.AdmissionRefused, retryAfterMs: admitted.retryAfterMs });
-    return E.right({ accountId: claims.accountId, expiresAtMs: claims.expiresAtMs });
+    return E.right({ accountId: claims.accountId, expiresAtMs: claims.expiresAtMs, sessionId: claims.sessionId, issuedAtMs });
   };
+
+  /** Open sockets by account, so a revocation notice finds its sockets without a scan of every connection. */
+  const sessionsByAccount = new Map<string, Set<Session>>();
+  const track = (admitted: Admitted, revoke: () => void): (() => void) => {
+    const session: Session = { accountId: admitted.accountId, sessionId: admitted.sessionId, issuedAtMs: admitted.issuedAtMs, revoke };
+    let sessions = sessionsByAccount.get(admitted.accountId);
+    if (sessions === undefined) { sessions = new Set(); sessionsByAccount.set(admitted.accountId, sessions); }
+    sessions.add(session);
+    return () => {
+      sessions.delete(session);
+      if (sessions.size === 0 && sessionsByAccount.get(admitted.accountId) === sessions) sessionsByAccount.delete(admitted.accountId);
+    };
+  };
+  const revocations = bus.subscribe(REVOCATION_SUBJECT, (message) => {
+    const notice = decodeRevocationNotice(message.data);
+    if (notice === undefined) return;
+    const revoked = [...(sessionsByAccount.get(notice.accountId) ?? [])].filter((session) => isRevokedBy(notice, session));
+    for (const session of revoked) session.revoke();
+    if (revoked.length > 0) logger.info({ accountId: notice.accountId, sockets: revoked.length }, 'sockets of revoked sessions closed');
+  });
+  const revokeNotice = JSON.stringify({ action: 'error', code: TOKEN_REVOKED, detail: 'this session was ended (log-out, password change or a reused refresh token): log in again' });
   const refused = (refusal: Refusal): void => {
     metrics.refused.inc({ reason: refusal.code });
   };
@@ -162,41 +207,53 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
     pingTimeout: 20_000,
   });
   io.use((socket, next) => {
-    const outcome = admit((socket.handshake.auth as Record<string, unknown> | undefined)?.token);
-    if (E.isRight(outcome)) {
-      socket.data.accountId = outcome.right.accountId;
-      socket.data.expiresAtMs = outcome.right.expiresAtMs;
-      next();
-      return;
-    }
-    refused(outcome.left);
-    next(Object.assign(new Error(outcome.left.code), { data: { code: outcome.left.code, retry_after_ms: outcome.left.retryAfterMs } }));
+    admit((socket.handshake.auth as Record<string, unknown> | undefined)?.token).then((outcome) => {
+      if (E.isRight(outcome)) {
+        socket.data.admitted = outcome.right;
+        next();
+        return;
+      }
+      refused(outcome.left);
+      next(Object.assign(new Error(outcome.left.code), { data: { code: outcome.left.code, retry_after_ms: outcome.left.retryAfterMs } }));
+    }, (error: unknown) => {
+      logger.error({ err: error }, 'admission check failed');
+      next(Object.assign(new Error('UNAVAILABLE'), { data: { code: 'UNAVAILABLE' } }));
+    });
   });
   io.on('connection', (socket) => {
-    const connection = fanOut.attach(socket.data.accountId as string, createSocketIoSink(socket));
-    const cancelExpiry = closeAtExpiry(socket.data.expiresAtMs as number, connection, () => socket.disconnect(true));
+    const admitted = socket.data.admitted as Admitted;
+    const connection = fanOut.attach(admitted.accountId, createSocketIoSink(socket));
+    const cancelExpiry = closeAtExpiry(admitted.expiresAtMs, connection, () => socket.disconnect(true));
+    const untrack = track(admitted, () => { connection.sink.writeControl(revokeNotice); socket.disconnect(true); });
     socket.on('message', (raw: unknown) => {
       handleRequest(connection, raw).catch((error: unknown) => logger.error({ err: error }, 'subscribe failed'));
     });
-    socket.on('disconnect', () => { cancelExpiry(); fanOut.detach(connection); });
+    socket.on('disconnect', () => { cancelExpiry(); untrack(); fanOut.detach(connection); });
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: CLIENT_MESSAGE_BYTES_MAX, perMessageDeflate: false });
   const wsBufferedBytesMax = options.wsBufferedBytesMax ?? WS_BUFFERED_BYTES_MAX;
   server.on('upgrade', (request, socket, head) => {
     if (new URL(request.url ?? '/', 'http://node').pathname !== WS_PATH) return; // Socket.IO's own listener takes its path.
-    const outcome = admit(tokenFromUpgrade(request));
-    if (E.isLeft(outcome)) {
-      refused(outcome.left);
-      refuseUpgrade(socket, outcome.left.code === RefusalCode.AuthRequired || outcome.left.code === RefusalCode.AuthInvalid ? 401 : 503, outcome.left);
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      const connection = fanOut.attach(outcome.right.accountId, createWsSink(ws, wsBufferedBytesMax));
-      const cancelExpiry = closeAtExpiry(outcome.right.expiresAtMs, connection, () => ws.close(WS_CLOSE_TOKEN_EXPIRED, TOKEN_EXPIRED));
-      ws.on('message', (data, isBinary) => onClientText(connection, isBinary ? '' : data.toString()));
-      ws.on('close', () => { cancelExpiry(); fanOut.detach(connection); });
-      ws.on('error', () => ws.terminate());
+    admit(tokenFromUpgrade(request)).then((outcome) => {
+      if (E.isLeft(outcome)) {
+        refused(outcome.left);
+        const unauthorized = outcome.left.code === RefusalCode.AuthRequired || outcome.left.code === RefusalCode.AuthInvalid || outcome.left.code === RefusalCode.TokenRevoked;
+        refuseUpgrade(socket, unauthorized ? 401 : 503, outcome.left);
+        return;
+      }
+      const admitted = outcome.right;
+      wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+        const connection = fanOut.attach(admitted.accountId, createWsSink(ws, wsBufferedBytesMax));
+        const cancelExpiry = closeAtExpiry(admitted.expiresAtMs, connection, () => ws.close(WS_CLOSE_TOKEN_EXPIRED, TOKEN_EXPIRED));
+        const untrack = track(admitted, () => { connection.sink.writeControl(revokeNotice); ws.close(WS_CLOSE_TOKEN_REVOKED, TOKEN_REVOKED); });
+        ws.on('message', (data, isBinary) => onClientText(connection, isBinary ? '' : data.toString()));
+        ws.on('close', () => { cancelExpiry(); untrack(); fanOut.detach(connection); });
+        ws.on('error', () => ws.terminate());
+      });
+    }, (error: unknown) => {
+      logger.error({ err: error }, 'admission check failed');
+      refuseUpgrade(socket, 503, { code: RefusalCode.AdmissionRefused, retryAfterMs: 1_000 });
     });
   });
 
@@ -241,6 +298,7 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
       await closeAll(true);
     },
     async close(): Promise<void> {
+      revocations.unsubscribe();
       clearInterval(windowTimer);
       clearInterval(heartbeatTimer);
       await closeAll(false);
