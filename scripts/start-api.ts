@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { createTradingApi } from '../app/trading-api';
+import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
@@ -58,6 +59,7 @@ const main = async () => {
   const pool = config.databaseUrl === undefined ? undefined : createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'api', logger, metrics });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
+    ...(redis ? { buyingPower: createRedisBuyingPowerStore(redis, '') } : {}),
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
     throttle: throttleFromConfig(config, throttleRedis),
     onRevoked,

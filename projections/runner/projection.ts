@@ -17,6 +17,8 @@ export type Projection = {
   apply(tx: SqlClient, schema: string, events: readonly RecordedEvent[]): Promise<void>;
   /** Forgets per-process caches built from the tables (after a reset, a rebuild swap, or a rolled back batch). */
   forget?(): void;
+  /** Called once a rebuild swapped a fresh model in: a model kept outside PostgreSQL (Redis) switches its readers to it. */
+  activated?(db: SqlClient): Promise<void>;
 };
 
 const SCHEMA_NAME_PATTERN = /^[a-z][a-z0-9_]{0,50}$/;
