@@ -15,6 +15,7 @@ import { mfaKeysFrom } from '../infrastructure/mfa/secret-box';
 import type { RevocationNotifier } from '../infrastructure/sessions/revocation-notice';
 import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory-store';
 import type { SessionStore } from '../infrastructure/sessions/store';
+import type { BuyingPowerStore } from '../infrastructure/buying-power/port';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { ReadinessCheck } from '../infrastructure/http/health';
 import { createHttpApp, type HttpApp } from '../infrastructure/http/server';
@@ -28,6 +29,7 @@ import { createComplianceReplayRouter } from '../read-api/compliance-replay/rout
 import { queryOrderHistory } from '../read-api/orders/query';
 import { createOrdersListRouter } from '../read-api/orders/route';
 import { createPortfolioRouter } from '../read-api/portfolio/route';
+import { createPortfolioHistoryRouter } from '../read-api/portfolio-history/route';
 import type { ReadModels } from '../read-api/read-models';
 import { ERROR_STATUSES } from './error-statuses';
 import { buildOpenApiDocument } from './openapi/document';
@@ -63,6 +65,8 @@ export type TradingApiDeps = {
   readonly mfaWithdrawalThresholdDecimal?: string;
   /** The projections' tables: the query routes (`GET /v1/orders`, `/v1/portfolio`, `/v1/account/activities`) are served only with them. */
   readonly readModels?: ReadModels;
+  /** The buying power read model (Redis, or in memory): a buy obviously over it is refused before the account is loaded. */
+  readonly buyingPower?: BuyingPowerStore;
 };
 
 /** The REST API of the trading plane (plus the market data read routes), wired to its ports. */
@@ -86,7 +90,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     }),
     createTransfersRouter({ ...common, withdrawalGate }),
     createOrdersRouter({
-      ...common, ...(deps.market ? { market: deps.market.reader } : {}),
+      ...common, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.buyingPower ? { buyingPower: deps.buyingPower } : {}),
       ...(deps.readModels ? { orderHistory: (accountId: string, orderId: string) => queryOrderHistory(deps.readModels!.db, accountId, orderId) } : {}),
     }),
     createAssetsRouter(),
@@ -98,6 +102,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
       createOrdersListRouter(read),
       createPortfolioRouter({ ...read, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
       createActivitiesRouter(read),
+      createPortfolioHistoryRouter({ ...read, ...(deps.market ? { candles: deps.market.candles } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
     );
   }
   if (deps.market) {

@@ -31,7 +31,7 @@ const main = async (): Promise<void> => {
     if (command.type === 'memory') {
       global.gc?.();
       const usage = process.cpuUsage();
-      send({ type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000, stats: { ...node.stats() } });
+      send({ type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000, systemCpuMs: usage.system / 1000, stats: { ...node.stats() } });
     }
   });
   send({ type: 'listening', port });

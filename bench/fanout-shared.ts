@@ -29,7 +29,7 @@ export const symbolName = (index: number): string => `S${String(index).padStart(
 
 export type ChildReport =
   | { type: 'listening'; port: number }
-  | { type: 'memory'; rssBytes: number; heapBytes: number; cpuMs: number; stats: Record<string, number> }
+  | { type: 'memory'; rssBytes: number; heapBytes: number; cpuMs: number; systemCpuMs: number; stats: Record<string, number> }
   | { type: 'connected'; connected: number; refused: number }
   | { type: 'ready'; connected: number; failed: number }
   | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number; disconnected?: number }

@@ -128,6 +128,8 @@ const main = async (): Promise<void> => {
     droppedPerS: Math.round((nodeAtEnd.stats.messagesDropped! - nodeAtStart.stats.messagesDropped!) / seconds),
     p50Ms: percentileMs(histogram, 0.5), p99Ms: percentileMs(histogram, 0.99), p999Ms: percentileMs(histogram, 0.999),
     nodeCpuPercent: Math.round(((nodeAtEnd.cpuMs - nodeAtStart.cpuMs) / (seconds * 1000)) * 100),
+    // The kernel's part: on loopback a socket write also runs the receiving side's TCP processing.
+    nodeKernelCpuShare: Math.round(((nodeAtEnd.systemCpuMs - nodeAtStart.systemCpuMs) / Math.max(1, nodeAtEnd.cpuMs - nodeAtStart.cpuMs)) * 100) / 100,
     clientProcsCpuPercent: Math.round((clientCpuMs / (seconds * 1000)) * 100),
     rssPerConnectionKb: Math.round((loaded.rssBytes - baseline.rssBytes) / connected / 1024 * 10) / 10,
     heapPerConnectionKb: Math.round((loaded.heapBytes - baseline.heapBytes) / connected / 1024 * 10) / 10,

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { createAccounts } from '../commands/accounts/account-stream';
+import { KeyedSerializer } from '../commands/keyed-serializer';
+import { orderIdOfClOrdId } from '../domain/account/routing';
 import type { MarketHours } from '../domain/market-hours/calendar';
 import type { EventStore } from '../infrastructure/event-store/port';
 import type { MarketDataReader } from '../infrastructure/market/port';
@@ -18,6 +20,12 @@ import type { FixAppMessage } from './session/messages';
 import { migrateFixSessionStore, sqlFixSessionStore } from './session/session-store';
 
 export const GATEWAY_HEARTBEAT_INTERVAL_S = 30;
+/**
+ * Reports booked at once per session. Each order's reports are booked in the order they came (one
+ * queue per order), different orders side by side; below the account serializer's queue depth, so a
+ * busy account makes the session wait instead of refusing.
+ */
+export const FILL_INTAKE_CONCURRENCY = 128;
 /** The FIX session with a venue is named after it, so its stored messages can be found by venue. */
 export const gatewaySessionName = (venue: string): string => `gateway-${venue}`;
 
@@ -64,11 +72,12 @@ export const startGateway = async (deps: GatewayDeps): Promise<RunningGateway> =
   const sessionStore = sqlFixSessionStore(deps.database);
   for (const venue of deps.venues) {
     const session = new FixSessionEngine(
-      { name: gatewaySessionName(venue.name), senderCompId: venue.senderCompId, targetCompId: venue.targetCompId, heartbeatIntervalS: deps.heartbeatIntervalS ?? GATEWAY_HEARTBEAT_INTERVAL_S, role: 'initiator' },
+      { name: gatewaySessionName(venue.name), senderCompId: venue.senderCompId, targetCompId: venue.targetCompId, heartbeatIntervalS: deps.heartbeatIntervalS ?? GATEWAY_HEARTBEAT_INTERVAL_S, role: 'initiator', handlingConcurrency: FILL_INTAKE_CONCURRENCY },
       sessionStore, await FixCodec.create(), deps.logger.child({ venue: venue.name }), nowMs,
     );
     await session.load();
-    session.onMessage(async (message: FixAppMessage) => {
+    const perOrder = new KeyedSerializer(FILL_INTAKE_CONCURRENCY);
+    const book = async (message: FixAppMessage): Promise<void> => {
       if (message.msgType === 'ExecutionReport') {
         const sentMs = sentAtMs.get(message.clOrdId);
         if (sentMs !== undefined) { standings.answered(venue.name, nowMs() - sentMs); sentAtMs.delete(message.clOrdId); }
@@ -76,6 +85,10 @@ export const startGateway = async (deps: GatewayDeps): Promise<RunningGateway> =
         if (message.execType === 'rejected' || message.execType === 'expired') standings.orderEnded(venue.name, false);
       }
       await intake.receive(venue.name, message);
+    };
+    session.onMessage(async (message) => {
+      const clOrdId = 'clOrdId' in message ? message.clOrdId : '';
+      await perOrder.run(orderIdOfClOrdId(clOrdId) ?? clOrdId, () => book(message));
     });
     sessions.set(venue.name, session);
     initiators.push(startFixInitiator(session, () => ({ host: venue.host, port: venue.port }), deps.logger));

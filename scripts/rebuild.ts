@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import pino from 'pino';
+import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
 import { createLogger } from '../infrastructure/logging';
 import { createProjections, projectionNamed } from '../projections/all';
 import { rebuildProjection } from '../projections/rebuild/rebuild';
@@ -13,9 +15,12 @@ const main = async () => {
   // Logs go to stderr: stdout carries the command's own output.
   const logger = createLogger({ name: 'rebuild', level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination(2) });
   const name = process.argv[2];
-  const projection = name === undefined ? undefined : projectionNamed(name);
+  // The buying power model lives in Redis (distributed mode); embedded mode keeps it in memory and builds it at each start.
+  const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  const stores = redis === undefined ? {} : { buyingPower: createRedisBuyingPowerStore(redis, '') };
+  const projection = name === undefined ? undefined : projectionNamed(name, stores);
   if (projection === undefined) {
-    process.stderr.write(`usage: npm run rebuild -- <projection>   (one of: ${createProjections().map((p) => p.name).join(', ')})\n`);
+    process.stderr.write(`usage: npm run rebuild -- <projection>   (one of: ${createProjections(stores).map((p) => p.name).join(', ')})\n`);
     process.exit(2);
   }
   const side = await openReadSide();
@@ -32,6 +37,7 @@ const main = async () => {
     logger.info({ projection: projection.name, events: result.events, position: result.position.toString(), seconds, eventsPerSecond: Math.round(result.events / seconds) }, 'rebuild swapped in');
   } finally {
     await side.close();
+    redis?.disconnect();
   }
 };
 

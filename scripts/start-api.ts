@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { createTradingApi } from '../app/trading-api';
+import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
@@ -7,7 +8,7 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import type { EventStore } from '../infrastructure/event-store/port';
 import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config';
 import { createRedisSessionStore } from '../infrastructure/sessions/redis-store';
-import { connectNatsBus, type NatsBus } from '../infrastructure/bus/nats';
+import { connectNatsBus, NATS_CONNECT_TIMEOUT_MS, type NatsBus } from '../infrastructure/bus/nats';
 import { revocationNotifierOn, type RevocationNotifier } from '../infrastructure/sessions/revocation-notice';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createIdempotencyStore } from '../infrastructure/idempotency/from-config';
@@ -39,19 +40,26 @@ const main = async () => {
   // Throttles and sessions share a client; when Redis is away they refuse with 503 rather than guess.
   const throttleRedis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   // Revocations reach the streaming nodes over NATS, which close the sessions' sockets at once. Trading never
-  // waits on NATS: the API starts without it, and a notice published while it is away is dropped (the sockets
-  // then close when their tokens expire, and a node with REDIS_URL admits no revoked token meanwhile).
+  // waits on NATS: the API starts without it and keeps dialling, and a notice published while it is away is dropped
+  // (those sockets then close when their tokens expire, and a node with REDIS_URL admits no revoked token meanwhile).
   let bus: NatsBus | undefined;
   if (config.natsUrl === undefined) logger.warn('NATS_URL not set: streaming sockets of revoked sessions close only when their tokens expire');
   else {
-    connectNatsBus({ servers: config.natsUrl, name: `api-${process.pid}`, logger }).then((connected) => { bus = connected; }, (error: unknown) => {
-      logger.error({ err: error }, 'NATS unreachable at start: streaming sockets of revoked sessions close only when their tokens expire');
+    const unreachable = setTimeout(() => logger.warn('NATS not reachable yet: retrying; until then sockets of revoked sessions close only when their tokens expire'), NATS_CONNECT_TIMEOUT_MS);
+    connectNatsBus({ servers: config.natsUrl, name: `api-${process.pid}`, logger, waitOnFirstConnect: true }).then((connected) => {
+      clearTimeout(unreachable);
+      bus = connected;
+      logger.info('NATS connected: revocations reach the streaming nodes');
+    }, (error: unknown) => {
+      clearTimeout(unreachable);
+      logger.error({ err: error }, 'NATS connection abandoned: streaming sockets of revoked sessions close only when their tokens expire');
     });
   }
   const onRevoked: RevocationNotifier = (notice) => { if (bus !== undefined) revocationNotifierOn(bus)(notice); };
   const pool = config.databaseUrl === undefined ? undefined : createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'api', logger, metrics });
   const api = createTradingApi({
     store, idempotencyStore, jwtSecret: config.jwtSecret, logger, metrics, marketHours: marketHoursNamed(config.marketHours),
+    ...(redis ? { buyingPower: createRedisBuyingPowerStore(redis, '') } : {}),
     ...(redis && pool ? { market: { reader: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool) } } : {}),
     throttle: throttleFromConfig(config, throttleRedis),
     onRevoked,

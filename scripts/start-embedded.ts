@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTradingApi } from '../app/trading-api';
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdatesFrom } from '../projections/order-updates/order-update';
 import { createInProcessBus } from '../infrastructure/bus/in-process';
 import { loadConfig, warnAboutConfig } from '../infrastructure/config';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
@@ -9,8 +9,11 @@ import { throttleFromConfig } from '../infrastructure/auth/throttle-from-config'
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createSqlEventStore } from '../infrastructure/event-store/postgres';
 import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
+import { createInMemoryBuyingPowerStore } from '../infrastructure/buying-power/in-memory';
 import { createProjections } from '../projections/all';
-import { startProjectionRunner } from '../projections/runner/runner';
+import { startEquitySnapshots } from '../projections/equity-snapshots/scheduler';
+import { createBuyingPowerProjection } from '../projections/buying-power/model';
+import { prepareProjection, resetProjection, startProjectionRunner } from '../projections/runner/runner';
 import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { createInMemoryIdempotencyStore } from '../infrastructure/idempotency/in-memory-store';
 import { createLogger } from '../infrastructure/logging';
@@ -42,7 +45,12 @@ const main = async () => {
   const database = sqlDatabaseFromPgliteWorker(dataDir === 'memory' ? {} : { dataDir });
   const store = await createSqlEventStore({ ...database, close: async () => undefined }, { batchesInFlightDefault: 1 });
   logger.info({ dataDir }, 'event store ready (PGlite)');
-  const projections = await startProjectionRunner({ store, db: database, projections: createProjections(), logger, registry: metrics.registry });
+  const buyingPower = createInMemoryBuyingPowerStore();
+  // The in-memory model starts empty at each start, so its checkpoint starts at 0 too.
+  const buyingPowerModel = createBuyingPowerProjection(buyingPower);
+  await prepareProjection(database, buyingPowerModel);
+  await resetProjection(database, buyingPowerModel);
+  const projections = await startProjectionRunner({ store, db: database, projections: [...createProjections(), buyingPowerModel], logger, registry: metrics.registry });
 
   const bus = createInProcessBus();
   const market = createInMemoryMarketData();
@@ -50,6 +58,7 @@ const main = async () => {
   const venueFeeds = prepareEmbeddedVenues();
   const feed = startSimulatedMarketData({ bus, snapshots: market, candles, logger, alsoTo: venueFeeds.sinks });
   const marketHours = marketHoursNamed(config.marketHours);
+  const snapshots = startEquitySnapshots({ db: database, store, candles, quotes: market, logger });
   const execution = await startEmbeddedExecution({
     store, market, marketHours, logger, quotesByVenue: venueFeeds.quotesByVenue,
     database,
@@ -65,7 +74,7 @@ const main = async () => {
     market: { reader: market, candles }, idempotencyTtlMs: config.idempotencyTtlMs,
     throttle: throttleFromConfig(config), trustedProxies: config.trustedProxies, corsOrigins: config.corsOrigins,
     jsonBodyBytesMax: config.jsonBodyBytesMax, shutdownGraceMs: config.shutdownGraceMs,
-    readModels: { db: database, consistencyWaitMsMax: consistencyWaitMsFromEnv() },
+    readModels: { db: database, consistencyWaitMsMax: consistencyWaitMsFromEnv() }, buyingPower,
     readiness: async () => ({ ready: projections.healthy(), checks: Object.fromEntries(projections.status().map((p) => [`projection:${p.name}`, `position ${p.position}, ${p.lagEvents} events and ${p.lagMs} ms behind`])) }),
   });
   const apiPort = await api.start(config.port, config.host ?? '127.0.0.1');
@@ -80,7 +89,7 @@ const main = async () => {
   const orderUpdates = new AbortController();
   const updates = publishOrderUpdates(
     await subscribeFromHead(store, { signal: orderUpdates.signal, filter: { eventTypes: ORDER_UPDATE_EVENT_TYPES, streamPrefixes: ['account-'] } }),
-    orderUpdateOf, bus,
+    orderUpdatesFrom(store), bus,
   );
 
   logger.info({ api: `http://localhost:${apiPort}`, streaming: `http://localhost:${streamingPort}`, openapi: `http://localhost:${apiPort}/v1/openapi.json`, metrics: `http://127.0.0.1:${ops.port}/metrics` }, 'embedded platform ready');
@@ -97,6 +106,7 @@ const main = async () => {
     await updates.catch(() => 0);
     await feed.stop();
     await bus.close();
+    await snapshots.stop();
     await projections.stop();
     await store.close();
     await database.close();

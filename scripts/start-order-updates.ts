@@ -1,4 +1,4 @@
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdatesFrom } from '../projections/order-updates/order-update';
 import { connectNatsBus, registerNatsMetrics } from '../infrastructure/bus/nats';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
@@ -28,7 +28,7 @@ const main = async () => {
   let running = true;
   const done = publishOrderUpdates(
     await subscribeFromHead(store, { signal: stop.signal, filter: { eventTypes: ORDER_UPDATE_EVENT_TYPES, streamPrefixes: ['account-'] } }),
-    orderUpdateOf, bus,
+    orderUpdatesFrom(store), bus,
   ).finally(() => { running = false; });
   done.catch((error: unknown) => { logger.error({ err: error }, 'order updates stopped'); });
   const ops = await startOpsServer({ port: config.port, registry: metrics.registry, healthy: () => running });

@@ -1,3 +1,5 @@
+import Redis from 'ioredis';
+import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
@@ -8,6 +10,10 @@ import { metrics } from '../infrastructure/metrics';
 import { createPool } from '../infrastructure/pg/pool';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { createProjections } from '../projections/all';
+import { EQUITY_PROJECTION } from '../projections/equity/model';
+import { startEquitySnapshots } from '../projections/equity-snapshots/scheduler';
+import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/market/candle-store-pg';
+import { createRedisMarketData } from '../infrastructure/market/redis';
 import { startProjectionRunner } from '../projections/runner/runner';
 import { stopOnSignals } from './process-lifecycle';
 
@@ -26,21 +32,31 @@ const main = async () => {
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
     : await createPostgresEventStore({ connectionString: config.databaseUrl });
-  const db = sqlDatabaseFromPool(createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'projections', logger, metrics }), true);
+  const pool = createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'projections', logger, metrics });
+  const db = sqlDatabaseFromPool(pool, true);
+  // The buying power model lives in Redis: it runs when REDIS_URL is set.
+  const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  const stores = redis === undefined ? {} : { buyingPower: createRedisBuyingPowerStore(redis, '') };
   const wanted = process.env.PROJECTIONS?.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
-  const projections = createProjections().filter((projection) => wanted === undefined || wanted.includes(projection.name));
-  if (projections.length === 0) throw new Error(`PROJECTIONS names none of: ${createProjections().map((p) => p.name).join(', ')}`);
+  const projections = createProjections(stores).filter((projection) => wanted === undefined || wanted.includes(projection.name));
+  if (projections.length === 0) throw new Error(`PROJECTIONS names none of: ${createProjections(stores).map((p) => p.name).join(', ')}`);
   const runner = await startProjectionRunner({ store, db, projections, logger, registry: metrics.registry });
+  // The close-of-day equity snapshots run beside the models they read (the equity model, candles, last quotes).
+  await ensureCandleSchema(pool);
+  const snapshots = projections.some((p) => p.name === EQUITY_PROJECTION)
+    ? startEquitySnapshots({ db, store, candles: createPgCandleStore(pool), ...(redis ? { quotes: createRedisMarketData(redis, '') } : {}), logger }) : undefined;
   const ops = await startOpsServer({
     port: process.env.PORT === undefined ? PROJECTIONS_DEFAULT_PORT : config.port, registry: metrics.registry,
     healthy: () => runner.healthy(), details: () => ({ projections: runner.status() }),
   });
   logger.info({ port: ops.port, projections: projections.map((p) => p.name) }, 'projections running');
   stopOnSignals(logger, async () => {
+    await snapshots?.stop();
     await runner.stop();
     await ops.close();
     await db.close();
     await store.close();
+    redis?.disconnect();
   });
 };
 

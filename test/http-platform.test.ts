@@ -17,7 +17,7 @@ import { ERROR_STATUSES } from '../app/error-statuses';
 /** Mounted by the full trading API (test/trading-api.test.ts checks that one against the whole document). */
 const LEAD_ROUTES = ['POST /v1/transfers', 'POST /v1/orders', 'GET /v1/orders/{id}', 'PATCH /v1/orders/{id}', 'DELETE /v1/orders/{id}',
   'GET /v1/market/quotes', 'GET /v1/market/candles/{symbol}', 'GET /v1/market/book/{symbol}',
-  'GET /v1/orders', 'GET /v1/portfolio', 'GET /v1/account/activities', 'GET /v1/compliance/accounts/{id}/replay'];
+  'GET /v1/orders', 'GET /v1/portfolio', 'GET /v1/portfolio/history', 'GET /v1/account/activities', 'GET /v1/compliance/accounts/{id}/replay'];
 
 let h: Harness;
 let ready = true;

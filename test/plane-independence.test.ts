@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { createTradingApi } from '../app/trading-api';
-import { ORDER_UPDATE_EVENT_TYPES, orderUpdateOf } from '../projections/order-updates/order-update';
+import { ORDER_UPDATE_EVENT_TYPES, orderUpdatesFrom } from '../projections/order-updates/order-update';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { connectNatsBus } from '../infrastructure/bus/nats';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
@@ -32,7 +32,7 @@ describe('the two planes fail independently', () => {
     // The order-update publisher's bus goes away mid-flight: nothing on the trading path waits for it.
     const bus = await connectNatsBus({ servers: NATS_URL, subjectPrefix: `test.${randomBytes(4).toString('hex')}.`, name: 'independence-trading' });
     const stopUpdates = new AbortController();
-    const updates = publishOrderUpdates(await subscribeFromHead(store, { signal: stopUpdates.signal, filter: { eventTypes: ORDER_UPDATE_EVENT_TYPES } }), orderUpdateOf, bus);
+    const updates = publishOrderUpdates(await subscribeFromHead(store, { signal: stopUpdates.signal, filter: { eventTypes: ORDER_UPDATE_EVENT_TYPES } }), orderUpdatesFrom(store), bus);
     await bus.close();
     const api = createTradingApi({
       store, idempotencyStore: createInMemoryIdempotencyStore(), jwtSecret: SECRET, logger: createLogger({ level: 'silent' }), metrics: createMetrics(),
@@ -70,7 +70,7 @@ describe('the two planes fail independently', () => {
       connectNatsBus({ servers: NATS_URL, subjectPrefix: prefix, name: 'independence-node' }),
     ]);
     const stopUpdates = new AbortController();
-    const updates = publishOrderUpdates(await subscribeFromHead(store, { signal: stopUpdates.signal }), orderUpdateOf, nodeBus).catch(() => -1);
+    const updates = publishOrderUpdates(await subscribeFromHead(store, { signal: stopUpdates.signal }), orderUpdatesFrom(store), nodeBus).catch(() => -1);
     const node = createStreamingNode({ bus: nodeBus, jwtSecret: SECRET, logger: pino({ level: 'silent' }) });
     const ingest = new MarketIngest(new SymbolTable(['AAPL']), ingestBus);
     try {

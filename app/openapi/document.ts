@@ -155,6 +155,17 @@ export const buildOpenApiDocument = () => ({
         responses: { '200': ok('The portfolio', ref('Portfolio')), ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE') },
       },
     },
+    '/v1/portfolio/history': {
+      get: {
+        operationId: 'getPortfolioHistory', security: bearer,
+        summary: 'The equity curve: 1D in 5-minute points of the trading day (computed on demand), longer periods in daily close-of-day snapshots',
+        parameters: [
+          { name: 'period', in: 'query', required: false, schema: { enum: ['1D', '1W', '1M', '3M', '1Y', 'ALL'], default: '1D' } },
+          { $ref: '#/components/parameters/ReadConsistency' },
+        ],
+        responses: { '200': ok('The equity curve', ref('PortfolioHistory')), ...errors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE') },
+      },
+    },
     '/v1/account/activities': {
       get: {
         operationId: 'listActivities', summary: 'Fills, transfers and fees, newest first, in keyset pages', security: bearer,

@@ -216,6 +216,20 @@ export const components = {
         as_of: { type: 'string', format: 'date-time' },
       },
     },
+    PortfolioHistory: {
+      type: 'object', required: ['period', 'timeframe', 'base_value', 'profit_loss', 'points', 'as_of'],
+      properties: {
+        period: { enum: ['1D', '1W', '1M', '3M', '1Y', 'ALL'] },
+        timeframe: { enum: ['5m', '1D'], description: '5m: points at the end of each 5-minute interval of the regular session; 1D: one point per trading day, at its close' },
+        base_value: { type: 'string', description: 'equity the period starts from: at the open (1D), else the last daily snapshot before the window (or the first point)' },
+        profit_loss: { type: 'string', description: 'last point less base_value, signed' },
+        points: {
+          type: 'array',
+          items: { type: 'object', required: ['t', 'equity'], properties: { t: { type: 'string', format: 'date-time' }, equity: { type: 'string', description: 'cash + sum of quantity x price, to the cent' } } },
+        },
+        as_of: { type: 'string', format: 'date-time' },
+      },
+    },
     ActivityPage: {
       type: 'object', required: ['activities', 'next_cursor'],
       properties: {

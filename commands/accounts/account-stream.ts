@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { AccountStateCodec, decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState, type DomainError } from '../../domain/account';
-import type { EventMetadata, EventStore } from '../../infrastructure/event-store/port';
+import type { EventMetadata, EventStore, RecordedEvent } from '../../infrastructure/event-store/port';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
 import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '../command-handler';
@@ -32,8 +32,21 @@ export type AccountOutcome = CommandOutcome<AccountState, AccountEvent>;
 /** The account streams `account-<accountId>`: the whole consistency boundary of trading. */
 export type Accounts = {
   execute(accountId: string, command: AccountCommand, context: AccountCommandContext): Promise<E.Either<DomainError | ConcurrencyExhausted, AccountOutcome>>;
+  /**
+   * Like execute, for a caller whose command depends on the account (a venue's report reads differently
+   * for an order pending cancel): `choose` picks it from the very state it is decided on, on every round
+   * (a cached state, then a fresh read after a conflict), so no separate read goes before it. `null`:
+   * nothing to do.
+   */
+  executeChosen(accountId: string, choose: (state: AccountState) => AccountCommand | null, context: AccountCommandContext): Promise<E.Either<DomainError | ConcurrencyExhausted, AccountOutcome>>;
   /** The account as the write model holds it now. */
   load(accountId: string): Promise<AccountState>;
+  /**
+   * The account, for a subscriber handed one of its events: when this process's cached state is the one
+   * just before that event, the event is folded in and nothing is read (the stream may have moved on
+   * since; a command decided on it then conflicts and is decided again on a fresh read). Otherwise load().
+   */
+  loadSeeing(accountId: string, recorded: RecordedEvent): Promise<AccountState>;
 };
 
 /** One per process: it owns the cache of recently used account states. */
@@ -44,14 +57,16 @@ export const createAccounts = (
   // Loud, because it means stored data was damaged or written by a bug; the account is still served, from its events.
   const onSnapshotIgnored = (streamId: string, ignored: SnapshotIgnored) => options.logger?.error({ streamId, ...ignored }, 'snapshot ignored: it does not decode; state rebuilt from the events');
   const serializer = new KeyedSerializer();
-  const run = (accountId: string, command: AccountCommand, context: AccountCommandContext) => handleCommand(store, accountDecider, accountCodec, command, {
+  const load = async (accountId: string): Promise<AccountState> =>
+    (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache, onSnapshotIgnored)).state;
+  const run = <C>(accountId: string, decider: Decider<C, AccountState, AccountEvent, DomainError>, command: C, commandType: string, context: AccountCommandContext) => handleCommand(store, decider, accountCodec, command, {
       streamId: accountStreamOf(accountId),
       eventIdSource: context.eventIdSource,
       metadata: context.metadata,
       stateVersion: ACCOUNT_STATE_VERSION,
       cache: cache as StreamStateCache<unknown>,
       hooks: {
-        onConflictRetry: () => options.metrics?.conflictRetries.inc({ command: command.type }),
+        onConflictRetry: () => options.metrics?.conflictRetries.inc({ command: commandType }),
         onAppend: (durationMs, outcome) => options.metrics?.appendLatency.observe({ outcome }, durationMs / 1000),
         onSnapshotFailed: (streamId, error) => options.logger?.warn({ err: error, streamId }, 'snapshot not written; the command stands'),
         onSnapshotIgnored,
@@ -60,10 +75,30 @@ export const createAccounts = (
   return {
     // One account's commands in this process take turns, deciding on the state the previous one left.
     execute: async (accountId, command, context) => {
-      const outcome = await serializer.run(accountId, () => run(accountId, command, context));
+      const outcome = await serializer.run(accountId, () => run(accountId, accountDecider, command, command.type, context));
       return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
     },
-    load: async (accountId) => (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache, onSnapshotIgnored)).state,
+    executeChosen: async (accountId, choose, context) => {
+      const choosing: Decider<null, AccountState, AccountEvent, DomainError> = {
+        ...accountDecider,
+        decide: (_none, state) => {
+          const command = choose(state);
+          return command === null ? E.right([]) : decide(command, state);
+        },
+      };
+      const outcome = await serializer.run(accountId, () => run(accountId, choosing, null, 'chosen', context));
+      return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
+    },
+    load,
+    loadSeeing: async (accountId, recorded) => {
+      const streamId = accountStreamOf(accountId);
+      const cached = cache.get(streamId);
+      const decoded = cached?.revision === recorded.revision - 1n ? accountCodec.decode(recorded.type, recorded.data) : undefined;
+      if (cached === undefined || decoded === undefined || E.isLeft(decoded)) return load(accountId);
+      const state = evolve(cached.state, decoded.right);
+      cache.set(streamId, { state, revision: recorded.revision, eventsSinceSnapshot: cached.eventsSinceSnapshot + 1 });
+      return state;
+    },
   };
 };
 

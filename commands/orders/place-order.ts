@@ -11,6 +11,7 @@ import { decodeBody } from '../../infrastructure/http/validation';
 import { idFromIdempotencyKey } from '../../infrastructure/idempotency/derived-id';
 import { eventOfRequest } from '../accounts/request-backstop';
 import { PlaceOrderBody, type PlaceOrderBody as PlaceOrderRequest } from './bodies';
+import { preCheckBuyingPower } from './buying-power-precheck';
 import { marketPreTradeChecks } from './market-checks';
 import type { OrderRouteKit, OrdersRouterDeps } from './route-kit';
 
@@ -55,6 +56,11 @@ export const placeOrder = (deps: OrdersRouterDeps, kit: OrderRouteKit) => async 
     return;
   }
   const data = placeOrderData(order, orderId, asset.symbol, market.right.referencePrice, atMs, deps);
+  const early = await preCheckBuyingPower(deps, accountId, data, loggerOf(res));
+  if (early !== null) {
+    if (!(await answeredAsPlaced(data))) sendError(res, early);
+    return;
+  }
   const placed = await kit.run(res, { type: 'PlaceOrder', data }, orderId);
   if (E.isRight(placed)) { kit.answerOrder(res, 201, placed.right, orderId, accepted); return; }
   if (placed.left.code !== DomainErrorCode.DuplicateOrder || !(await answeredAsPlaced(data))) sendError(res, placed.left);

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { MarketHours } from '../../domain/market-hours/calendar';
 import { DomainErrorCode, orderView, type AccountCommand, type AccountEvent, type OrderView } from '../../domain/account';
+import type { BuyingPowerStore } from '../../infrastructure/buying-power/port';
 import type { EventStore } from '../../infrastructure/event-store/port';
 import { accountIdOf, correlationIdOf, idempotencyKeyOf } from '../../infrastructure/http/context';
 import { sendError, type ApiError } from '../../infrastructure/http/errors';
@@ -20,6 +21,8 @@ export type OrdersRouterDeps = {
   readonly jwtSecret: string;
   readonly logger: Logger;
   readonly market?: MarketDataReader;
+  /** The buying power read model, for refusing a buy obviously over it before the account is loaded. */
+  readonly buyingPower?: BuyingPowerStore;
   readonly metrics?: Metrics;
   readonly nowMs?: () => number;
   /** Which session a moment is in; without one every moment is the regular session. */

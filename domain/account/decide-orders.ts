@@ -3,6 +3,7 @@ import { pipe } from 'fp-ts/function';
 import { big, cashString, quantityString, sumBig } from '../money';
 import { canTransition, type OrderStatus } from '../order/state-machine';
 import { buyingPowerBig, orderReservedCash, orderReservedShares } from './buying-power';
+import { insufficientBuyingPower } from './buying-power-precheck';
 import type { CommandOf } from './commands';
 import { DomainErrorCode, fail, type DomainError } from './errors';
 import { accountEvent, type AccountEvent } from './events';
@@ -38,7 +39,7 @@ const checkRisk = (order: ValidatedOrder, state: OpenAccountState): E.Either<Dom
     if (state.restricted) return fail(DomainErrorCode.AccountRestricted, 'account is restricted: buys are refused until it is funded');
     const buyingPower = buyingPowerBig(state);
     if (reserve.cash.gt(buyingPower)) {
-      return fail(DomainErrorCode.InsufficientBuyingPower, `order needs ${cashString(reserve.cash)}, buying power is ${cashString(buyingPower)}`);
+      return E.left(insufficientBuyingPower(reserve.cash, buyingPower));
     }
     const positionValue = heldShares(state, order.symbol).times(order.referencePrice).plus(orderValue);
     if (positionValue.gt(POSITION_LIMIT_CASH)) return fail(DomainErrorCode.PositionLimitExceeded, `${order.symbol} position would exceed ${POSITION_LIMIT_CASH}`);

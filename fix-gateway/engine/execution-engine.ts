@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import type { Accounts } from '../../commands/accounts/account-stream';
-import { decodeAccountEvent, isTerminal, type AccountCommand, type OrderRecord } from '../../domain/account';
+import { decodeAccountEvent, isTerminal, type AccountCommand, type AccountState, type OrderRecord } from '../../domain/account';
 import { entry } from '../../domain/account/state';
 import type { MarketHours } from '../../domain/market-hours/calendar';
 import { stopTriggerPrice } from '../../domain/order/stop-trigger';
@@ -17,7 +17,7 @@ import type { VenueConfig } from './venue-config';
 import { VenueStandings } from './venue-standing';
 
 /** Orders being worked at once (different accounts run in parallel; one account's events run in order). */
-export const ENGINE_IN_FLIGHT_MAX = 64;
+export const ENGINE_IN_FLIGHT_MAX = 256;
 export const CHECKPOINT_EVERY_MS = 100;
 export const STOP_POLL_MS = 50;
 const ACCOUNT_PREFIX = 'account-';
@@ -88,9 +88,9 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
   let stopTimer: NodeJS.Timeout | undefined;
   let stopPollRunning = false;
 
-  const run = async (accountId: string, command: AccountCommand, idSource: string): Promise<E.Either<string, void>> => {
+  const run = async (accountId: string, command: AccountCommand, idSource: string): Promise<E.Either<string, AccountState>> => {
     const outcome = await deps.accounts.execute(accountId, command, { eventIdSource: idSource, metadata: { actor: 'system:execution-engine', causationId: idSource } });
-    if (E.isRight(outcome)) return E.right(undefined);
+    if (E.isRight(outcome)) return E.right(outcome.right.state);
     deps.logger.info({ accountId, command: command.type, code: outcome.left.code, reason: outcome.left.message }, 'engine command refused');
     return E.left(outcome.left.code);
   };
@@ -105,10 +105,8 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
     deps.onSent?.(venue, message);
   };
 
-  const loadOrder = async (accountId: string, orderId: string): Promise<OrderRecord | undefined> => {
-    const state = await deps.accounts.load(accountId);
-    return state.status === 'open' ? entry(state.orders, orderId) : undefined;
-  };
+  const orderIn = (state: AccountState, orderId: string): OrderRecord | undefined => (state.status === 'open' ? entry(state.orders, orderId) : undefined);
+  const loadOrder = async (accountId: string, orderId: string): Promise<OrderRecord | undefined> => orderIn(await deps.accounts.load(accountId), orderId);
 
   const hold = async (accountId: string, orderId: string) => {
     await deps.engineStore.holdStop({ orderId, accountId });
@@ -137,7 +135,7 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
     await deps.directory.remember(order.orderId, accountId);
     const routed = await run(accountId, { type: 'RouteOrder', data: { orderId: order.orderId, ...decision, triggeredAt, atMs: deps.nowMs() } }, `engine/route/${order.orderId}`);
     if (E.isLeft(routed)) return;
-    const now = await loadOrder(accountId, order.orderId);
+    const now = orderIn(routed.right, order.orderId);
     if (now?.route == null) return;
     await send(now.route.venue, newOrderSingle(now, now.route.clOrdId, deps.nowMs()), false);
     await unhold(order.orderId);
@@ -154,8 +152,8 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
       return;
     }
     if (order.status === 'pending_replace') {
-      await run(accountId, { type: 'ConfirmOrderReplace', data: { orderId: order.orderId, atMs } }, `engine/replace-unsent/${order.orderId}/${order.replaceCount}`);
-      const replaced = await loadOrder(accountId, order.orderId);
+      const confirmed = await run(accountId, { type: 'ConfirmOrderReplace', data: { orderId: order.orderId, atMs } }, `engine/replace-unsent/${order.orderId}/${order.replaceCount}`);
+      const replaced = E.isRight(confirmed) ? orderIn(confirmed.right, order.orderId) : await loadOrder(accountId, order.orderId);
       if (replaced !== undefined && !isTerminal(replaced.status)) await actOnUnrouted(accountId, replaced);
       return;
     }
@@ -173,7 +171,7 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
     const decoded = decodeAccountEvent(recorded.type, recorded.data);
     if (E.isLeft(decoded) || !('orderId' in decoded.right.data)) return;
     const accountId = recorded.streamId.slice(ACCOUNT_PREFIX.length);
-    const order = await loadOrder(accountId, decoded.right.data.orderId);
+    const order = orderIn(await deps.accounts.loadSeeing(accountId, recorded), decoded.right.data.orderId);
     if (order === undefined) return;
     if (isTerminal(order.status)) { await unhold(order.orderId); return; }
     if (order.route === null) { await actOnUnrouted(accountId, order); return; }

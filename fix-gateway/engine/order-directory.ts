@@ -1,3 +1,4 @@
+import { groupedWrites } from '../../infrastructure/pg/grouped-writes';
 import type { SqlDatabase } from '../../infrastructure/pg/sql-client';
 
 /**
@@ -13,7 +14,11 @@ export interface OrderDirectory {
 export const ORDER_DIRECTORY_CACHE_MAX = 100_000;
 
 const SCHEMA = { text: 'CREATE TABLE IF NOT EXISTS engine_order (order_id text PRIMARY KEY, account_id text NOT NULL)' };
-const REMEMBER = { name: 'engine_order_remember', text: 'INSERT INTO engine_order (order_id, account_id) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING' };
+/** Entries written per statement when the engine routes many orders at once. */
+export const REMEMBERED_PER_STATEMENT_MAX = 1_000;
+const REMEMBER = { name: 'engine_order_remember', text: `
+  INSERT INTO engine_order (order_id, account_id) SELECT * FROM unnest($1::text[], $2::text[])
+  ON CONFLICT (order_id) DO NOTHING` };
 const ACCOUNT_OF = { name: 'engine_order_account', text: 'SELECT account_id FROM engine_order WHERE order_id = $1' };
 
 export const migrateOrderDirectory = async (database: SqlDatabase): Promise<void> => {
@@ -22,6 +27,9 @@ export const migrateOrderDirectory = async (database: SqlDatabase): Promise<void
 
 export const sqlOrderDirectory = (database: SqlDatabase): OrderDirectory => {
   const cache = new Map<string, string>();
+  const store = groupedWrites<{ readonly orderId: string; readonly accountId: string }>(async (entries) => {
+    await database.query(REMEMBER, [entries.map((e) => e.orderId), entries.map((e) => e.accountId)]);
+  }, REMEMBERED_PER_STATEMENT_MAX);
   const keep = (orderId: string, accountId: string) => {
     if (cache.size >= ORDER_DIRECTORY_CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(orderId, accountId);
@@ -29,7 +37,7 @@ export const sqlOrderDirectory = (database: SqlDatabase): OrderDirectory => {
   return {
     remember: async (orderId, accountId) => {
       if (cache.get(orderId) === accountId) return;
-      await database.query(REMEMBER, [orderId, accountId]);
+      await store({ orderId, accountId });
       keep(orderId, accountId);
     },
     accountOf: async (orderId) => {

@@ -11,7 +11,12 @@ export interface SentLedger {
 }
 
 // Reads the session layer's table (fix-gateway/session/session-store.ts, `fix_sent`); a recovery-time query.
-const WAS_SENT = { name: 'engine_was_sent', text: "SELECT 1 FROM fix_sent WHERE session = $1 AND message->>'clOrdId' = $2 LIMIT 1" };
+// Messages sent before a sequence reset are in the archive: they left all the same.
+const WAS_SENT = { name: 'engine_was_sent', text: `
+  SELECT 1 FROM fix_sent WHERE session = $1 AND message->>'clOrdId' = $2
+  UNION ALL
+  SELECT 1 FROM fix_sent_archive WHERE session = $1 AND message->>'clOrdId' = $2
+  LIMIT 1` };
 
 /** `sessionOf` names the FIX session a venue's messages went out on. */
 export const sqlSentLedger = (database: SqlDatabase, sessionOf: (venue: string) => string): SentLedger => ({

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either';
-import type { AccountCommand, AccountState } from '../../domain/account';
+import { DomainErrorCode, type AccountCommand, type AccountState } from '../../domain/account';
 import { orderIdOfClOrdId } from '../../domain/account/routing';
 import { entry } from '../../domain/account/state';
 import type { Accounts } from '../../commands/accounts/account-stream';
+import { ConcurrencyRetriesExhausted } from '../../commands/command-handler';
 import type { Logger } from '../../infrastructure/logging';
 import type { OrderDirectory } from '../engine/order-directory';
 import type { ExecutionReport, FixAppMessage, OrderCancelReject } from '../session/messages';
@@ -33,16 +34,6 @@ export type FillIntakeDeps = {
 export const createFillIntake = (deps: FillIntakeDeps): FillIntake => {
   const orderOf = (state: AccountState, orderId: string) => (state.status === 'open' ? entry(state.orders, orderId) : undefined);
 
-  const book = async (venue: string, accountId: string, command: AccountCommand, idSource: string, execType: string): Promise<IntakeOutcome> => {
-    const outcome = await deps.accounts.execute(accountId, command, {
-      eventIdSource: idSource,
-      metadata: { actor: `venue:${venue}`, causationId: idSource },
-    });
-    if (E.isRight(outcome)) return outcome.right.events.length === 0 ? 'nothing_to_book' : 'booked';
-    deps.logger.warn({ venue, accountId, command: command.type, code: outcome.left.code, reason: outcome.left.message, execType }, 'venue report not booked');
-    return 'refused';
-  };
-
   const receiveReport = async (venue: string, report: ExecutionReport | OrderCancelReject): Promise<IntakeOutcome> => {
     const orderId = orderIdOfClOrdId(report.clOrdId) ?? (report.origClOrdId === undefined ? undefined : orderIdOfClOrdId(report.origClOrdId));
     const accountId = orderId === undefined ? undefined : await deps.directory.accountOf(orderId);
@@ -50,15 +41,27 @@ export const createFillIntake = (deps: FillIntakeDeps): FillIntake => {
       deps.logger.warn({ venue, clOrdId: report.clOrdId }, 'report for an order this gateway did not send');
       return 'unknown_order';
     }
-    const order = orderOf(await deps.accounts.load(accountId), orderId);
-    if (order === undefined) return 'unknown_order';
-    const atMs = deps.nowMs();
-    if (report.msgType === 'OrderCancelReject') {
-      const command = commandForCancelReject(report, order, atMs);
-      return command === null ? 'nothing_to_book' : book(venue, accountId, command, `cancel-reject/${venue}/${report.clOrdId}`, 'cancel_reject');
+    const isReject = report.msgType === 'OrderCancelReject';
+    const idSource = isReject ? `cancel-reject/${venue}/${report.clOrdId}` : `exec/${venue}/${report.execId}`;
+    const execType = isReject ? 'cancel_reject' : report.execType;
+    // The report's meaning is read off the order as the decider then sees it (no read of its own before).
+    let orderFound = false;
+    let command: AccountCommand | null = null;
+    const outcome = await deps.accounts.executeChosen(accountId, (state) => {
+      const order = orderOf(state, orderId);
+      orderFound = order !== undefined;
+      const atMs = deps.nowMs();
+      command = order === undefined ? null : isReject ? commandForCancelReject(report, order, atMs) : commandForReport(report, order, venue, atMs);
+      return command;
+    }, { eventIdSource: idSource, metadata: { actor: `venue:${venue}`, causationId: idSource } });
+    if (!orderFound) return 'unknown_order';
+    if (E.isRight(outcome)) return outcome.right.events.length === 0 ? 'nothing_to_book' : 'booked';
+    // Too busy is not the venue's word: thrown, the session asks for the report again.
+    if (outcome.left.code === ConcurrencyRetriesExhausted || outcome.left.code === DomainErrorCode.RateLimitExceeded) {
+      throw new Error(`report ${idSource} not booked now: ${outcome.left.code}`);
     }
-    const command = commandForReport(report, order, venue, atMs);
-    return command === null ? 'nothing_to_book' : book(venue, accountId, command, `exec/${venue}/${report.execId}`, report.execType);
+    deps.logger.warn({ venue, accountId, command: (command as AccountCommand | null)?.type, code: outcome.left.code, reason: outcome.left.message, execType }, 'venue report not booked');
+    return 'refused';
   };
 
   return {

@@ -8,8 +8,9 @@ export const ADMIN_MSG_TYPES = { Heartbeat: '0', TestRequest: '1', ResendRequest
 /** 373 SessionRejectReason values the session sends. */
 export const SessionRejectReason = { RequiredTagMissing: 1, ValueIncorrect: 5, CompIdProblem: 9 } as const;
 
-export const logon = (heartbeatIntervalS: number): AdminMessage =>
-  ({ msgType: 'A', name: 'Logon', body: { EncryptMethod: 0, HeartBtInt: heartbeatIntervalS } });
+/** resetSeqNum: ResetSeqNumFlag (141) = Y, both sides start again at 1. */
+export const logon = (heartbeatIntervalS: number, resetSeqNum = false): AdminMessage =>
+  ({ msgType: 'A', name: 'Logon', body: { EncryptMethod: 0, HeartBtInt: heartbeatIntervalS, ResetSeqNumFlag: resetSeqNum ? 'Y' : undefined } });
 export const heartbeat = (testReqId?: string): AdminMessage => ({ msgType: '0', name: 'Heartbeat', body: { TestReqID: testReqId } });
 export const testRequest = (testReqId: string): AdminMessage => ({ msgType: '1', name: 'TestRequest', body: { TestReqID: testReqId } });
 /** EndSeqNo 0 asks for everything from BeginSeqNo on. */

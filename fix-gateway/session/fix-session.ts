@@ -26,7 +26,21 @@ export type FixSessionConfig = {
   readonly targetCompId: string;
   readonly heartbeatIntervalS: number;
   readonly role: 'initiator' | 'acceptor';
+  /**
+   * Application messages handed to the handler before the first of them finishes (default 1: one at a
+   * time). Above 1 the handler must keep its own order where order matters (the gateway's fill intake
+   * serializes per order); the handler is still called in sequence-number order.
+   */
+  readonly handlingConcurrency?: number;
+  /**
+   * An initiator that logs on with ResetSeqNumFlag=Y (141): at every logon both sides start again at 1
+   * and the messages stored so far are never resent. For counterparties that reset daily by agreement.
+   */
+  readonly resetOnLogon?: boolean;
 };
+
+/** An application message given to the handler, until it is handled (or its handler failed). */
+type Handling = { readonly seq: number; state: 'running' | 'done' | 'failed' };
 
 type Outgoing = {
   readonly seq: number;
@@ -47,6 +61,10 @@ type Connection = {
   logoutSent: boolean;
   lastSentMs: number;
   lastReceivedMs: number;
+  /** The heartbeat interval in force: the initiator's own; an acceptor takes the initiator's HeartBtInt. */
+  heartbeatMs: number;
+  /** This side asked for a sequence reset in its Logon on this connection. */
+  resetRequested: boolean;
   testRequestId?: string;
   timer?: NodeJS.Timeout;
   readonly closed: Promise<void>;
@@ -81,12 +99,17 @@ export class FixSessionEngine implements FixSession {
   private receiveQueued = 0;
   private targetSeqDirty = false;
   private targetSeqWriting: Promise<void> | undefined;
+  private targetSeqWrites: Promise<void> = Promise.resolve();
   private closing = false;
   /** The last sequence number written to a socket: anything stored above it waits for a resend request. */
   private lastWrittenSeq = 0;
   private reloadBeforeNextLogon = false;
   private testRequestCount = 0;
   private readonly logonWaiters: (() => void)[] = [];
+  /** In sequence order; the first entry not done is the lowest message that a restart must see again. */
+  private readonly handling: Handling[] = [];
+  private readonly handlers = new Set<Promise<void>>();
+  private handlerSlotFreed: (() => void) | undefined;
 
   constructor(
     readonly config: FixSessionConfig,
@@ -144,6 +167,7 @@ export class FixSessionEngine implements FixSession {
     invariant(this.connection === undefined, `session ${this.name} already has a connection`);
     if (this.closing) { socket.destroy(); return; }
     invariant(this.nextSenderSeq > 0, `session ${this.name} has not loaded its sequence numbers`);
+    await this.settleHandlers();
     if (this.reloadBeforeNextLogon) {
       this.reloadBeforeNextLogon = false;
       await this.load();
@@ -152,6 +176,7 @@ export class FixSessionEngine implements FixSession {
     let closedResolve: () => void = () => undefined;
     const connection: Connection = {
       socket, framer: new FixFramer(), loggedOn: false, logoutSent: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
+      heartbeatMs: this.config.heartbeatIntervalS * 1000, resetRequested: false,
       closed: new Promise((resolve) => { closedResolve = resolve; }),
     };
     this.connection = connection;
@@ -165,11 +190,34 @@ export class FixSessionEngine implements FixSession {
       closedResolve();
     });
     if (socket.destroyed) closedResolve();
-    const heartbeatMs = this.config.heartbeatIntervalS * 1000;
-    connection.timer = setInterval(() => this.onTimer(connection, heartbeatMs), Math.max(50, heartbeatMs / 4));
-    if (this.config.role === 'initiator') void this.enqueue('A', 'Logon', admin.logon(this.config.heartbeatIntervalS).body).catch(() => undefined);
+    this.startTimer(connection);
+    if (this.config.role === 'initiator') {
+      if (this.config.resetOnLogon === true) {
+        await this.resetSequences({ nextSenderSeq: 1, nextTargetSeq: 1 });
+        connection.resetRequested = true;
+      }
+      void this.enqueue('A', 'Logon', admin.logon(this.config.heartbeatIntervalS, connection.resetRequested).body).catch(() => undefined);
+    }
     if (alreadyRead !== undefined && alreadyRead.length > 0) this.onData(connection, alreadyRead);
     await connection.closed;
+  }
+
+  private startTimer(connection: Connection): void {
+    if (connection.timer !== undefined) clearInterval(connection.timer);
+    connection.timer = setInterval(() => this.onTimer(connection), Math.max(50, connection.heartbeatMs / 4));
+  }
+
+  /** Both sequence numbers set outright, stored first; what was sent before is archived, never resent. */
+  private async resetSequences(sequences: { readonly nextSenderSeq: number; readonly nextTargetSeq: number }): Promise<void> {
+    const unwritten = this.nextSenderSeq - 1 - this.lastWrittenSeq;
+    if (unwritten > 0) this.logger.warn({ session: this.name, unwritten }, 'sequence reset: messages stored but never written are not resent');
+    await this.store.reset(this.name, sequences);
+    this.nextSenderSeq = sequences.nextSenderSeq;
+    this.nextTargetSeq = sequences.nextTargetSeq;
+    this.lastWrittenSeq = sequences.nextSenderSeq - 1;
+    this.gapOpenThrough = 0;
+    this.targetSeqDirty = false;
+    this.logger.info({ session: this.name, ...sequences }, 'fix sequence numbers reset');
   }
 
   /** Drops the TCP connection without a Logout (a fault, or a test's cable pull). */
@@ -201,8 +249,25 @@ export class FixSessionEngine implements FixSession {
     this.connection?.socket.destroy();
     await this.draining?.catch(() => undefined);
     await this.receiving;
+    await Promise.allSettled([...this.handlers]);
     await this.targetSeqWriting;
     await this.flushTargetSeq();
+  }
+
+  /**
+   * Before a new connection: every handler given a message has finished. If one failed, the next expected
+   * number goes back to its message, so the counterparty's resend delivers it (and those after it) again.
+   */
+  private async settleHandlers(): Promise<void> {
+    await Promise.allSettled([...this.handlers]);
+    const failed = this.handling.find((h) => h.state === 'failed');
+    if (failed !== undefined && failed.seq < this.nextTargetSeq) this.nextTargetSeq = failed.seq;
+    this.handling.length = 0;
+  }
+
+  /** The next sequence number a restart may expect: below every message not yet handled. */
+  private persistableTargetSeq(): number {
+    return this.handling[0]?.seq ?? this.nextTargetSeq;
   }
 
   private enqueue(msgType: string, name: string, body: FixFields, app?: FixAppMessage): Promise<void> {
@@ -313,10 +378,18 @@ export class FixSessionEngine implements FixSession {
       });
   }
 
-  private async flushTargetSeq(): Promise<void> {
-    if (!this.targetSeqDirty) return;
-    this.targetSeqDirty = false;
-    await this.store.saveNextTargetSeq(this.name, this.nextTargetSeq);
+  /**
+   * Writes take turns, each with the value at its turn: two writes in flight on different connections
+   * could commit out of order and leave an older number stored.
+   */
+  private flushTargetSeq(): Promise<void> {
+    const write = this.targetSeqWrites.then(async () => {
+      if (!this.targetSeqDirty) return;
+      this.targetSeqDirty = false;
+      await this.store.saveNextTargetSeq(this.name, this.persistableTargetSeq());
+    });
+    this.targetSeqWrites = write.catch(() => undefined);
+    return write;
   }
 
   private advanceTarget(nextTargetSeq: number): void {
@@ -340,6 +413,14 @@ export class FixSessionEngine implements FixSession {
     }
     if (!connection.loggedOn && message.msgType !== admin.ADMIN_MSG_TYPES.Logon) {
       await this.logoutAndDrop(connection, 'first message must be Logon');
+      return;
+    }
+    if (message.msgType === admin.ADMIN_MSG_TYPES.Logon && message.field(141) === 'Y' && !connection.loggedOn) {
+      // FIX 4.4 ResetSeqNumFlag: the Logon itself is number 1 of the new sequence. The side that did not
+      // ask resets too and answers with the flag; the side that asked (attach) has reset already.
+      if (!connection.resetRequested) await this.resetSequences({ nextSenderSeq: 1, nextTargetSeq: message.msgSeqNum + 1 });
+      else this.advanceTarget(message.msgSeqNum + 1);
+      await this.onLogon(connection, message, true);
       return;
     }
     if (message.msgType === admin.ADMIN_MSG_TYPES.SequenceReset && message.field(123) !== 'Y') {
@@ -416,15 +497,55 @@ export class FixSessionEngine implements FixSession {
       const reason = decoded.left.reason === 'missing' ? admin.SessionRejectReason.RequiredTagMissing : admin.SessionRejectReason.ValueIncorrect;
       await this.sendAdmin(admin.reject(message.msgSeqNum, reason, decoded.left.detail, decoded.left.tag));
     } else {
-      // Delivered before the sequence number moves: a crash in between redelivers it (handlers are idempotent).
-      await this.handler(decoded.right);
+      await this.startHandling(message.msgSeqNum, decoded.right);
     }
     this.advanceTarget(message.msgSeqNum + 1);
   }
 
-  private async onLogon(connection: Connection, message: DecodedFix): Promise<void> {
+  /**
+   * Gives the message to the handler without waiting for it (up to handlingConcurrency at once). The
+   * stored next target number stays at the lowest message not yet handled, so a crash redelivers every
+   * message whose handling had not finished (handlers are idempotent); a failed handler drops the
+   * connection, and the next logon asks for it again (settleHandlers).
+   */
+  private async startHandling(seq: number, message: FixAppMessage): Promise<void> {
+    const concurrency = this.config.handlingConcurrency ?? 1;
+    while (this.handlers.size >= concurrency) await new Promise<void>((resolve) => { this.handlerSlotFreed = resolve; });
+    const entry: Handling = { seq, state: 'running' };
+    this.handling.push(entry);
+    const connection = this.connection;
+    const handled: Promise<void> = this.handler(message).then(
+      () => {
+        entry.state = 'done';
+        while (this.handling[0]?.state === 'done') this.handling.shift();
+        this.targetSeqDirty = true;
+        if (!this.closing) this.kickTargetSeqWrite();
+      },
+      (error: unknown) => {
+        entry.state = 'failed';
+        this.logger.error({ session: this.name, seq, err: error }, 'handling a FIX message failed; dropping the connection');
+        connection?.socket.destroy();
+      },
+    ).finally(() => {
+      this.handlers.delete(handled);
+      const wake = this.handlerSlotFreed;
+      this.handlerSlotFreed = undefined;
+      wake?.();
+    });
+    this.handlers.add(handled);
+  }
+
+  private async onLogon(connection: Connection, message: DecodedFix, reset = false): Promise<void> {
     if (connection.loggedOn) return;
-    if (this.config.role === 'acceptor') await this.sendAdmin(admin.logon(Number(message.field(108)) || this.config.heartbeatIntervalS));
+    if (this.config.role === 'acceptor') {
+      // The initiator names the heartbeat interval; the acceptor keeps to it and says so in its answer.
+      const asked = Number(message.field(108));
+      if (Number.isSafeInteger(asked) && asked > 0) {
+        connection.heartbeatMs = asked * 1000;
+        this.startTimer(connection);
+      }
+      await this.sendAdmin(admin.logon(connection.heartbeatMs / 1000, reset));
+    }
     connection.loggedOn = true;
     this.logger.info({ session: this.name, ...this.sequences() }, 'fix session logged on');
     // Messages stored while logged off were never written: a heartbeat shows the counterparty the gap, and
@@ -465,7 +586,8 @@ export class FixSessionEngine implements FixSession {
     setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
   }
 
-  private onTimer(connection: Connection, heartbeatMs: number): void {
+  private onTimer(connection: Connection): void {
+    const { heartbeatMs } = connection;
     const now = this.nowMs();
     if (!connection.loggedOn) {
       if (now - connection.lastReceivedMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) connection.socket.destroy();

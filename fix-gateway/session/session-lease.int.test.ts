@@ -9,7 +9,7 @@ import { FixCodec } from './codec';
 import { FixSessionEngine, SessionClosedError } from './fix-session';
 import { startLeasedInitiator } from './leased-session';
 import type { ExecutionReport, FixAppMessage, NewOrderSingle } from './messages';
-import { postgresLeaser } from './session-lease';
+import { postgresLeaser, type SessionLeaser } from './session-lease';
 import { sqlFixSessionStore } from './session-store';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -45,12 +45,27 @@ describe('one owner per FIX session: a PostgreSQL advisory lock, a standby that 
   it('the standby takes the session over when the owner\'s lease connection dies, and carries on its sequence', async () => {
     const store = sqlFixSessionStore(database);
     const name = 'broker-XNAS';
+    /**
+     * A process whose lease connection dies has crashed: it never competes again. Without this the old owner's
+     * loop would race the standby for the lock it just lost, and win about as often.
+     */
+    const crashesOnLoss = (leaser: SessionLeaser): SessionLeaser => {
+      let held = false;
+      return {
+        acquire: async (session, abort) => {
+          if (held) { await abort; return undefined; }
+          const lease = await leaser.acquire(session, abort);
+          held = lease !== undefined;
+          return lease;
+        },
+      };
+    };
     const processOf = () => {
       const fills: FixAppMessage[] = [];
       const session = startLeasedInitiator({
         name,
         // Each "process" has a lease connection of its own.
-        leaser: postgresLeaser(testDb.url, logger, 50),
+        leaser: crashesOnLoss(postgresLeaser(testDb.url, logger, 50)),
         createEngine: () => new FixSessionEngine({ name, senderCompId: 'BROKER', targetCompId: 'XNAS', heartbeatIntervalS: 30, role: 'initiator' }, store, codec, logger),
         address: () => ({ host: '127.0.0.1', port: venue.port }),
         logger,

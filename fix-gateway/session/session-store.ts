@@ -25,6 +25,12 @@ export interface FixSessionStore {
    */
   recordSent(session: string, sent: readonly StoredOutgoing[], nextSenderSeq: number): Promise<void>;
   saveNextTargetSeq(session: string, nextTargetSeq: number): Promise<void>;
+  /**
+   * A sequence reset (Logon with ResetSeqNumFlag): both numbers set outright, and the sent messages moved
+   * out of the session (never resent again: the counterparty agreed to start over), into an archive that
+   * still answers whether a ClOrdID left.
+   */
+  reset(session: string, sequences: SessionSequences): Promise<void>;
   /** Stored application messages with fromSeq <= seq <= toSeq, in order. */
   readSent(session: string, fromSeq: number, toSeq: number): Promise<StoredOutgoing[]>;
 }
@@ -47,6 +53,17 @@ const SCHEMA_SQL = [
    )`,
   // The execution engine asks, when it resumes after a crash, whether a ClOrdID already left.
   "CREATE INDEX IF NOT EXISTS fix_sent_cl_ord_id ON fix_sent (session, (message->>'clOrdId'))",
+  // Each sequence reset starts an epoch; the messages sent in earlier ones are kept apart.
+  'ALTER TABLE fix_session ADD COLUMN IF NOT EXISTS epoch integer NOT NULL DEFAULT 0',
+  `CREATE TABLE IF NOT EXISTS fix_sent_archive (
+     session         text    NOT NULL,
+     epoch           integer NOT NULL,
+     seq             integer NOT NULL,
+     sending_time_ms bigint  NOT NULL,
+     message         jsonb   NOT NULL,
+     PRIMARY KEY (session, epoch, seq)
+   )`,
+  "CREATE INDEX IF NOT EXISTS fix_sent_archive_cl_ord_id ON fix_sent_archive (session, (message->>'clOrdId'))",
 ];
 
 export const migrateFixSessionStore = (database: SqlDatabase): Promise<void> =>
@@ -76,6 +93,14 @@ const RECORD_SENT = { name: 'fix_session_record_sent', text: `
   )
   SELECT count(*)::int AS moved FROM moved` };
 const SAVE_TARGET = { name: 'fix_session_save_target', text: 'UPDATE fix_session SET next_target_seq = $2 WHERE name = $1' };
+const RESET = { name: 'fix_session_reset', text: `
+  WITH cleared AS (
+    DELETE FROM fix_sent WHERE session = $1 RETURNING session, seq, sending_time_ms, message
+  ), archived AS (
+    INSERT INTO fix_sent_archive (session, epoch, seq, sending_time_ms, message)
+    SELECT c.session, s.epoch, c.seq, c.sending_time_ms, c.message FROM cleared c, fix_session s WHERE s.name = $1
+  )
+  UPDATE fix_session SET next_sender_seq = $2, next_target_seq = $3, epoch = epoch + 1 WHERE name = $1` };
 const READ_SENT = { name: 'fix_session_read_sent', text: `
   SELECT seq, sending_time_ms, message FROM fix_sent
    WHERE session = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq` };
@@ -92,6 +117,9 @@ export const sqlFixSessionStore = (database: SqlDatabase): FixSessionStore => ({
   },
   saveNextTargetSeq: async (session, nextTargetSeq) => {
     await database.query(SAVE_TARGET, [session, nextTargetSeq]);
+  },
+  reset: async (session, sequences) => {
+    await database.query(RESET, [session, sequences.nextSenderSeq, sequences.nextTargetSeq]);
   },
   readSent: async (session, fromSeq, toSeq) => {
     const { rows } = await database.query<{ seq: number; sending_time_ms: string; message: FixAppMessage }>(READ_SENT, [session, fromSeq, toSeq]);

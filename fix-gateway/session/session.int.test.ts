@@ -52,13 +52,25 @@ describe('FIX session layer over real TCP, sequence numbers in PostgreSQL', () =
     await testDb.drop();
   });
 
-  const startPair = async (options: { names?: { broker: string; venue: string }; heartbeatIntervalS?: number } = {}): Promise<Pair> => {
+  type PairOptions = {
+    names?: { broker: string; venue: string };
+    heartbeatIntervalS?: number;
+    venueHeartbeatIntervalS?: number;
+    resetOnLogon?: boolean;
+    /** The broker's handler (after it records the message), with how many it runs at once. */
+    brokerHandler?: (message: FixAppMessage) => Promise<void>;
+    brokerConcurrency?: number;
+  };
+  const startPair = async (options: PairOptions = {}): Promise<Pair> => {
     pairs += 1;
     const names = options.names ?? { broker: `broker-${pairs}`, venue: `venue-${pairs}` };
     const heartbeatIntervalS = options.heartbeatIntervalS ?? 30;
     const store = sqlFixSessionStore(database);
-    const broker = new FixSessionEngine({ name: names.broker, senderCompId: 'BROKER', targetCompId: 'XNAS', heartbeatIntervalS, role: 'initiator' }, store, await FixCodec.create(), logger);
-    const venue = new FixSessionEngine({ name: names.venue, senderCompId: 'XNAS', targetCompId: 'BROKER', heartbeatIntervalS, role: 'acceptor' }, store, await FixCodec.create(), logger);
+    const broker = new FixSessionEngine({
+      name: names.broker, senderCompId: 'BROKER', targetCompId: 'XNAS', heartbeatIntervalS, role: 'initiator',
+      resetOnLogon: options.resetOnLogon ?? false, handlingConcurrency: options.brokerConcurrency ?? 1,
+    }, store, await FixCodec.create(), logger);
+    const venue = new FixSessionEngine({ name: names.venue, senderCompId: 'XNAS', targetCompId: 'BROKER', heartbeatIntervalS: options.venueHeartbeatIntervalS ?? heartbeatIntervalS, role: 'acceptor' }, store, await FixCodec.create(), logger);
     await Promise.all([broker.load(), venue.load()]);
     const atVenue: FixAppMessage[] = [];
     const atBroker: FixAppMessage[] = [];
@@ -66,7 +78,10 @@ describe('FIX session layer over real TCP, sequence numbers in PostgreSQL', () =
       atVenue.push(message);
       if (message.msgType === 'NewOrderSingle') await venue.send(reportFor(message));
     });
-    broker.onMessage(async (message) => { atBroker.push(message); });
+    broker.onMessage(async (message) => {
+      atBroker.push(message);
+      await options.brokerHandler?.(message);
+    });
     const acceptor: FixAcceptor = await startFixAcceptor({ host: '127.0.0.1', port: 0, sessions: [venue], codec, logger });
     const proxy = await startFixProxy(codec, acceptor.port);
     const initiator: FixInitiator = startFixInitiator(broker, () => ({ host: '127.0.0.1', port: proxy.port }), logger, { min: 20, max: 200 });
@@ -189,5 +204,101 @@ describe('FIX session layer over real TCP, sequence numbers in PostgreSQL', () =
     expect(second.atVenue).toEqual([order(6)]);
     expect(second.proxy.seen.some((s) => s.msgType === '2' || s.msgType === '5')).toBe(false);
     await second.stop();
+  });
+
+  const storedSequences = async (name: string) => {
+    const { rows } = await database.query<{ next_sender_seq: number; next_target_seq: number; epoch: number }>({ text: 'SELECT next_sender_seq, next_target_seq, epoch FROM fix_session WHERE name = $1' }, [name]);
+    return { nextSenderSeq: Number(rows[0]!.next_sender_seq), nextTargetSeq: Number(rows[0]!.next_target_seq), epoch: Number(rows[0]!.epoch) };
+  };
+  const waitForStored = async (name: string, nextTargetSeq: number): Promise<void> => {
+    const deadline = Date.now() + 15_000;
+    while ((await storedSequences(name)).nextTargetSeq !== nextTargetSeq) {
+      if (Date.now() > deadline) throw new Error(`stored next target sequence number never became ${nextTargetSeq}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const clOrdIdOf = (message: FixAppMessage) => ('clOrdId' in message ? message.clOrdId : '');
+
+  it('handles reports side by side, but stores as received only what is handled below the first one still running', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const handled: string[] = [];
+    const pair = await startPair({
+      brokerConcurrency: 8,
+      brokerHandler: async (message) => {
+        if (clOrdIdOf(message) === 'ord-2') await held;
+        handled.push(clOrdIdOf(message));
+      },
+    });
+    for (let n = 1; n <= 5; n += 1) await pair.broker.send(order(n));
+    await waitFor(() => handled.length === 4, 'the reports after the held one');
+    expect(handled).toEqual(['ord-1', 'ord-3', 'ord-4', 'ord-5']);
+    const heldReport = pair.proxy.seen.find((s) => s.direction === 'down' && s.msgType === '8' && s.field(11) === 'ord-2')!;
+    // Received beyond it, but a restart now must be told the held report again.
+    expect(pair.broker.sequences().nextTargetSeq).toBeGreaterThan(heldReport.seq + 3);
+    const name = pair.broker.name;
+    await waitForStored(name, heldReport.seq);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the writes after ord-3..5 had time to land: still there
+    expect((await storedSequences(name)).nextTargetSeq).toBe(heldReport.seq);
+    release();
+    await waitFor(() => handled.length === 5, 'the held report');
+    await waitForStored(name, pair.broker.sequences().nextTargetSeq);
+    await pair.stop();
+  });
+
+  it('asks again for a report whose handler failed, and hands it over once more after the reconnect', async () => {
+    let failuresLeft = 1;
+    const pair = await startPair({
+      brokerConcurrency: 8,
+      brokerHandler: async (message) => {
+        if (clOrdIdOf(message) === 'ord-3' && failuresLeft > 0) { failuresLeft -= 1; throw new Error('booking failed'); }
+      },
+    });
+    for (let n = 1; n <= 6; n += 1) await pair.broker.send(order(n));
+    await waitFor(() => pair.atBroker.filter((m) => clOrdIdOf(m) === 'ord-3').length === 2, 'the failed report again');
+    await waitFor(() => pair.atBroker.filter((m) => clOrdIdOf(m) === 'ord-6').length >= 1, 'the last report');
+    // The drop and the resend: nothing of ord-3 is lost; those after it may come twice (handlers are idempotent).
+    expect(new Set(pair.atBroker.map(clOrdIdOf))).toEqual(new Set(['ord-1', 'ord-2', 'ord-3', 'ord-4', 'ord-5', 'ord-6']));
+    expect(pair.proxy.seen.some((s) => s.direction === 'up' && s.msgType === '2')).toBe(true);
+    expect(pair.atVenue.map(clOrdIdOf)).toEqual(['ord-1', 'ord-2', 'ord-3', 'ord-4', 'ord-5', 'ord-6']);
+    await pair.stop();
+  });
+
+  it('ResetSeqNumFlag on logon: both sides start again at 1, the old messages are archived and never resent', async () => {
+    const names = { broker: 'broker-reset', venue: 'venue-reset' };
+    const first = await startPair({ names });
+    for (let n = 1; n <= 5; n += 1) await first.broker.send(order(n));
+    await waitFor(() => first.atBroker.length === 5, 'five fills');
+    await first.stop();
+    const before = await storedSequences(names.broker);
+    expect(before.nextSenderSeq).toBeGreaterThan(5);
+
+    const second = await startPair({ names, resetOnLogon: true });
+    const logonUp = second.proxy.seen.find((s) => s.direction === 'up' && s.msgType === 'A')!;
+    const logonDown = second.proxy.seen.find((s) => s.direction === 'down' && s.msgType === 'A')!;
+    expect([logonUp.seq, logonUp.field(141)]).toEqual([1, 'Y']);
+    expect([logonDown.seq, logonDown.field(141)]).toEqual([1, 'Y']);
+    await second.broker.send(order(6));
+    await waitFor(() => second.atBroker.length === 1, 'the fill after the reset');
+    expect(second.atVenue).toEqual([order(6)]);
+    // No gap was seen either way: the venue took the reset instead of asking for what it had missed.
+    expect(second.proxy.seen.some((s) => s.msgType === '2' || s.msgType === '5')).toBe(false);
+    expect(second.broker.sequences()).toEqual({ nextSenderSeq: 3, nextTargetSeq: 3 });
+    expect(second.venue.sequences()).toEqual({ nextSenderSeq: 3, nextTargetSeq: 3 });
+    const { rows: sent } = await database.query<{ seq: number }>({ text: 'SELECT seq FROM fix_sent WHERE session = $1 ORDER BY seq' }, [names.broker]);
+    expect(sent.map((r) => Number(r.seq))).toEqual([2]);
+    const { rows: archived } = await database.query<{ n: number }>({ text: 'SELECT count(*)::int AS n FROM fix_sent_archive WHERE session = $1' }, [names.broker]);
+    expect(Number(archived[0]!.n)).toBe(5);
+    expect((await storedSequences(names.broker)).epoch).toBe(before.epoch + 1);
+    await second.stop();
+  });
+
+  it("an acceptor keeps to the initiator's HeartBtInt, not its own", async () => {
+    const pair = await startPair({ heartbeatIntervalS: 1, venueHeartbeatIntervalS: 60 });
+    const logonDown = pair.proxy.seen.find((s) => s.direction === 'down' && s.msgType === 'A')!;
+    expect(logonDown.field(108)).toBe('1');
+    // Idle: the venue's own 60 s would send nothing for a minute; the agreed 1 s sends heartbeats now.
+    await waitFor(() => pair.proxy.seen.filter((s) => s.direction === 'down' && s.msgType === '0' && s.field(112) === undefined).length >= 2, 'two heartbeats from the venue', 10_000);
+    await pair.stop();
   });
 });

@@ -32,7 +32,7 @@ export const startFixProxy = async (codec: FixCodec, upstreamPort: number): Prom
       for (const event of framer.push(chunk)) {
         if (event.kind !== 'frame') continue;
         const decoded = codec.decode(event.frame);
-        const fields = new Map<number, string | undefined>([7, 11, 16, 36, 43, 58, 112, 122, 123].map((tag) => [tag, decoded.field(tag)]));
+        const fields = new Map<number, string | undefined>([7, 11, 16, 36, 43, 58, 108, 112, 122, 123, 141].map((tag) => [tag, decoded.field(tag)]));
         const item: Seen = { direction, msgType: decoded.msgType, seq: decoded.msgSeqNum, possDup: decoded.possDup, frame: Buffer.from(event.frame), field: (tag) => fields.get(tag) };
         seen.push(item);
         const drop = drops.findIndex((d) => d.direction === direction && d.matches(item));

@@ -20,6 +20,11 @@ export type NatsBusOptions = {
   readonly name?: string;
   /** Where the outage and the recovery are logged, once each. Silent when omitted (tests). */
   readonly logger?: Logger;
+  /**
+   * Keep dialling until the first connection succeeds (the promise resolves then) instead of failing at start.
+   * For a process that must not wait on NATS to start but must reach it once it is there (the API's revocations).
+   */
+  readonly waitOnFirstConnect?: boolean;
 };
 
 export type NatsBusStats = {
@@ -56,7 +61,7 @@ export const connectNatsBus = async (options: NatsBusOptions): Promise<NatsBus> 
     reconnect: true,
     maxReconnectAttempts: -1,
     reconnectDelayHandler: () => waitMs,
-    waitOnFirstConnect: false,
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
   });
   let connected = true;
   let closing = false;

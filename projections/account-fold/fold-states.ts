@@ -36,6 +36,8 @@ export type FoldStates = {
    * in memory are read from `schema` through `db`. The accounts touched stay unsaved until `save`.
    */
   fold(db: SqlClient, schema: string, facts: readonly AccountFact[], onStep: (step: FoldStep) => void): Promise<void>;
+  /** fold then save, in `tx`: every step with the state after it (for a model written straight from its steps). */
+  foldAndSave(tx: SqlClient, schema: string, facts: readonly AccountFact[]): Promise<FoldStep[]>;
   /** Accounts folded in `schema` since its last save. */
   unsaved(schema: string): number;
   /** Writes every unsaved state of `schema` (trimmed), then bounds what stays in memory. */
@@ -62,7 +64,13 @@ export const createFoldStates = (): FoldStates => {
     for (const id of missing) cache.set(id, found.get(id) ?? initialState);
   };
 
-  return {
+  const states: FoldStates = {
+    foldAndSave: async (tx, schema, facts) => {
+      const steps: FoldStep[] = [];
+      await states.fold(tx, schema, facts, (step) => steps.push(step));
+      await states.save(tx, schema);
+      return steps;
+    },
     fold: async (db, schema, facts, onStep) => {
       if (facts.length === 0) return;
       const { cache, unsaved } = statesOf(schema);
@@ -94,4 +102,5 @@ export const createFoldStates = (): FoldStates => {
     },
     forget: () => bySchema.clear(),
   };
+  return states;
 };

@@ -1,14 +1,21 @@
 import * as E from 'fp-ts/Either';
-import { decodeAccountEvent, type AccountEvent } from '../../domain/account';
+import { decodeAccountEvent, orderView, type AccountState } from '../../domain/account';
 import type { OrderStatus } from '../../domain/order/state-machine';
-import type { RecordedEvent } from '../../infrastructure/event-store/port';
+import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/port';
+import { createAccountStates } from './account-states';
+import type { OrderUpdateMapper } from './publish';
 
-/** The seed's order message on the `orders` channel: `{ channel, order_id, status, ... }` with decimal strings. */
+/**
+ * The seed's order message on the `orders` channel: `{ channel, order_id, status, avg_fill_price, ... }`
+ * with decimal strings. Status, filled quantity and average fill price are the order's after the event.
+ */
 export type OrderUpdateMessage = {
   readonly channel: 'orders';
   readonly order_id: string;
   readonly status: OrderStatus;
-  readonly symbol?: string;
+  readonly symbol: string;
+  readonly filled_qty: string;
+  readonly avg_fill_price: string | null;
   readonly fill_quantity?: string;
   readonly fill_price?: string;
   readonly filled_quantity?: string;
@@ -18,52 +25,46 @@ export type OrderUpdateMessage = {
 
 const ACCOUNT_STREAM_PREFIX = 'account-';
 
-const statusAfter = (event: AccountEvent): OrderStatus | undefined => {
-  switch (event.type) {
-    case 'OrderPlaced': return 'pending_new';
-    case 'OrderSubmitted': return 'submitted';
-    case 'OrderRejected': return 'rejected';
-    case 'OrderExpired': return 'expired';
-    case 'OrderCancelRequested': return 'pending_cancel';
-    case 'OrderCancelled': return 'cancelled';
-    case 'OrderReplaceRequested': return 'pending_replace';
-    // The status a replace returns to is in the write model; the socket says what happened.
-    case 'OrderReplaced': return 'submitted';
-    case 'OrderReplaceRejected': return 'submitted';
-    case 'OrderFilled': return event.data.completesOrder ? 'filled' : 'partially_filled';
-    // Where the engine sent an order is its bookkeeping (OrderRouted); the client hears of the venue's answer.
-    case 'AccountOpened': case 'DepositInitiated': case 'DepositSettled': case 'DepositReturned':
-    case 'FundsWithdrawn': case 'TradesSettled': case 'OrderRouted':
-      return undefined;
-  }
-};
-
-/**
- * Turns a recorded account event into the live notification its owner's sockets get on
- * `orders.<accountId>`. Live notifications only: the REST API stays the source of truth.
- */
-export const orderUpdateOf = (recorded: RecordedEvent): { readonly accountId: string; readonly payload: OrderUpdateMessage } | undefined => {
-  if (!recorded.streamId.startsWith(ACCOUNT_STREAM_PREFIX)) return undefined;
-  const decoded = decodeAccountEvent(recorded.type, recorded.data);
-  if (E.isLeft(decoded)) return undefined;
-  const event = decoded.right;
-  const status = statusAfter(event);
-  if (status === undefined || !('orderId' in event.data)) return undefined;
-  const fill = event.type === 'OrderFilled'
-    ? { symbol: event.data.symbol, fill_quantity: event.data.quantity, fill_price: event.data.price, filled_quantity: event.data.filledQuantity }
-    : {};
-  const symbol = event.type === 'OrderPlaced' ? { symbol: event.data.symbol } : {};
-  return {
-    accountId: recorded.streamId.slice(ACCOUNT_STREAM_PREFIX.length),
-    payload: {
-      channel: 'orders', order_id: event.data.orderId, status, ...symbol, ...fill,
-      position: recorded.position.toString(), ts: new Date(event.data.atMs).toISOString(),
-    },
-  };
-};
-
 /** The account event types that produce an order update, for a filtered subscription. */
 export const ORDER_UPDATE_EVENT_TYPES: readonly string[] = [
   'OrderPlaced', 'OrderSubmitted', 'OrderRejected', 'OrderExpired', 'OrderCancelRequested', 'OrderCancelled',
   'OrderReplaceRequested', 'OrderReplaced', 'OrderReplaceRejected', 'OrderFilled',
 ];
+const updating = new Set(ORDER_UPDATE_EVENT_TYPES);
+
+/** Whether a recorded event becomes an order update (so the account's state is worth folding for it). */
+export const isOrderUpdateEvent = (recorded: RecordedEvent): boolean =>
+  recorded.streamId.startsWith(ACCOUNT_STREAM_PREFIX) && updating.has(recorded.type);
+
+/**
+ * Turns a recorded account event, with the account's state right after it, into the live notification
+ * its owner's sockets get on `orders.<accountId>`. Live notifications only: the REST API stays the source
+ * of truth. Where the engine sent an order (OrderRouted) is its bookkeeping: the client hears of the
+ * venue's answer.
+ */
+export const orderUpdateOf = (recorded: RecordedEvent, stateAfter: AccountState): { readonly accountId: string; readonly payload: OrderUpdateMessage } | undefined => {
+  if (!isOrderUpdateEvent(recorded)) return undefined;
+  const decoded = decodeAccountEvent(recorded.type, recorded.data);
+  if (E.isLeft(decoded)) return undefined;
+  const event = decoded.right;
+  if (!('orderId' in event.data)) return undefined;
+  const order = orderView(stateAfter, event.data.orderId);
+  if (order === null) return undefined;
+  const fill = event.type === 'OrderFilled'
+    ? { fill_quantity: event.data.quantity, fill_price: event.data.price, filled_quantity: event.data.filledQuantity }
+    : {};
+  return {
+    accountId: recorded.streamId.slice(ACCOUNT_STREAM_PREFIX.length),
+    payload: {
+      channel: 'orders', order_id: order.orderId, status: order.status, symbol: order.symbol,
+      filled_qty: order.filledQuantity, avg_fill_price: order.avgFillPrice, ...fill,
+      position: recorded.position.toString(), ts: new Date(event.data.atMs).toISOString(),
+    },
+  };
+};
+
+/** The publisher's mapper: each order event with the account's state after it, read from `store`. */
+export const orderUpdatesFrom = (store: EventStore): OrderUpdateMapper => {
+  const states = createAccountStates(store);
+  return async (recorded) => (isOrderUpdateEvent(recorded) ? orderUpdateOf(recorded, await states.after(recorded)) : undefined);
+};

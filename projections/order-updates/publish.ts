@@ -6,7 +6,7 @@ import { ACCOUNT_ID_PATTERN, ordersSubject } from '../../streaming/node/protocol
 /** One order message and the account whose sockets get it; the payload is what the client sees on `orders`. */
 export type AddressedOrderUpdate = { readonly accountId: string; readonly payload: Readonly<Record<string, unknown>> };
 /** Supplied by the domain: which events are order updates, for whom, and what the client sees. */
-export type OrderUpdateMapper = (event: RecordedEvent) => AddressedOrderUpdate | undefined;
+export type OrderUpdateMapper = (event: RecordedEvent) => AddressedOrderUpdate | undefined | Promise<AddressedOrderUpdate | undefined>;
 
 const encoder = new TextEncoder();
 
@@ -18,7 +18,7 @@ const encoder = new TextEncoder();
 export const publishOrderUpdates = async (events: AsyncIterable<RecordedEvent>, mapper: OrderUpdateMapper, bus: Bus): Promise<number> => {
   let published = 0;
   for await (const event of events) {
-    const update = mapper(event);
+    const update = await mapper(event);
     if (update === undefined) continue;
     invariant(ACCOUNT_ID_PATTERN.test(update.accountId), `order update mapper produced an account id unfit for a subject: ${update.accountId}`);
     bus.publish(ordersSubject(update.accountId), encoder.encode(JSON.stringify(update.payload)));

@@ -157,6 +157,7 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<{ read
     await writeCheckpoint(tx, projection.name, position, false);
   });
   projection.forget?.();
+  await projection.activated?.(db);
   options.onProgress?.({ events: counter.events, position, head: position, phase: 'done' });
   return { events: counter.events, position };
 };

@@ -23,6 +23,8 @@ export type Projection = {
    * batches as the runner does.
    */
   bulk?(schema: string): BulkApply;
+  /** Called once a rebuild swapped a fresh model in: a model kept outside PostgreSQL (Redis) switches its readers to it. */
+  activated?(db: SqlClient): Promise<void>;
 };
 
 /** What a rebuild holds between writes: see Projection.bulk. Applying events through it ends in the same rows as `apply`. */

@@ -1,7 +1,10 @@
-import Big from 'big.js';
-import { big, cashString, fillCash, PRICE_SCALE_DP, priceString, sumBig } from '../../domain/money';
+import type Big from 'big.js';
+import { big, cashString, fillCash, sumBig } from '../../domain/money';
 import type { Quote } from '../../infrastructure/market/quote';
+import { quotePrice } from '../../infrastructure/market/quote-price';
 import type { HeldPosition, PortfolioCash } from './query';
+
+export { quotePrice };
 
 export type PricedPosition = {
   readonly symbol: string;
@@ -13,14 +16,6 @@ export type PricedPosition = {
   readonly price_source: 'quote' | 'last_fill' | 'cost';
   readonly market_value: string;
   readonly unrealized_pnl: string;
-};
-
-/** The quote's last trade, else the mid of bid and ask (half-even to 4 dp), else whichever side there is. */
-export const quotePrice = (quote: Quote | undefined): string | null => {
-  if (quote === undefined) return null;
-  if (quote.last !== null) return quote.last;
-  if (quote.bid !== null && quote.ask !== null) return priceString(big(quote.bid).plus(quote.ask).div(2).round(PRICE_SCALE_DP, Big.roundHalfEven));
-  return quote.bid ?? quote.ask;
 };
 
 const signed = (value: Big): string => (value.lt(0) ? `-${cashString(value.abs())}` : cashString(value));

@@ -1,4 +1,7 @@
-import { DEPTH_LEVELS } from '../feed/feed-sink';
+import { DEPTH_LEVELS as DEPTH_LEVELS_EXPORTED } from '../feed/feed-sink';
+
+// Read on every quote: a local copy, not the CommonJS export getter tsx compiles an import to (V8 does not inline it).
+const DEPTH_LEVELS = DEPTH_LEVELS_EXPORTED;
 
 /** Levels per side in `md.book.<SYM>` (the seed's Level 2: top 5 bids and asks). */
 export const BOOK_LEVELS = 5;
@@ -23,50 +26,53 @@ export const createAggregatedLevels = (): AggregatedLevels => ({
  * distinct prices across venues with summed sizes. A deeper level that is not strictly behind its venue's own
  * top (left over after the top moved) is stale and ignored, as is any level when the venue's top side is absent.
  */
+/** Per level slot: bid, bid size, ask, ask size side by side, so a quote's update touches one cache line. */
+const BID = 0;
+const BID_SIZE = 1;
+const ASK = 2;
+const ASK_SIZE = 3;
+const LEVEL_STRIDE = 4;
+
 export class DepthBook {
-  readonly #bid: Float64Array;
-  readonly #ask: Float64Array;
-  readonly #bidSize: Float64Array;
-  readonly #askSize: Float64Array;
+  /** LEVEL_STRIDE numbers per ((symbolId * venueCount + venueId) * DEPTH_LEVELS + level). */
+  readonly #levels: Float64Array;
   // Scratch space for one aggregation: every venue level of one side.
   readonly #scratchPrice: Float64Array;
   readonly #scratchSize: Float64Array;
 
   constructor(symbolCount: number, readonly venueCount: number) {
-    const slots = symbolCount * venueCount * DEPTH_LEVELS;
-    this.#bid = new Float64Array(slots);
-    this.#ask = new Float64Array(slots);
-    this.#bidSize = new Float64Array(slots);
-    this.#askSize = new Float64Array(slots);
+    this.#levels = new Float64Array(symbolCount * venueCount * DEPTH_LEVELS * LEVEL_STRIDE);
     this.#scratchPrice = new Float64Array(venueCount * DEPTH_LEVELS);
     this.#scratchSize = new Float64Array(venueCount * DEPTH_LEVELS);
   }
 
   update(symbolId: number, venueId: number, level: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number): void {
-    const slot = (symbolId * this.venueCount + venueId) * DEPTH_LEVELS + level;
+    const slot = ((symbolId * this.venueCount + venueId) * DEPTH_LEVELS + level) * LEVEL_STRIDE;
     const hasBid = bidTicks > 0 && bidSize > 0;
     const hasAsk = askTicks > 0 && askSize > 0;
-    this.#bid[slot] = hasBid ? bidTicks : 0;
-    this.#bidSize[slot] = hasBid ? bidSize : 0;
-    this.#ask[slot] = hasAsk ? askTicks : 0;
-    this.#askSize[slot] = hasAsk ? askSize : 0;
+    const levels = this.#levels;
+    levels[slot + BID] = hasBid ? bidTicks : 0;
+    levels[slot + BID_SIZE] = hasBid ? bidSize : 0;
+    levels[slot + ASK] = hasAsk ? askTicks : 0;
+    levels[slot + ASK_SIZE] = hasAsk ? askSize : 0;
   }
 
   /** Writes the symbol's aggregated top levels into `out` (bids best = highest first, asks lowest first). */
   aggregate(symbolId: number, out: AggregatedLevels): void {
-    out.bidCount = this.#side(symbolId, this.#bid, this.#bidSize, -1, out.bidPrices, out.bidSizes);
-    out.askCount = this.#side(symbolId, this.#ask, this.#askSize, 1, out.askPrices, out.askSizes);
+    out.bidCount = this.#side(symbolId, BID, -1, out.bidPrices, out.bidSizes);
+    out.askCount = this.#side(symbolId, ASK, 1, out.askPrices, out.askSizes);
   }
 
   /** direction -1: higher is better (bids); +1: lower is better (asks). */
-  #side(symbolId: number, prices: Float64Array, sizes: Float64Array, direction: number, outPrices: Float64Array, outSizes: Float64Array): number {
+  #side(symbolId: number, side: number, direction: number, outPrices: Float64Array, outSizes: Float64Array): number {
+    const levels = this.#levels;
     let n = 0;
     for (let v = 0; v < this.venueCount; v += 1) {
       const top = (symbolId * this.venueCount + v) * DEPTH_LEVELS;
-      const topPrice = prices[top]!;
+      const topPrice = levels[top * LEVEL_STRIDE + side]!;
       if (topPrice === 0) continue;
       for (let level = 0; level < DEPTH_LEVELS; level += 1) {
-        const price = prices[top + level]!;
+        const price = levels[(top + level) * LEVEL_STRIDE + side]!;
         if (price === 0) continue;
         if (level > 0 && (price - topPrice) * direction <= 0) continue;
         // Insertion sort: at most venueCount * DEPTH_LEVELS entries.
@@ -77,7 +83,7 @@ export class DepthBook {
           i -= 1;
         }
         this.#scratchPrice[i] = price;
-        this.#scratchSize[i] = sizes[top + level]!;
+        this.#scratchSize[i] = levels[(top + level) * LEVEL_STRIDE + side + 1]!;
         n += 1;
       }
     }

@@ -12,7 +12,7 @@ import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson, withChannel }
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
 import { NbboBook } from './nbbo-book';
 import { PublishBatch } from './publish-batch';
-import { asciiBytes, QUOTE_JSON_BYTES_MAX, QuoteWriter } from './quote-writer';
+import { asciiBytes, QUOTE_JSON_BYTES_MAX as QUOTE_JSON_BYTES_MAX_EXPORTED, QuoteWriter } from './quote-writer';
 
 /** `md.book.<SYM>` goes out at most this often per symbol (by feed time); changes in between coalesce. */
 export const BOOK_MIN_INTERVAL_MS = 250;
@@ -31,6 +31,8 @@ export type IngestStats = {
   haltsDropped: number; candleDeltasDropped: number;
 };
 
+// Read on every quote: a local copy, not the CommonJS export getter tsx compiles an import to (V8 does not inline it).
+const QUOTE_JSON_BYTES_MAX = QUOTE_JSON_BYTES_MAX_EXPORTED;
 const QUOTE_CLOSING = asciiBytes(`,"channel":"${CHANNEL_OF_KIND.quote}"}`);
 
 /**
@@ -128,7 +130,7 @@ export class MarketIngest implements FeedSink {
     const batch = this.#batch;
     const start = batch.begin(QUOTE_JSON_BYTES_MAX);
     const n = this.nbbo;
-    const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid[symbolId]!, n.bestAsk[symbolId]!, n.bestBidSize[symbolId]!, n.bestAskSize[symbolId]!,
+    const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid(symbolId), n.bestAsk(symbolId), n.bestBidSize(symbolId), n.bestAskSize(symbolId),
       this.lastTicks[symbolId]!, this.dayVolume[symbolId]!, tsMs, QUOTE_CLOSING);
     batch.commit(this.#subjects.quote[symbolId]!, end);
   }
@@ -242,7 +244,7 @@ export class MarketIngest implements FeedSink {
 
   #quoteJson(s: number): string {
     const n = this.nbbo;
-    return quoteJson(this.symbols.name(s), n.bestBid[s]!, n.bestAsk[s]!, n.bestBidSize[s]!, n.bestAskSize[s]!, this.lastTicks[s]!, this.dayVolume[s]!, this.#updatedMs[s]!);
+    return quoteJson(this.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), this.lastTicks[s]!, this.dayVolume[s]!, this.#updatedMs[s]!);
   }
 
   #markQuoteDirty(s: number): void {

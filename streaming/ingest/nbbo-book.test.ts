@@ -39,7 +39,7 @@ describe('NBBO', () => {
         const changed = book.update(q.symbol, q.venue, q.bid, q.ask, q.bidSize, q.askSize);
         last[q.symbol]![q.venue] = q;
         const expected = bruteNbbo(last[q.symbol]!);
-        const actual = { bid: book.bestBid[q.symbol], ask: book.bestAsk[q.symbol], bidSize: book.bestBidSize[q.symbol], askSize: book.bestAskSize[q.symbol] };
+        const actual = { bid: book.bestBid(q.symbol), ask: book.bestAsk(q.symbol), bidSize: book.bestBidSize(q.symbol), askSize: book.bestAskSize(q.symbol) };
         expect(actual).toEqual(expected);
         expect(changed).toBe(JSON.stringify(expected) !== JSON.stringify(previous[q.symbol]));
         previous[q.symbol] = expected;
@@ -51,6 +51,6 @@ describe('NBBO', () => {
     const book = new NbboBook(1, 2);
     book.update(0, 0, 1_000_000, 1_000_100, 100, 100);
     expect(book.update(0, 1, 1_000_050, 1_000_080, 0, 0)).toBe(false);
-    expect(book.bestBid[0]).toBe(1_000_000);
+    expect(book.bestBid(0)).toBe(1_000_000);
   });
 });

@@ -1,5 +1,5 @@
 import { invariant } from '../../domain/invariant';
-import { PRICE_TICKS_MAX, TICKS_PER_DOLLAR } from '../market/ticks';
+import { PRICE_TICKS_MAX as PRICE_TICKS_MAX_EXPORTED, TICKS_PER_DOLLAR as TICKS_PER_DOLLAR_EXPORTED } from '../market/ticks';
 import type { SymbolTable } from '../market/symbol-table';
 
 /*
@@ -10,6 +10,10 @@ import type { SymbolTable } from '../market/symbol-table';
  * hot caller, because a call across modules compiled to CommonJS goes through an export getter.
  */
 
+// Imported constants read on every quote are copied here: tsx runs this as CommonJS, where an imported name is a
+// getter on the other module's exports that V8 does not inline, and three such reads cost more than a whole price.
+const PRICE_TICKS_MAX = PRICE_TICKS_MAX_EXPORTED;
+const TICKS_PER_DOLLAR = TICKS_PER_DOLLAR_EXPORTED;
 const ZERO = 0x30;
 const QUOTE = 0x22;
 const DOT = 0x2e;
@@ -133,88 +137,234 @@ export const writeIso = (out: Uint8Array, pos: number, ms: number): number => {
 /** The longest quote message: every field at its widest (10-character symbol, 7-digit prices, 16-digit sizes) and a channel. */
 export const QUOTE_JSON_BYTES_MAX = 320;
 
-const PRICE_FIELDS = 3; // bid, ask, last
-const PRICE_SLOT_BYTES = 16; // a length byte, then `"9999999.9999"` at most
-const BID = 0;
-const ASK = 1;
-const LAST = 2;
-const ASK_KEY = asciiBytes(',"ask":');
-const BID_SIZE_KEY = asciiBytes(',"bid_size":');
+/*
+ * The quote leaves as a handful of 8-byte stores. A byte-at-a-time copy costs about 2 ns a byte in V8 (a bounds
+ * check per load and per store), which made a 150-byte message cost more than everything else ingest does; an
+ * unaligned DataView.setFloat64 moves 8 bytes for about the price of one. So every piece of a message is kept
+ * pre-encoded in whole 8-byte words and copied word by word, and the position then advances by the piece's true
+ * length: the few bytes written past it are overwritten by the next piece (the caller leaves room for
+ * QUOTE_JSON_BYTES_MAX). The words only carry ASCII and zero padding, so none is a NaN whose bits could change.
+ */
+const WORD_BYTES = 8;
+/**
+ * Per symbol, in words: the opening `{"symbol":"ABCDEFGHIJ","bid":` (29 bytes at most), then each price with the
+ * key after it, each in four words: a price is rendered with word stores too, and the last may reach 30 bytes.
+ */
+const OPENING = 0;
+const OPENING_WORDS = 4;
+const BID = OPENING + OPENING_WORDS; // `"9999999.9999","ask":`, 21 bytes at most
+const BID_WORDS = 4;
+const ASK = BID + BID_WORDS; // `"9999999.9999","bid_size":`, 26 bytes at most
+const ASK_WORDS = 4;
+const LAST = ASK + ASK_WORDS; // `"9999999.9999","volume":`, 24 bytes at most
+const LAST_WORDS = 4;
+/** Then the tick values the bid, ask and last pieces were rendered from (-1: none yet)... */
+const TICKS = LAST + LAST_WORDS;
+/** ...and one word holding the byte lengths of the opening and the three price pieces: a symbol's record is one read. */
+const LENGTHS = TICKS + 3;
+const RECORD_WORDS = LENGTHS + 1;
 const ASK_SIZE_KEY = asciiBytes(',"ask_size":');
 const LAST_KEY = asciiBytes(',"last":');
-const VOLUME_KEY = asciiBytes(',"volume":');
+const PRICE_KEYS = [asciiBytes(',"ask":'), asciiBytes(',"bid_size":'), asciiBytes(',"volume":')];
 const TS_KEY = asciiBytes(',"ts":"');
 /** Room for the longest closing a caller passes (`,"channel":"quotes"}` is 20). */
 const CLOSING_BYTES_MAX = 32;
+/** Date's own form for years beyond 9999 (`+010000-01-01T00:00:00.000Z`) is this long. */
+const ISO_EXPANDED_BYTES = 27;
+const ENDING_WORDS = Math.ceil((TS_KEY.length + ISO_EXPANDED_BYTES + 1 + CLOSING_BYTES_MAX) / WORD_BYTES);
+/** Whole numbers below this (sizes nearly always) come from a table of their digits, four bytes each. */
+const SMALL_COUNT_LIMIT = 10_000;
+const QUOTE_MARK = 0x22;
+
+/** `text`, zero-padded to whole words (at least `wordsMin`). */
+const wordsOf = (text: Uint8Array, wordsMin = 1): Float64Array => {
+  const words = new Float64Array(Math.max(wordsMin, Math.ceil(text.length / WORD_BYTES)));
+  new Uint8Array(words.buffer).set(text);
+  return words;
+};
+
+/** The digits of 0..9999 as String(n) has them (`unpadded`) and as four digits (`padded`), one int32 each, little-endian. */
+const digitTables = () => {
+  const unpadded = new Int32Array(SMALL_COUNT_LIMIT);
+  const padded = new Int32Array(SMALL_COUNT_LIMIT);
+  const lengths = new Uint8Array(SMALL_COUNT_LIMIT);
+  const pack = (text: string): number => {
+    let word = 0;
+    for (let i = 0; i < text.length; i += 1) word |= text.charCodeAt(i) << (8 * i);
+    return word;
+  };
+  for (let n = 0; n < SMALL_COUNT_LIMIT; n += 1) {
+    unpadded[n] = pack(String(n));
+    padded[n] = pack(String(n).padStart(4, '0'));
+    lengths[n] = String(n).length;
+  }
+  return { unpadded, padded, lengths };
+};
+const DIGITS = digitTables();
+
+/** The fraction of a price after its dollars, as ticksToDecimal writes it (`.42`, `.425`, `.4251`), per tick value, in one word each. */
+const fractionTable = () => {
+  const words = new Float64Array(TICKS_PER_DOLLAR);
+  const bytes = new Uint8Array(words.buffer);
+  const lengths = new Uint8Array(TICKS_PER_DOLLAR);
+  const scratch = new Uint8Array(WORD_BYTES);
+  for (let fraction = 0; fraction < TICKS_PER_DOLLAR; fraction += 1) {
+    const end = writeTicksDecimal(scratch, 0, fraction); // `0.42`: the fraction is what follows the 0
+    bytes.set(scratch.subarray(1, end), fraction * WORD_BYTES);
+    lengths[fraction] = end - 1;
+  }
+  return { words, lengths };
+};
+const FRACTIONS = fractionTable();
+/** Each key after a price, in two words whatever its length, so rendering one is always two stores. */
+const KEY_WORDS = PRICE_KEYS.map((key) => wordsOf(key, 2));
+const NULL_WORD = wordsOf(asciiBytes('null'))[0]!;
 
 /**
  * The `Quote` JSON of one symbol (infrastructure/market/quote.ts), written as bytes with the fields in the order
- * the hand-built string had them. Each price's decimal text is rendered once per tick value and kept per symbol
- * and field, since an NBBO change usually moves one side and leaves the other and the last trade where they were;
- * the timestamp is rendered once per millisecond, which hundreds of consecutive quotes share.
+ * the hand-built string had them. Each price's decimal text, with the key that follows it, is rendered once per
+ * tick value and kept per symbol and field, since an NBBO change usually moves one side and leaves the other and
+ * the last trade where they were; the timestamp and the closing are rendered once per millisecond, which
+ * hundreds of consecutive quotes share; sizes come from a digit table.
  */
 export class QuoteWriter {
-  /** `{"symbol":"AAPL","bid":` per symbol. */
-  readonly #opening: Uint8Array[];
-  readonly #priceTicks: Float64Array;
-  readonly #priceText: Uint8Array;
-  /** `,"ts":"<ISO>"` and the closing of the last message: one copy for the message's last 50 bytes. */
-  readonly #endingSpace = new Uint8Array(TS_KEY.length + ISO_BYTES + 1 + CLOSING_BYTES_MAX);
-  #ending = this.#endingSpace.subarray(0, 0);
+  /** Per symbol, RECORD_WORDS words of pre-encoded pieces. */
+  readonly #words: Float64Array;
+  readonly #wordBytes: Uint8Array;
+  readonly #wordView: DataView;
+  readonly #askSizeKey = wordsOf(ASK_SIZE_KEY);
+  readonly #lastKey = wordsOf(LAST_KEY);
+  /** `,"ts":"<ISO>"` and the closing of the last message. */
+  readonly #ending = new Float64Array(ENDING_WORDS);
+  #endingLength = 0;
   #endingMs = Number.NaN;
   #endingClosing: Uint8Array | undefined;
+  /** The DataView over the last output buffer, so a caller writing into one buffer creates one view. */
+  #out: Uint8Array | undefined;
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(symbols: SymbolTable) {
-    this.#opening = Array.from({ length: symbols.size }, (_, id) => asciiBytes(`{"symbol":"${symbols.name(id)}","bid":`));
-    this.#priceTicks = new Float64Array(symbols.size * PRICE_FIELDS).fill(-1);
-    this.#priceText = new Uint8Array(symbols.size * PRICE_FIELDS * PRICE_SLOT_BYTES);
+    this.#words = new Float64Array(symbols.size * RECORD_WORDS);
+    this.#wordBytes = new Uint8Array(this.#words.buffer);
+    this.#wordView = new DataView(this.#words.buffer);
+    for (let s = 0; s < symbols.size; s += 1) {
+      const opening = asciiBytes(`{"symbol":"${symbols.name(s)}","bid":`);
+      invariant(opening.length <= OPENING_WORDS * WORD_BYTES, `symbol ${symbols.name(s)} is too long for a quote's opening`);
+      this.#wordBytes.set(opening, (s * RECORD_WORDS + OPENING) * WORD_BYTES);
+      this.#wordBytes[(s * RECORD_WORDS + LENGTHS) * WORD_BYTES] = opening.length;
+      this.#words.fill(-1, s * RECORD_WORDS + TICKS, s * RECORD_WORDS + TICKS + 3);
+    }
   }
 
   /** Writes the quote at `pos`, then `closing` (`}`, or `,"channel":"quotes"}` for the bus); returns the end. */
   write(out: Uint8Array, pos: number, s: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number,
     lastTicks: number, volume: number, tsMs: number, closing: Uint8Array): number {
-    const opening = this.#opening[s]!;
-    out.set(opening, pos);
-    let at = this.#price(out, pos + opening.length, s, BID, bidTicks);
-    at = writeBytes(out, at, ASK_KEY);
-    at = this.#price(out, at, s, ASK, askTicks);
-    at = writeBytes(out, at, BID_SIZE_KEY);
-    at = writeWhole(out, at, bidSize);
-    at = writeBytes(out, at, ASK_SIZE_KEY);
-    at = writeWhole(out, at, askSize);
-    at = writeBytes(out, at, LAST_KEY);
-    at = this.#price(out, at, s, LAST, lastTicks);
-    at = writeBytes(out, at, VOLUME_KEY);
-    at = writeWhole(out, at, volume);
+    if (out !== this.#out) {
+      this.#out = out;
+      this.#view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    }
+    // A price of ten million dollars or more is a feed error: too wide for a slot, and not worth one.
+    if (bidTicks >= PRICE_TICKS_MAX || askTicks >= PRICE_TICKS_MAX || lastTicks >= PRICE_TICKS_MAX) {
+      return this.#writeUnslotted(out, pos, s, bidTicks, askTicks, bidSize, askSize, lastTicks, volume, tsMs, closing);
+    }
+    const view = this.#view;
+    const words = this.#words;
+    const record = s * RECORD_WORDS;
+    const lengths = (record + LENGTHS) * WORD_BYTES;
+    const lengthOf = this.#wordBytes;
+    if (words[record + TICKS] !== bidTicks) this.#renderPrice(s, 0, BID, bidTicks);
+    if (words[record + TICKS + 1] !== askTicks) this.#renderPrice(s, 1, ASK, askTicks);
+    if (words[record + TICKS + 2] !== lastTicks) this.#renderPrice(s, 2, LAST, lastTicks);
+    let at = pos;
+    for (let k = 0; k < OPENING_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + OPENING + k]!, true);
+    at += lengthOf[lengths]!;
+    for (let k = 0; k < BID_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + BID + k]!, true);
+    at += lengthOf[lengths + 1]!;
+    for (let k = 0; k < ASK_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + ASK + k]!, true);
+    at += lengthOf[lengths + 2]!;
+    at = this.#count(view, out, at, bidSize);
+    view.setFloat64(at, this.#askSizeKey[0]!, true);
+    view.setFloat64(at + WORD_BYTES, this.#askSizeKey[1]!, true);
+    at = this.#count(view, out, at + ASK_SIZE_KEY.length, askSize);
+    view.setFloat64(at, this.#lastKey[0]!, true);
+    at += LAST_KEY.length;
+    for (let k = 0; k < LAST_WORDS; k += 1) view.setFloat64(at + k * WORD_BYTES, words[record + LAST + k]!, true);
+    at += lengthOf[lengths + 3]!;
+    at = this.#count(view, out, at, volume);
     if (tsMs !== this.#endingMs || closing !== this.#endingClosing) this.#renderEnding(tsMs, closing);
-    // The longer runs go through TypedArray#set, which beats a byte loop from a few dozen bytes up.
-    out.set(this.#ending, at);
-    return at + this.#ending.length;
+    const ending = this.#ending;
+    const endingWords = Math.ceil(this.#endingLength / WORD_BYTES);
+    for (let k = 0; k < endingWords; k += 1) view.setFloat64(at + k * WORD_BYTES, ending[k]!, true);
+    return at + this.#endingLength;
+  }
+
+  /** A whole number as String(n) has it: sizes from the digit table, in one or two stores. */
+  #count(view: DataView<ArrayBufferLike>, out: Uint8Array, pos: number, n: number): number {
+    if (n >= 0 && n < SMALL_COUNT_LIMIT && n === Math.floor(n)) {
+      view.setInt32(pos, DIGITS.unpadded[n]!, true);
+      return pos + DIGITS.lengths[n]!;
+    }
+    if (n >= 0 && n < SMALL_COUNT_LIMIT * SMALL_COUNT_LIMIT && n === Math.floor(n)) {
+      const high = Math.floor(n / SMALL_COUNT_LIMIT);
+      view.setInt32(pos, DIGITS.unpadded[high]!, true);
+      const at = pos + DIGITS.lengths[high]!;
+      view.setInt32(at, DIGITS.padded[n - high * SMALL_COUNT_LIMIT]!, true);
+      return at + 4;
+    }
+    return writeWhole(out, pos, n);
+  }
+
+  /** The price piece `"187.42"` (or `null`) and the key after it, into the symbol's slot for the field, in word stores. */
+  #renderPrice(s: number, field: number, slotWord: number, ticks: number): void {
+    this.#words[s * RECORD_WORDS + TICKS + field] = ticks;
+    const view = this.#wordView;
+    const start = (s * RECORD_WORDS + slotWord) * WORD_BYTES;
+    let at = start;
+    if (ticks <= 0) {
+      view.setFloat64(at, NULL_WORD, true);
+      at += 4;
+    } else {
+      const dollars = Math.floor(ticks / TICKS_PER_DOLLAR);
+      const fraction = ticks - dollars * TICKS_PER_DOLLAR;
+      view.setUint8(at, QUOTE_MARK);
+      at = this.#count(view, this.#wordBytes, at + 1, dollars);
+      view.setFloat64(at, FRACTIONS.words[fraction]!, true);
+      at += FRACTIONS.lengths[fraction]!;
+      view.setUint8(at, QUOTE_MARK);
+      at += 1;
+    }
+    const key = KEY_WORDS[field]!;
+    view.setFloat64(at, key[0]!, true);
+    view.setFloat64(at + WORD_BYTES, key[1]!, true);
+    this.#wordBytes[(s * RECORD_WORDS + LENGTHS) * WORD_BYTES + 1 + field] = at + PRICE_KEYS[field]!.length - start;
+  }
+
+  /** The same message a byte at a time, for prices no slot holds. */
+  #writeUnslotted(out: Uint8Array, pos: number, s: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number,
+    lastTicks: number, volume: number, tsMs: number, closing: Uint8Array): number {
+    const record = s * RECORD_WORDS * WORD_BYTES;
+    let at = writeBytes(out, pos, this.#wordBytes.subarray(record, record + this.#wordBytes[record + LENGTHS * WORD_BYTES]!));
+    at = writeBytes(out, writePriceOrNull(out, at, bidTicks), PRICE_KEYS[0]!);
+    at = writeBytes(out, writePriceOrNull(out, at, askTicks), PRICE_KEYS[1]!);
+    at = writeBytes(out, writeWhole(out, at, bidSize), ASK_SIZE_KEY);
+    at = writeBytes(out, writeWhole(out, at, askSize), LAST_KEY);
+    at = writeBytes(out, writePriceOrNull(out, at, lastTicks), PRICE_KEYS[2]!);
+    at = writeWhole(out, at, volume);
+    at = writeBytes(out, at, TS_KEY);
+    at = writeIso(out, at, tsMs);
+    out[at] = 0x22;
+    return writeBytes(out, at + 1, closing);
   }
 
   #renderEnding(tsMs: number, closing: Uint8Array): void {
     invariant(closing.length <= CLOSING_BYTES_MAX, `a quote's closing is at most ${CLOSING_BYTES_MAX} bytes`);
     this.#endingMs = tsMs;
     this.#endingClosing = closing;
-    const space = this.#endingSpace;
+    const space = new Uint8Array(this.#ending.buffer);
     let at = writeBytes(space, 0, TS_KEY);
     at = writeIso(space, at, tsMs);
     space[at] = 0x22;
-    this.#ending = space.subarray(0, writeBytes(space, at + 1, closing));
-  }
-
-  #price(out: Uint8Array, pos: number, s: number, field: number, ticks: number): number {
-    if (ticks >= PRICE_TICKS_MAX) return writePriceOrNull(out, pos, ticks); // a feed error: not worth a slot
-    const key = s * PRICE_FIELDS + field;
-    const slot = key * PRICE_SLOT_BYTES;
-    const text = this.#priceText;
-    if (this.#priceTicks[key] !== ticks) {
-      this.#priceTicks[key] = ticks;
-      text[slot] = writePriceOrNull(text, slot + 1, ticks) - slot - 1;
-    }
-    const length = text[slot]!;
-    for (let i = 0; i < length; i += 1) out[pos + i] = text[slot + 1 + i]!;
-    return pos + length;
+    this.#endingLength = writeBytes(space, at + 1, closing);
   }
 }
 

@@ -12,7 +12,7 @@ const recordingSink = () => {
   const sink: ClientSink = {
     writeBatch: (messages) => {
       if (backlogged) writesWhileBacklogged += 1;
-      frames.push(messages.map((m) => JSON.parse(m) as Record<string, unknown>));
+      frames.push(messages.map((m) => JSON.parse(m.text) as Record<string, unknown>));
     },
     writeControl: () => undefined,
     isBacklogged: () => backlogged,

@@ -1,15 +1,22 @@
 import type { Bus, BusMessage, BusSubscription } from '../../infrastructure/bus/port';
-import { channelOfKind, clientMessageOf } from './protocol';
+import { carriesChannel, channelOfKind, encodeBusPayload } from './protocol';
 
 /** Ticks of one symbol inside this window collapse to the latest: fresh beats complete on the market-data plane. */
 export const CONFLATION_WINDOW_MS = 50;
 /** Topics (bus subjects) one connection may watch. */
 export const TOPICS_PER_CONNECTION_MAX = 400;
 
+/**
+ * One client message, made once per topic per window and shared by every connection that gets it: its text (what
+ * Socket.IO writes) and its UTF-8 bytes (what a plain WebSocket frame copies, with no per-client encoding).
+ */
+export type ClientMessage = { readonly text: string; readonly bytes: Uint8Array };
+export const clientMessageOfText = (text: string): ClientMessage => ({ text, bytes: Buffer.from(text) });
+
 /** Where frames for one client go. `isBacklogged` is read before each frame: true means the last frames have not left. */
 export interface ClientSink {
-  /** `messages` are JSON texts of single messages; the sink joins them into one array frame. */
-  writeBatch(messages: readonly string[]): void;
+  /** `messages` are single JSON messages; the sink joins them into one array frame. */
+  writeBatch(messages: readonly ClientMessage[]): void;
   writeControl(json: string): void;
   isBacklogged(): boolean;
   /** Bytes accepted for this client that have not reached the kernel yet. */
@@ -29,7 +36,7 @@ export type Connection = {
   readonly sink: ClientSink;
   readonly topics: Set<Topic>;
   /** This window's messages for a connection that owes nothing; emptied at every flush. */
-  pending: string[];
+  pending: ClientMessage[];
   /**
    * Whether the connection holds owed messages or queued order updates. Kept on the connection
    * itself so the window's per-watcher loop reads nothing else of a connection that is keeping up.
@@ -38,11 +45,11 @@ export type Connection = {
   /**
    * What the connection missed while it could not take writes: the latest message per market
    * topic, so a quiet symbol is not left stale. Keyed by its own topics, so at most
-   * TOPICS_PER_CONNECTION_MAX entries; each value is the string serialized once for everyone.
+   * TOPICS_PER_CONNECTION_MAX entries; each value is the message made once for everyone.
    */
-  readonly owed: Map<Topic, string>;
+  readonly owed: Map<Topic, ClientMessage>;
   /** Order updates not yet written, oldest first; at most ORDER_UPDATES_QUEUED_MAX. */
-  orderUpdates: string[];
+  orderUpdates: ClientMessage[];
 };
 
 type Topic = {
@@ -55,7 +62,7 @@ type Topic = {
   latest: Uint8Array | undefined;
   dirty: boolean;
   /** This window's message while the window is being flushed, for connections found backlogged at its end. */
-  windowJson: string | undefined;
+  windowMessage: ClientMessage | undefined;
 };
 
 export type FanOutStats = {
@@ -71,6 +78,13 @@ export type FanOutStats = {
   /** Connections holding owed market messages or queued order updates right now. */
   connectionsBehind: number;
   malformedBusMessages: number;
+};
+
+/** The message for a bus payload: its bytes as they came when they are already the client's (ingest's quotes), else re-encoded. */
+const clientMessageOfBus = (channel: string, data: Uint8Array): ClientMessage | undefined => {
+  if (carriesChannel(channel, data)) return { text: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'), bytes: data };
+  const text = encodeBusPayload(channel, data);
+  return text === undefined ? undefined : clientMessageOfText(text);
 };
 
 const channelOfSubject = (subject: string): string => {
@@ -103,16 +117,16 @@ export const createFanOut = (bus: Bus) => {
     behind.add(connection);
   };
 
-  const owe = (connection: Connection, topic: Topic, json: string): void => {
+  const owe = (connection: Connection, topic: Topic, message: ClientMessage): void => {
     const { size } = connection.owed;
-    if (connection.owed.set(topic, json).size === size) stats.messagesDropped += 1;
+    if (connection.owed.set(topic, message).size === size) stats.messagesDropped += 1;
   };
 
   /** One frame with all a connection is owed, order updates first, once its socket can take writes again. */
   const catchUp = (connection: Connection): void => {
     if (connection.sink.isBacklogged()) return;
     const messages = connection.orderUpdates;
-    for (const json of connection.owed.values()) messages.push(json);
+    for (const message of connection.owed.values()) messages.push(message);
     connection.owed.clear();
     connection.orderUpdates = [];
     connection.behind = false;
@@ -123,12 +137,12 @@ export const createFanOut = (bus: Bus) => {
     stats.messagesDelivered += messages.length;
   };
 
-  const queueOrderUpdate = (connection: Connection, json: string): void => {
+  const queueOrderUpdate = (connection: Connection, message: ClientMessage): void => {
     if (connection.orderUpdates.length >= ORDER_UPDATES_QUEUED_MAX) {
       connection.orderUpdates.shift();
       stats.orderUpdatesDropped += 1;
     }
-    connection.orderUpdates.push(json);
+    connection.orderUpdates.push(message);
     markBehind(connection);
     catchUp(connection);
   };
@@ -142,12 +156,12 @@ export const createFanOut = (bus: Bus) => {
       }
       return;
     }
-    const json = clientMessageOf(topic.channel, message.data);
-    if (json === undefined) {
+    const update = clientMessageOfBus(topic.channel, message.data);
+    if (update === undefined) {
       stats.malformedBusMessages += 1;
       return;
     }
-    for (const connection of topic.watchers) queueOrderUpdate(connection, json);
+    for (const connection of topic.watchers) queueOrderUpdate(connection, update);
   };
 
   const openTopic = (subject: string): Topic => {
@@ -155,7 +169,7 @@ export const createFanOut = (bus: Bus) => {
     if (existing) return existing;
     const topic: Topic = {
       subject, channel: channelOfSubject(subject), conflated: !subject.startsWith('orders.'),
-      watchers: new Set(), latest: undefined, dirty: false, windowJson: undefined,
+      watchers: new Set(), latest: undefined, dirty: false, windowMessage: undefined,
       subscription: bus.subscribe(subject, (message) => onBusMessage(topic, message)),
     };
     topics.set(subject, topic);
@@ -240,19 +254,19 @@ export const createFanOut = (bus: Bus) => {
         const latest = topic.latest;
         topic.latest = undefined;
         if (latest === undefined || topics.get(topic.subject) !== topic) continue;
-        const json = clientMessageOf(topic.channel, latest);
-        if (json === undefined) {
+        const message = clientMessageOfBus(topic.channel, latest);
+        if (message === undefined) {
           stats.malformedBusMessages += 1;
           continue;
         }
-        topic.windowJson = json;
+        topic.windowMessage = message;
         for (const connection of topic.watchers) {
           if (connection.behind) {
-            owe(connection, topic, json);
+            owe(connection, topic, message);
             continue;
           }
           if (connection.pending.length === 0) touched.push(connection);
-          connection.pending.push(json);
+          connection.pending.push(message);
         }
       }
       for (const connection of touched) {
@@ -266,10 +280,10 @@ export const createFanOut = (bus: Bus) => {
           continue;
         }
         // Rare, once per slow spell: which topics the window's messages came from, by the connection's own (at most TOPICS_PER_CONNECTION_MAX).
-        for (const topic of connection.topics) if (topic.windowJson !== undefined) owe(connection, topic, topic.windowJson);
+        for (const topic of connection.topics) if (topic.windowMessage !== undefined) owe(connection, topic, topic.windowMessage);
         markBehind(connection);
       }
-      for (const topic of dirty) topic.windowJson = undefined;
+      for (const topic of dirty) topic.windowMessage = undefined;
       for (const connection of behind) catchUp(connection);
     },
 

@@ -108,7 +108,9 @@ const endsWith = (data: Uint8Array, tail: Uint8Array): boolean => {
  * what `encodeBusPayload` would make of it, so those bytes pass through as they are. Anything else (an order
  * update, which carries its channel first; a publisher that leaves it out) is parsed and given its channel.
  */
+export const carriesChannel = (channel: string, data: Uint8Array): boolean => data[0] === OPEN_BRACE && endsWith(data, closingOf(channel));
+
 export const clientMessageOf = (channel: string, data: Uint8Array): string | undefined => {
-  if (data[0] === OPEN_BRACE && endsWith(data, closingOf(channel))) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  if (carriesChannel(channel, data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   return encodeBusPayload(channel, data);
 };

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { clientMessageOfText } from './fanout';
 import { createWsSink, joinFrame } from './sinks';
 
 /** A real `ws` server and client: what the sink writes by hand must be frames any WebSocket client reads. */
@@ -19,7 +20,7 @@ describe('plain WebSocket sink', () => {
     const { server, socket, client, received } = await connectedPair();
     try {
       const sink = createWsSink(socket);
-      const message = (symbol: string, padding: number) => JSON.stringify({ symbol, note: 'x'.repeat(padding), channel: 'quotes' });
+      const message = (symbol: string, padding: number) => clientMessageOfText(JSON.stringify({ symbol, note: 'x'.repeat(padding), channel: 'quotes' }));
       const batches = [[message('A', 0)], [message('B', 10), message('C', 80)], [message('D', 300)], [message('E', 40_000), message('F', 40_000)], [message('É', 3)]];
       sink.writeBatch(batches[0]!);
       sink.writeControl('{"action":"subscribed"}');

@@ -1,11 +1,11 @@
 import type { Socket } from 'socket.io';
 import type { WebSocket } from 'ws';
-import type { ClientSink } from './fanout';
+import type { ClientMessage, ClientSink } from './fanout';
 
 /** A plain-WebSocket client whose unsent bytes exceed this gets no frames until it is back under; then the latest of what it missed. */
 export const WS_BUFFERED_BYTES_MAX = 256 * 1024;
 
-export const joinFrame = (messages: readonly string[]): string => (messages.length === 1 ? `[${messages[0]}]` : `[${messages.join(',')}]`);
+export const joinFrame = (messages: readonly ClientMessage[]): string => (messages.length === 1 ? `[${messages[0]!.text}]` : `[${messages.map((m) => m.text).join(',')}]`);
 
 const FIN_TEXT = 0x81;
 const LENGTH_16 = 126;
@@ -18,9 +18,10 @@ const CLOSE_BRACKET = 0x5d;
  * `[m1,m2,...]` as one complete WebSocket text frame, header included. A server's frames are not masked, and this
  * node never compresses (perMessageDeflate is off), so a frame is its header and the payload.
  */
-export const textFrameOfBatch = (messages: readonly string[]): Buffer => {
+export const textFrameOfBatch = (messages: readonly ClientMessage[]): Buffer => {
   let payloadBytes = messages.length + 1; // the brackets and the commas
-  for (const message of messages) payloadBytes += Buffer.byteLength(message);
+  // The messages' bytes are copied as they are: no client's frame encodes a string.
+  for (const message of messages) payloadBytes += message.bytes.length;
   const headerBytes = payloadBytes < LENGTH_16 ? 2 : payloadBytes < 0x1_0000 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerBytes + payloadBytes);
   frame[0] = FIN_TEXT;
@@ -41,7 +42,9 @@ export const textFrameOfBatch = (messages: readonly string[]): Buffer => {
       frame[at] = COMMA;
       at += 1;
     }
-    at += frame.write(messages[i]!, at);
+    const { bytes } = messages[i]!;
+    frame.set(bytes, at);
+    at += bytes.length;
   }
   frame[at] = CLOSE_BRACKET;
   return frame;

@@ -10,6 +10,8 @@ import type { HttpApp } from '../../infrastructure/http/server';
 import { createRedisIdempotencyStore } from '../../infrastructure/idempotency/redis-store';
 import { createLogger } from '../../infrastructure/logging';
 import { createInMemoryCandleStore } from '../../infrastructure/market/candle-store-in-memory';
+import { createPgCandleStore, ensureCandleSchema } from '../../infrastructure/market/candle-store-pg';
+import type { CandleStore } from '../../infrastructure/market/port';
 import { createInMemoryMarketData } from '../../infrastructure/market/in-memory';
 import { createMetrics } from '../../infrastructure/metrics';
 import { createTestDatabase, testKeyPrefix, type TestDatabase } from './pg-database';
@@ -18,6 +20,8 @@ import { createRedisSessionStore } from '../../infrastructure/sessions/redis-sto
 import { Pool } from 'pg';
 import { sqlDatabaseFromPool, type SqlDatabase } from '../../infrastructure/pg/sql-client';
 import { createProjections } from '../../projections/all';
+import type { BuyingPowerStore } from '../../infrastructure/buying-power/port';
+import { createRedisBuyingPowerStore } from '../../infrastructure/buying-power/redis';
 import { startProjectionRunner, type ProjectionRunner } from '../../projections/runner/runner';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -37,10 +41,12 @@ export type TradingHarness = {
   readonly redis: Redis;
   readonly prefix: string;
   readonly market: ReturnType<typeof createInMemoryMarketData>;
+  readonly candles: CandleStore;
   readonly clock: { nowMs: number };
   /** With `readModels`: the projections' database and their runner. */
   readonly readDb?: SqlDatabase;
   readonly runner?: ProjectionRunner;
+  readonly buyingPower?: BuyingPowerStore;
   request(method: string, path: string, options?: { token?: string; key?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
   /** Signs up a fresh user and returns its account id and token. */
   signUp(): Promise<{ accountId: string; token: string }>;
@@ -61,6 +67,10 @@ export type HarnessOptions = {
   readonly corsOrigins?: readonly string[];
   /** Run the projections in this database and serve the query routes from them. */
   readonly readModels?: boolean;
+  /** Candles in the harness's PostgreSQL database (the in-memory store otherwise). */
+  readonly pgCandles?: boolean;
+  /** With `readModels`: run the buying power model in Redis (under the harness's key prefix) and pre-check orders with it. */
+  readonly buyingPower?: boolean;
   /** How long a read with X-Consistency-Position waits at most. */
   readonly consistencyWaitMsMax?: number;
 };
@@ -69,21 +79,26 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
   const database: TestDatabase = await createTestDatabase(label);
   const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 4 });
   const readDb = options.readModels ? sqlDatabaseFromPool(new Pool({ connectionString: database.url, max: 4 }), true) : undefined;
-  const runner = readDb === undefined ? undefined
-    : await startProjectionRunner({ store, db: readDb, projections: createProjections(), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = testKeyPrefix(label);
+  const buyingPower = readDb !== undefined && options.buyingPower ? createRedisBuyingPowerStore(redis, testKeyPrefix(`${label}_bp`)) : undefined;
+  const runner = readDb === undefined ? undefined
+    : await startProjectionRunner({ store, db: readDb, projections: createProjections(buyingPower ? { buyingPower } : {}), logger: createLogger({ level: 'silent' }), registry: createMetrics().registry });
   const market = createInMemoryMarketData();
+  const candlePool = options.pgCandles ? new Pool({ connectionString: database.url, max: 2 }) : undefined;
+  if (candlePool) await ensureCandleSchema(candlePool);
+  const candles = candlePool ? createPgCandleStore(candlePool) : createInMemoryCandleStore();
   const clock = { nowMs: Date.UTC(2026, 10, 24, 15, 0, 0) };
   const api: HttpApp = createTradingApi({
     store, idempotencyStore: createRedisIdempotencyStore(redis, { keyPrefix: prefix }), jwtSecret: JWT_SECRET,
-    logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles: createInMemoryCandleStore() },
+    logger: createLogger({ level: 'silent' }), metrics: createMetrics(), market: { reader: market, candles },
     nowMs: () => clock.nowMs,
     throttle: createThrottle({ redis, keyPrefix: `${prefix}throttle`, settings: { ...GENEROUS_SIGN_UPS, ...options.throttle } }),
     sessionStore: createRedisSessionStore(redis, { keyPrefix: `${prefix}session:` }),
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(readDb ? { readModels: { db: readDb, consistencyWaitMsMax: options.consistencyWaitMsMax ?? 5_000 } } : {}),
+    ...(buyingPower ? { buyingPower } : {}),
   });
   const port = await api.start(0);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -131,12 +146,13 @@ export const startTradingHarness = async (label: string, options: HarnessOptions
   };
 
   return {
-    baseUrl, databaseUrl: database.url, store, redis, prefix, market, clock, request, signUp, system, fundedAccount, flushIdempotency,
-    ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}),
+    baseUrl, databaseUrl: database.url, store, redis, prefix, market, candles, clock, request, signUp, system, fundedAccount, flushIdempotency,
+    ...(readDb ? { readDb } : {}), ...(runner ? { runner } : {}), ...(buyingPower ? { buyingPower } : {}),
     close: async () => {
       await api.stop();
       await runner?.stop();
       await readDb?.close();
+      await candlePool?.end();
       await store.close();
       await flushIdempotency();
       redis.disconnect();
