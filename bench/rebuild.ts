@@ -54,7 +54,7 @@ const historyOf = (accountId: string): AccountEvent[] => {
     const atMs = T0 + i * 1000;
     apply({ type: 'PlaceOrder', data: { orderId, symbol: ['AAPL', 'MSFT', 'NVDA'][i % 3]!, side: 'buy', type: 'limit', quantity: asQuantity('0.5'), limitPrice: asPrice('10.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('10.00'), atMs } });
     apply({ type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } });
-    apply({ type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } });
+    apply({ type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('0.5'), price: asPrice('9.99'), venue: 'SIM', atMs } });
   }
   return events;
 };
