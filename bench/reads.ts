@@ -50,7 +50,7 @@ const historyOf = (accountId: string): AccountCommand[] => {
     commands.push(
       { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
       { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
-      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs } },
+      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('3'), price: asPrice('99.50'), venue: 'SIM', atMs } },
     );
   }
   return commands;
