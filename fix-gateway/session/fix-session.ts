@@ -239,8 +239,11 @@ export class FixSessionEngine implements FixSession {
     if (this.closing) return;
     const connection = this.connection;
     if (connection?.loggedOn) {
-      await this.sendAdmin(admin.logout()).catch(() => undefined);
-      connection.logoutSent = true;
+      // Already answered the counterparty's Logout: a second one would take a sequence number for nothing.
+      if (!connection.logoutSent) {
+        connection.logoutSent = true;
+        await this.sendAdmin(admin.logout()).catch(() => undefined);
+      }
       const timeout = setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS);
       await connection.closed;
       clearTimeout(timeout);
@@ -481,7 +484,10 @@ export class FixSessionEngine implements FixSession {
       case admin.ADMIN_MSG_TYPES.Logout:
         this.advanceTarget(seq + 1);
         await this.flushTargetSeq();
-        if (!connection.logoutSent) await this.sendAdmin(admin.logout()).catch(() => undefined);
+        if (!connection.logoutSent) {
+          connection.logoutSent = true;
+          await this.sendAdmin(admin.logout()).catch(() => undefined);
+        }
         connection.socket.end();
         return;
       default:

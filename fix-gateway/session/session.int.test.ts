@@ -217,6 +217,26 @@ describe('FIX session layer over real TCP, sequence numbers in PostgreSQL', () =
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  it('sends one Logout when closed after answering the counterparty\'s Logout, before its socket has closed', async () => {
+    const pair = await startPair();
+    await pair.broker.send(order(1));
+    await waitFor(() => pair.atBroker.length === 1, 'the fill');
+    const before = pair.venue.sequences();
+    // Closed the moment its answer is on the wire: its socket is still open (the FIN has not come back).
+    let venueClosed: Promise<void> | undefined;
+    pair.proxy.dropNext('down', (s) => {
+      if (s.msgType !== '5') return false;
+      venueClosed = pair.venue.close();
+      return true;
+    });
+    await pair.broker.close();
+    await venueClosed;
+    await pair.stop();
+    expect(pair.proxy.seen.filter((s) => s.direction === 'down' && s.msgType === '5')).toHaveLength(1);
+    expect(pair.venue.sequences().nextSenderSeq).toBe(before.nextSenderSeq + 1);
+    expect((await storedSequences(pair.venue.name)).nextSenderSeq).toBe(before.nextSenderSeq + 1);
+  });
+
   const clOrdIdOf = (message: FixAppMessage) => ('clOrdId' in message ? message.clOrdId : '');
 
   it('handles reports side by side, but stores as received only what is handled below the first one still running', async () => {
