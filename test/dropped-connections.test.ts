@@ -35,6 +35,15 @@ afterAll(async () => {
 });
 
 /** Terminates every backend of the test database but the admin's own: busy and idle alike. */
+/** Deadlines are generous: the machine running the suite may be loaded. */
+const waitUntil = async (condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
 const terminateBackends = async (): Promise<number> =>
   (await admin.query<{ n: string }>(
     'SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
@@ -137,22 +146,23 @@ describe('dropped database connections', () => {
     const controller = new AbortController();
     try {
       const seen: RecordedEvent[] = [];
+      const fromPosition = (await reader.headPosition()).position;
       const subscriber = (async () => {
-        for await (const recorded of reader.subscribeToAll({ fromPosition: (await reader.headPosition()).position, filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
+        for await (const recorded of reader.subscribeToAll({ fromPosition, filter: { streamPrefixes: [prefix] }, signal: controller.signal })) {
           seen.push(recorded);
           if (seen.length === 2) return;
         }
       })();
       const append = (n: number) => writer.appendToStream(`${prefix}${n}`, [{ id: randomUUID(), type: 'Woken', data: { n } }], { expectedRevision: 'no_stream' });
-      await new Promise((resolve) => setTimeout(resolve, 100));
       await append(1);
-      for (let poll = 0; poll < 100 && seen.length < 1; poll += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitUntil(() => Promise.resolve(seen.length >= 1), 'the first event');
       expect(seen.map((event) => (event.data as { n: number }).n)).toEqual([1]);
 
       expect(await terminateBackends()).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 1_000)); // time to notice, reconnect and LISTEN again
+      // Appended only once LISTEN is back: then only its NOTIFY can wake the reader (it polls hourly).
+      await waitUntil(async () => /pg_listen_reconnects_total\{channel="es_appended"\} [1-9]/.test(await quiet.metrics.registry.metrics()), 'LISTEN again');
       await append(2);
-      await Promise.race([subscriber, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await Promise.race([subscriber, waitUntil(() => Promise.resolve(seen.length >= 2), 'the event after the termination')]);
       expect(seen.map((event) => (event.data as { n: number }).n)).toEqual([1, 2]);
       expect(await quiet.metrics.registry.metrics()).toMatch(/pg_listen_reconnects_total\{channel="es_appended"\} [1-9]/);
     } finally {
@@ -160,5 +170,5 @@ describe('dropped database connections', () => {
       await reader.close();
       await writer.close();
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -51,7 +51,10 @@ export const createSqlEventStore = async (
   const pollIntervalMs = options.pollIntervalMs ?? SUBSCRIBE_POLL_INTERVAL_MS;
   const settleWaitMsMax = options.settleWaitMsMax ?? SETTLE_WAIT_MS_MAX;
   const waiters = new Set<() => void>();
-  const wakeAll = () => { for (const wake of [...waiters]) wake(); };
+  // Counts wake-ups, so one that comes while a subscriber is reading (not yet waiting) is not lost:
+  // its read may have been too early to see the commit that woke it.
+  let wakeUps = 0;
+  const wakeAll = () => { wakeUps += 1; for (const wake of [...waiters]) wake(); };
   const signal = options.commitSignal ? await options.commitSignal(wakeAll) : undefined;
   const onCommitted = () => { wakeAll(); signal?.committed(); };
   const groupCommit = createGroupCommit(database, onCommitted, options.batchesInFlightMax ?? options.batchesInFlightDefault ?? 1);
@@ -104,7 +107,8 @@ export const createSqlEventStore = async (
     signal?.addEventListener('abort', done, { once: true });
   });
 
-  const sleepUntilWoken = (signal: AbortSignal | undefined): Promise<void> => new Promise<void>((resolve) => {
+  const sleepUntilWoken = (signal: AbortSignal | undefined, wakeUpsBeforeRead: number): Promise<void> => new Promise<void>((resolve) => {
+    if (wakeUps !== wakeUpsBeforeRead) { resolve(); return; }
     const wake = () => {
       clearTimeout(timer);
       waiters.delete(wake);
@@ -124,6 +128,7 @@ export const createSqlEventStore = async (
       // No fixed bound: each page reads up to the live visibility bound, so a slow transaction
       // holds the subscriber back until it commits, and then it is read in its place.
       let page: RecordedEvent[];
+      const wakeUpsBeforeRead = wakeUps;
       try {
         page = await readAllPage(database, from, pageSize, filter);
       } catch (error) {
@@ -139,7 +144,7 @@ export const createSqlEventStore = async (
         yield event;
         if (signal?.aborted || closed) return;
       }
-      if (page.length < pageSize) await sleepUntilWoken(signal);
+      if (page.length < pageSize) await sleepUntilWoken(signal, wakeUpsBeforeRead);
     }
   }
 
