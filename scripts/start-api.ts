@@ -19,7 +19,7 @@ import { metrics } from '../infrastructure/metrics';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { createPool } from '../infrastructure/pg/pool';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
 
 const describeHead = async (store: EventStore): Promise<string> => {
   const head = await store.headPosition();
@@ -90,7 +90,4 @@ const main = async () => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('api', main);

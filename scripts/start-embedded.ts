@@ -27,7 +27,7 @@ import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory
 import { revocationNotifierOn } from '../infrastructure/sessions/revocation-notice';
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
 
 /**
  * Embedded mode (`npm start`): the whole platform in one process with nothing to install. PGlite holds
@@ -84,7 +84,7 @@ const main = async () => {
   const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving });
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger, revocations: sessionStore });
-  const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1');
+  const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1', 'STREAMING_PORT');
 
   const orderUpdates = new AbortController();
   const updates = publishOrderUpdates(
@@ -113,7 +113,4 @@ const main = async () => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('embedded', main);
