@@ -28,6 +28,8 @@ import { revocationNotifierOn } from '../infrastructure/sessions/revocation-noti
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
 import { stopOnSignals, runProcess } from './process-lifecycle';
+import { OPERATOR_PATH, operatorEndpoint } from './operator/endpoint';
+import { writeOperatorSecret } from './operator/secret';
 
 /**
  * Embedded mode (`npm start`): the whole platform in one process with nothing to install. PGlite holds
@@ -81,7 +83,9 @@ const main = async () => {
 
   let serving = true;
   // Loopback only: metrics are for the operator on this machine, not for the API's public.
-  const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving });
+  // The operator commands reach this process's PGlite through it (scripts/operator/): loopback, the data directory's secret.
+  const operator: Parameters<typeof startOpsServer>[0]['routes'] = dataDir === 'memory' ? {} : { [OPERATOR_PATH]: operatorEndpoint({ secret: writeOperatorSecret(dataDir), side: { store, db: database, mode: 'embedded' }, logger }) };
+  const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving, routes: operator });
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger, revocations: sessionStore });
   const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1', 'STREAMING_PORT');

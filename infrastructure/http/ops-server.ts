@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { listen } from './listen';
 
@@ -15,6 +15,8 @@ export const startOpsServer = async (options: {
   readonly healthy: () => boolean;
   /** Extra fields for the /healthz body (a projection process reports its lag there). */
   readonly details?: () => Readonly<Record<string, unknown>>;
+  /** More routes by exact path (embedded mode's operator endpoint). */
+  readonly routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
 }): Promise<{ readonly port: number; close(): Promise<void> }> => {
   const server: Server = createServer((req, res) => {
     if (req.url === '/healthz') {
@@ -27,6 +29,11 @@ export const startOpsServer = async (options: {
         (text) => res.writeHead(200, { 'Content-Type': options.registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );
+      return;
+    }
+    const route = options.routes?.[(req.url ?? '').split('?')[0] ?? ''];
+    if (route !== undefined) {
+      route(req, res).catch(() => { if (!res.headersSent) res.writeHead(500); res.end(); });
       return;
     }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no such route' } }));
