@@ -29,7 +29,7 @@ import { publishOrderUpdates, subscribeFromHead } from '../projections/order-upd
 import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
 import { stopOnSignals, runProcess } from './process-lifecycle';
 import { OPERATOR_PATH, operatorEndpoint } from './operator/endpoint';
-import { writeOperatorSecret } from './operator/secret';
+import { writeOperatorPort, writeOperatorSecret } from './operator/secret';
 
 /**
  * Embedded mode (`npm start`): the whole platform in one process with nothing to install. PGlite holds
@@ -86,6 +86,7 @@ const main = async () => {
   // The operator commands reach this process's PGlite through it (scripts/operator/): loopback, the data directory's secret.
   const operator: Parameters<typeof startOpsServer>[0]['routes'] = dataDir === 'memory' ? {} : { [OPERATOR_PATH]: operatorEndpoint({ secret: writeOperatorSecret(dataDir), side: { store, db: database, mode: 'embedded' }, logger }) };
   const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving, routes: operator });
+  if (dataDir !== 'memory') writeOperatorPort(dataDir, ops.port);
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger, revocations: sessionStore });
   const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1', 'STREAMING_PORT');

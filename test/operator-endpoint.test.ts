@@ -44,7 +44,8 @@ afterAll(async () => {
 
 const command = (script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, env: { ...env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // No OPS_PORT: a command finds the running platform through the port its start recorded in the data directory.
+    const run = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, env: { ...env(), OPS_PORT: '', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     run.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

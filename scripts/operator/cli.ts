@@ -8,7 +8,7 @@ import { createLogger } from '../../infrastructure/logging';
 import { openReadSide } from '../open-read-side';
 import { runOperatorCommand, usageProblem, type OperatorCommand } from './commands';
 import { OPERATOR_PATH, OPERATOR_SECRET_HEADER } from './endpoint';
-import { readOperatorSecret } from './secret';
+import { readOperatorPort, readOperatorSecret } from './secret';
 
 type Remote = { readonly exit: number } | 'not-running';
 
@@ -44,7 +44,8 @@ const runRemotely = (command: OperatorCommand, args: readonly string[], port: nu
 
 /**
  * An operator command's entry point. Distributed (`DATABASE_URL`): it works on PostgreSQL itself. Embedded: PGlite
- * admits one process, so when `npm start` runs on `DATA_DIR` (its operator endpoint answers on `OPS_PORT`) the
+ * admits one process, so when `npm start` runs on `DATA_DIR` (its operator endpoint answers on `OPS_PORT`, else the
+ * port that start recorded in the data directory) the
  * command runs there and its output streams back; when nothing answers, it opens the data directory itself.
  */
 export const runOperatorCli = async (command: OperatorCommand): Promise<void> => {
@@ -60,7 +61,7 @@ export const runOperatorCli = async (command: OperatorCommand): Promise<void> =>
     if (!process.env.DATABASE_URL) {
       const dataDir = process.env.DATA_DIR ?? path.resolve(__dirname, '..', '..', '.data', 'embedded');
       const secret = readOperatorSecret(dataDir);
-      const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : DEFAULT_OPS_PORT;
+      const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : readOperatorPort(dataDir) ?? DEFAULT_OPS_PORT;
       const remote = secret === undefined ? 'not-running' : await runRemotely(command, args, port, secret);
       if (remote !== 'not-running') { process.exitCode = remote.exit; return; }
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 
 const SECRET_BYTES = 32;
 const SECRET_FILE = 'operator.secret';
+const PORT_FILE = 'operator.port';
 
 /** Written by `npm start` at each start: only who can read the data directory may drive its operator endpoint. */
 export const writeOperatorSecret = (dataDir: string): string => {
@@ -19,6 +20,19 @@ export const writeOperatorSecret = (dataDir: string): string => {
 export const readOperatorSecret = (dataDir: string): string | undefined => {
   try {
     return readFileSync(path.join(dataDir, SECRET_FILE), 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
+/** Where the running platform's operator endpoint listens, so a command finds it whatever OPS_PORT that start had. */
+export const writeOperatorPort = (dataDir: string, port: number): void => { writeFileSync(path.join(dataDir, PORT_FILE), String(port)); };
+
+export const readOperatorPort = (dataDir: string): number | undefined => {
+  try {
+    const port = Number(readFileSync(path.join(dataDir, PORT_FILE), 'utf8').trim());
+    return Number.isInteger(port) && port > 0 ? port : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
