@@ -1,115 +1,139 @@
 /**
  * bench/reads: GET /v1/portfolio through the real API process (distributed mode, read models in PostgreSQL)
- * with the projections process live and orders flowing, against a reference measured in the same run on the
- * same server: GET /v1/assets/AAPL (authenticated nothing, no database: the HTTP stack alone).
+ * with the projections process live and orders flowing through the same API, against a reference measured
+ * in the same run on the same server: GET /v1/assets/AAPL (no database: the HTTP stack alone). The load
+ * generator (autocannon) runs in a process of its own.
  *
- *   npx tsx bench/reads.ts      # READS_BENCH_SECONDS=20 READS_BENCH_ACCOUNTS=2000 READS_BENCH_CONNECTIONS=32 READS_BENCH_ORDERS_PER_S=100
+ *   npm run bench:reads      # READS_BENCH_SECONDS=20 READS_BENCH_ACCOUNTS=2000 READS_BENCH_CONNECTIONS=32 READS_BENCH_ORDERS_PER_S=20
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import autocannon from 'autocannon';
-import * as E from 'fp-ts/Either';
-import { executeAccountCommand } from '../commands/accounts/account-stream';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type autocannon from 'autocannon';
 import type { AccountCommand } from '../domain/account';
 import { asCash, asPrice, asQuantity } from '../domain/money';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
 import { startChildServer } from './lib/child-server';
+import { decided, writeAccountLog } from './lib/rebuild-seed';
 
 const DURATION_S = Number(process.env.READS_BENCH_SECONDS ?? 20);
 const ACCOUNTS = Number(process.env.READS_BENCH_ACCOUNTS ?? 2000);
 const CONNECTIONS = Number(process.env.READS_BENCH_CONNECTIONS ?? 32);
-const ORDERS_PER_S = Number(process.env.READS_BENCH_ORDERS_PER_S ?? 100);
-const SETUP_IN_FLIGHT = 16;
+const ORDERS_PER_S = Number(process.env.READS_BENCH_ORDERS_PER_S ?? 20);
 const API_PORT = Number(process.env.READS_BENCH_PORT ?? 18_180);
+const CATCH_UP_TIMEOUT_MS = 120_000;
 const JWT_SECRET = randomUUID() + randomUUID();
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'];
+/** Resting buys a few percent under each symbol's reference price: accepted (within the 10% reasonability band), never filled. */
+const LIMIT_PRICES = ['295.00', '460.00', '205.00'];
 
 const log = (message: string) => process.stdout.write(`[bench/reads] ${message}\n`);
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const run = promisify(execFile);
 
-/** Accounts with cash and two filled positions each, so every portfolio read prices positions. */
-const setUpAccounts = async (databaseUrl: string): Promise<string[]> => {
-  const store = await createPostgresEventStore({ connectionString: databaseUrl, poolSize: 8 });
-  const accountIds = Array.from({ length: ACCOUNTS }, () => randomUUID());
+/** An account with cash and two filled positions, so every portfolio read prices positions. */
+const historyOf = (accountId: string): AccountCommand[] => {
   const atMs = Date.now();
-  let done = 0;
-  const open = async (accountId: string) => {
-    const transferId = randomUUID();
-    const commands: AccountCommand[] = [
-      { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench.local`, atMs } },
-      { type: 'RequestDeposit', data: { transferId, amount: asCash('100000.00'), atMs } },
-      { type: 'SettleDeposit', data: { transferId, atMs } },
-    ];
-    for (const symbol of SYMBOLS.slice(0, 2)) {
-      const orderId = randomUUID();
-      commands.push(
-        { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
-        { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
-        { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs } },
-      );
-    }
-    for (const [index, command] of commands.entries()) {
-      const result = await executeAccountCommand(store, accountId, command, { metadata: { actor: 'system:bench' }, eventIdSource: `${accountId}/${index}` });
-      if (E.isLeft(result)) throw new Error(`setup ${command.type}: ${result.left.code}`);
-    }
-    done += 1;
-    if (done % 500 === 0) log(`accounts ready: ${done}/${ACCOUNTS}`);
-  };
-  for (let i = 0; i < accountIds.length; i += SETUP_IN_FLIGHT) await Promise.all(accountIds.slice(i, i + SETUP_IN_FLIGHT).map(open));
-  await store.close();
-  return accountIds;
+  const transferId = randomUUID();
+  const commands: AccountCommand[] = [
+    { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench.local`, atMs } },
+    { type: 'RequestDeposit', data: { transferId, amount: asCash('100000.00'), atMs } },
+    { type: 'SettleDeposit', data: { transferId, atMs } },
+  ];
+  for (const symbol of SYMBOLS.slice(0, 2)) {
+    const orderId = randomUUID();
+    commands.push(
+      { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
+      { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
+      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs } },
+    );
+  }
+  return commands;
 };
 
-const hammer = (url: string, path: string, tokens: readonly string[]) => new Promise<autocannon.Result>((resolve, reject) => {
-  let sequence = 0;
-  const instance = autocannon({
-    url, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1,
-    requests: [{ method: 'GET', path, setupRequest: (request) => { sequence += 1; return { ...request, headers: { authorization: `Bearer ${tokens[sequence % tokens.length]}` } }; } }],
-  }, (error, finished) => (error ? reject(error) : resolve(finished)));
-  let second = 0;
-  (instance as unknown as NodeJS.EventEmitter).on('tick', (counter: { counter: number }) => { second += 1; if (second % 5 === 0) log(`${path} ${second}s: ${counter.counter} reads in the last second`); });
-});
+/** autocannon against `pathname` from its own process. */
+const hammer = async (url: string, pathname: string, tokensFile: string): Promise<autocannon.Result> => {
+  const job = { url, path: pathname, connections: CONNECTIONS, durationS: DURATION_S, tokensFile };
+  const child = run(process.execPath, ['--import', 'tsx', path.join(__dirname, 'lib', 'reads-load.ts'), JSON.stringify(job)], { maxBuffer: 64 * 1024 * 1024 });
+  child.child.stderr?.pipe(process.stderr);
+  const { stdout } = await child;
+  return JSON.parse(stdout) as autocannon.Result;
+};
+
+/** Waits until every projection has applied everything up to the head. */
+const caughtUp = async (projectionsUrl: string): Promise<void> => {
+  const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const health = await (await fetch(`${projectionsUrl}/healthz`)).json() as { projections?: Array<{ lagPositions: string }> };
+    if (health.projections !== undefined && health.projections.every((p) => p.lagPositions === '0')) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the projections did not catch up with the seeded log');
+};
 
 const main = async () => {
-  log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`);
+  log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load ${load()}`);
   const database = await createTestDatabase('bench_reads');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-reads-'));
   try {
     log(`database ${database.name}; ${ACCOUNTS} accounts with two positions each`);
-    const accountIds = await setUpAccounts(database.url);
+    await (await createPostgresEventStore({ connectionString: database.url, poolSize: 1, listenForCommits: false })).close();
+    const accountIds = Array.from({ length: ACCOUNTS }, () => randomUUID());
+    await writeAccountLog(database.url, accountIds.map((accountId) => ({ accountId, events: decided(historyOf(accountId)) })));
     const tokens = accountIds.map((accountId) => signAccessToken({ accountId }, JWT_SECRET, 3600));
+    const tokensFile = path.join(tmp, 'tokens.txt');
+    writeFileSync(tokensFile, tokens.join('\n'));
     const env = { RUN_MODE: 'distributed', DATABASE_URL: database.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', JWT_SECRET, LOG_LEVEL: 'warn' };
     const projections = await startChildServer('scripts/start-projections.ts', API_PORT + 4, env);
     const api = await startChildServer('scripts/start-api.ts', API_PORT, env);
+    await caughtUp(projections.url);
+    log('projections caught up with the seeded log');
+    const sample = await fetch(`${api.url}/v1/portfolio`, { headers: { authorization: `Bearer ${tokens[0]!}` } });
+    log(`one GET /v1/portfolio: ${sample.status} ${(await sample.text()).slice(0, 160)}…`);
     // Orders flowing while we read: a steady trickle of limit buys through the API, applied by the live projections.
     let flowing = true;
     let placed = 0;
+    const statuses = new Map<string, number>();
     const flow = (async () => {
+      const inFlight = new Set<Promise<void>>();
       while (flowing) {
         const account = placed % ACCOUNTS;
         placed += 1;
-        void fetch(`${api.url}/v1/orders`, {
-          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[account]}`, 'idempotency-key': randomUUID() },
-          body: JSON.stringify({ symbol: SYMBOLS[placed % SYMBOLS.length], side: 'buy', type: 'limit', quantity: '0.01', limit_price: '100.00', time_in_force: 'day' }),
-        }).catch(() => undefined);
+        const order = fetch(`${api.url}/v1/orders`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[account]!}`, 'idempotency-key': randomUUID() },
+          body: JSON.stringify({ symbol: SYMBOLS[placed % SYMBOLS.length], side: 'buy', type: 'limit', quantity: '0.02', limit_price: LIMIT_PRICES[placed % SYMBOLS.length], time_in_force: 'day' }),
+        }).then(async (response) => {
+          const outcome = response.status === 201 ? '201' : `${response.status} ${((await response.json()) as { error?: { code?: string } }).error?.code ?? ''}`;
+          statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
+        }, () => { statuses.set('no answer', (statuses.get('no answer') ?? 0) + 1); });
+        inFlight.add(order);
+        void order.finally(() => inFlight.delete(order));
         await new Promise((resolve) => setTimeout(resolve, 1000 / ORDERS_PER_S));
       }
+      await Promise.all(inFlight);
     })();
-    log(`API ${api.url}, projections ${projections.url}; ${CONNECTIONS} connections for ${DURATION_S} s each; ~${ORDERS_PER_S} orders/s flowing`);
-    const reference = await hammer(api.url, '/v1/assets/AAPL', tokens);
-    const portfolio = await hammer(api.url, '/v1/portfolio', tokens);
+    log(`API ${api.url}, projections ${projections.url}; ${CONNECTIONS} connections for ${DURATION_S} s each; ~${ORDERS_PER_S} orders/s flowing; load ${load()}`);
+    const reference = await hammer(api.url, '/v1/assets/AAPL', tokensFile);
+    const loadDuringReference = load();
+    const portfolio = await hammer(api.url, '/v1/portfolio', tokensFile);
+    const loadDuringPortfolio = load();
     flowing = false;
     await flow;
-    const lag = await (await fetch(`${projections.url}/healthz`)).json();
+    const lag = await (await fetch(`${projections.url}/healthz`)).json() as { projections?: unknown };
     await api.stop();
     await projections.stop();
-    const row = (what: string, r: autocannon.Result) => {
-      const latency = r.latency as unknown as Record<string, number>;
-      return { what, 'reads/s': Math.round(r.requests.average), 'p50 ms': latency.p50, 'p99 ms': latency.p99, errors: r.errors, non2xx: r.non2xx };
-    };
-    console.table([row('GET /v1/portfolio', portfolio), row('reference: GET /v1/assets/AAPL', reference)]);
-    log(`orders placed meanwhile: ${placed}; projections after: ${JSON.stringify(lag)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    const row = (what: string, r: autocannon.Result, loadAvg: string) => ({
+      what, 'reads/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors, non2xx: r.non2xx, 'load avg': loadAvg,
+    });
+    console.table([row('GET /v1/portfolio', portfolio, loadDuringPortfolio), row('reference: GET /v1/assets/AAPL', reference, loadDuringReference)]);
+    log(`orders placed meanwhile: ${placed} (outcome → count: ${JSON.stringify(Object.fromEntries(statuses))}); projections after: ${JSON.stringify(lag.projections)}`);
   } finally {
+    rmSync(tmp, { recursive: true, force: true });
     await database.drop();
   }
 };

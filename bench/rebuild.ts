@@ -1,25 +1,25 @@
 /**
  * Rebuild throughput: the portfolio and orders read models rebuilt from position 0 over ≥ 1,000,000 account
- * events in PostgreSQL, against a reference measured in the same run: reading the same events alone
- * (the store's ordered readAll, no model work).
- *   npx tsx bench/rebuild.ts
+ * events in PostgreSQL, against references measured in the same run: the rebuild's own read alone (the
+ * ordered keyset scan in pages, rows parsed, no model) and the store's readAll (512-event pages).
+ *   npm run bench:rebuild
  * Env: BENCH_ACCOUNTS (21000), BENCH_ORDERS_PER_ACCOUNT (15): each account is open + deposit + settle and
  * per order place, acknowledge, fill, so events = accounts × (3 + 3 × orders) (1,008,000 by default).
  * Accounts' events are interleaved in the log (rounds of a few events per account), as live traffic would be.
+ * The seeded log is kept in a database named for its shape and reused by the next run (BENCH_RESEED=1 writes it again).
  */
-import { randomUUID } from 'node:crypto';
-import * as E from 'fp-ts/Either';
-import { Pool } from 'pg';
+import os from 'node:os';
 import pino from 'pino';
-import { decide, evolve, initialState, type AccountCommand, type AccountEvent, type AccountState } from '../domain/account';
-import { asCash, asPrice, asQuantity } from '../domain/money';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
+import type { EventStore } from '../infrastructure/event-store/port';
+import { createPool } from '../infrastructure/pg/pool';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { createOrdersProjection } from '../projections/orders/model';
 import { createPortfolioProjection } from '../projections/portfolio/model';
-import { rebuildProjection } from '../projections/rebuild/rebuild';
+import { REBUILD_PAGE_EVENTS, rebuildProjection } from '../projections/rebuild/rebuild';
+import type { BulkApply, Projection } from '../projections/runner/projection';
 import { createProgressBar } from '../scripts/progress-bar';
-import { createTestDatabase } from '../test/support/pg-database';
+import { eventsOf, seededLog } from './lib/rebuild-seed';
 
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -27,92 +27,89 @@ const envInt = (name: string, fallback: number): number => {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
   return value;
 };
-const ACCOUNTS = envInt('BENCH_ACCOUNTS', 21_000);
-const ORDERS_PER_ACCOUNT = envInt('BENCH_ORDERS_PER_ACCOUNT', 15);
-/** Events per account per append round: small, so each account's history is spread over the whole log. */
-const EVENTS_PER_ROUND = 8;
-const APPENDS_IN_FLIGHT = 8;
-const T0 = Date.UTC(2026, 10, 24, 15, 0, 0);
+const SHAPE = { accounts: envInt('BENCH_ACCOUNTS', 21_000), ordersPerAccount: envInt('BENCH_ORDERS_PER_ACCOUNT', 15) };
 
 const logger = pino({ name: 'bench-rebuild' }, pino.destination(2));
+const say = (message: string) => process.stdout.write(`[bench/rebuild] ${message}\n`);
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** One account's history, decided by the account decider (so every event is one it could have written). */
-const historyOf = (accountId: string): AccountEvent[] => {
-  let state: AccountState = initialState;
-  const events: AccountEvent[] = [];
-  const apply = (command: AccountCommand) => {
-    const decision = decide(command, state);
-    if (E.isLeft(decision)) throw new Error(`${command.type} refused: ${decision.left.code}`);
-    for (const event of decision.right) { state = evolve(state, event); events.push(event); }
+type Row = { what: string; events: number; seconds: number; split?: string };
+
+/** The projection with its bulk path timed: seconds folding pages in memory and seconds writing rows (the rest is waiting for pages). */
+const timed = (projection: Projection) => {
+  const spent = { foldS: 0, writeS: 0 };
+  const time = async <T>(key: keyof typeof spent, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try { return await work(); } finally { spent[key] += (performance.now() - started) / 1000; }
   };
-  const transferId = randomUUID();
-  apply({ type: 'OpenAccount', data: { accountId, email: `${accountId}@example.com`, atMs: T0 } });
-  apply({ type: 'RequestDeposit', data: { transferId, amount: asCash('1000.00'), atMs: T0 } });
-  apply({ type: 'SettleDeposit', data: { transferId, atMs: T0 } });
-  for (let i = 0; i < ORDERS_PER_ACCOUNT; i += 1) {
-    const orderId = randomUUID();
-    const atMs = T0 + i * 1000;
-    apply({ type: 'PlaceOrder', data: { orderId, symbol: ['AAPL', 'MSFT', 'NVDA'][i % 3]!, side: 'buy', type: 'limit', quantity: asQuantity('0.5'), limitPrice: asPrice('10.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('10.00'), atMs } });
-    apply({ type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } });
-    apply({ type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } });
-  }
-  return events;
+  const bulk = projection.bulk?.bind(projection);
+  return {
+    spent,
+    projection: bulk === undefined ? projection : {
+      ...projection,
+      bulk: (schema: string): BulkApply => {
+        const inner = bulk(schema);
+        return { add: (db, events) => time('foldS', () => inner.add(db, events)), pending: () => inner.pending(), flush: (tx) => time('writeS', () => inner.flush(tx)) };
+      },
+    },
+  };
 };
 
+/** Reads every event up to the head through `read`, with a progress bar. */
+const timedScan = async (what: string, total: number, read: () => AsyncIterable<unknown>): Promise<Row> => {
+  const bar = createProgressBar('events');
+  let events = 0;
+  const started = performance.now();
+  for await (const event of read()) {
+    void event;
+    events += 1;
+    if (events % 10_000 === 0) bar.update(events, total, what);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  bar.finish(events, total, what);
+  return { what, events, seconds };
+};
+
+/** subscribeToAll in the rebuild's page size, ended at the head: exactly the rebuild's read, without a model. */
+async function* scanToHead(store: EventStore, head: bigint): AsyncIterable<unknown> {
+  const stop = new AbortController();
+  for await (const event of store.subscribeToAll({ fromPosition: 0n, pageSize: REBUILD_PAGE_EVENTS, signal: stop.signal })) {
+    yield event;
+    if (event.position >= head) stop.abort();
+  }
+}
+
 const main = async (): Promise<void> => {
-  const database = await createTestDatabase('bench_rebuild');
-  const store = await createPostgresEventStore({ connectionString: database.url, poolSize: 8, listenForCommits: false });
-  const db = sqlDatabaseFromPool(new Pool({ connectionString: database.url, max: 4 }), true);
+  say(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load ${load()}`);
+  const seeded = await seededLog(SHAPE, process.env.BENCH_RESEED === '1', say);
+  if (!seeded.reused) say(`seeded ${seeded.events.toLocaleString('en-US')} events in ${seeded.seedSeconds.toFixed(0)} s (${Math.round(seeded.events / seeded.seedSeconds).toLocaleString('en-US')}/s, load ${load()})`);
+  const store = await createPostgresEventStore({ connectionString: seeded.url, poolSize: 4, listenForCommits: false });
+  const db = sqlDatabaseFromPool(createPool({ connectionString: seeded.url, max: 4 }, { name: 'bench-rebuild', logger }), true);
   try {
-    const accounts = Array.from({ length: ACCOUNTS }, () => randomUUID());
-    const total = ACCOUNTS * (3 + 3 * ORDERS_PER_ACCOUNT);
-    logger.info({ database: database.name, accounts: ACCOUNTS, events: total }, 'generating and appending the log');
-    const loadBar = createProgressBar('events');
-    let appended = 0;
-    const rounds = Math.ceil((3 + 3 * ORDERS_PER_ACCOUNT) / EVENTS_PER_ROUND);
-    const histories = new Map<string, AccountEvent[]>();
-    for (const accountId of accounts) histories.set(accountId, historyOf(accountId));
-    for (let round = 0; round < rounds; round += 1) {
-      let next = 0;
-      const worker = async () => {
-        while (next < accounts.length) {
-          const accountId = accounts[next]!;
-          next += 1;
-          const events = histories.get(accountId)!.slice(round * EVENTS_PER_ROUND, (round + 1) * EVENTS_PER_ROUND);
-          if (events.length === 0) continue;
-          await store.appendToStream(`account-${accountId}`, events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data })), { expectedRevision: 'any' });
-          appended += events.length;
-          loadBar.update(appended, total, `round ${round + 1}/${rounds}`);
-        }
-      };
-      await Promise.all(Array.from({ length: APPENDS_IN_FLIGHT }, worker));
-    }
-    loadBar.finish(appended, total, 'log written');
-    histories.clear();
-
-    // Reference: the events alone, read in order through the same port the rebuild reads from.
-    const scanBar = createProgressBar('events');
-    let scanned = 0;
-    const scanStarted = Date.now();
-    for await (const event of store.readAll()) { scanned += 1; if (event.position > 0n && scanned % 10_000 === 0) scanBar.update(scanned, appended, 'ordered scan'); }
-    const scanS = (Date.now() - scanStarted) / 1000;
-    scanBar.finish(scanned, appended, 'ordered scan');
-
-    const results: Array<{ what: string; events: number; seconds: number; perS: number }> = [{ what: 'reference: ordered readAll scan, no model', events: scanned, seconds: scanS, perS: scanned / scanS }];
-    for (const projection of [createPortfolioProjection(), createOrdersProjection()]) {
+    const total = eventsOf(SHAPE);
+    const head = (await store.headPosition()).position;
+    say(`load before the runs: ${load()}`);
+    const rows: Row[] = [
+      await timedScan(`reference: ordered scan, ${REBUILD_PAGE_EVENTS.toLocaleString('en-US')}-event pages, no model`, total, () => scanToHead(store, head)),
+      await timedScan('reference: the store\'s readAll (512-event pages), no model', total, () => store.readAll()),
+    ];
+    for (const { projection, spent } of [timed(createPortfolioProjection()), timed(createOrdersProjection())]) {
       const bar = createProgressBar('events');
-      const started = Date.now();
-      const result = await rebuildProjection({ store, db, projection, onProgress: (p) => bar.update(p.events, appended, p.phase) });
-      const seconds = (Date.now() - started) / 1000;
-      bar.finish(result.events, appended, `${projection.name} swapped in`);
-      results.push({ what: `rebuild ${projection.name}`, events: result.events, seconds, perS: result.events / seconds });
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const result = await rebuildProjection({ store, db, projection, onProgress: (p) => bar.update(p.events, total, p.phase) });
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      bar.finish(result.events, total, `${projection.name} swapped in`);
+      const split = `fold ${spent.foldS.toFixed(1)} s, write ${spent.writeS.toFixed(1)} s, node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`;
+      rows.push({ what: `rebuild ${projection.name} (scan, fold, write, swap)`, events: result.events, seconds, split });
     }
-    process.stdout.write('\n| what | events | seconds | events/s |\n|---|---|---|---|\n');
-    for (const r of results) process.stdout.write(`| ${r.what} | ${r.events.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${Math.round(r.perS).toLocaleString('en-US')} |\n`);
+    process.stdout.write(`\n| what | events | seconds | events/s | where the time went |\n|---|---|---|---|---|\n`);
+    for (const r of rows) process.stdout.write(`| ${r.what} | ${r.events.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${Math.round(r.events / r.seconds).toLocaleString('en-US')} | ${r.split ?? ''} |\n`);
+    say(`load after the runs: ${load()}; the seeded database ${seeded.name} is kept for the next run`);
   } finally {
     await db.close();
     await store.close();
-    await database.drop();
   }
 };
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { Pool } from 'pg';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
 import { createPostgresEventStore, createSqlEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
 import { sqlDatabaseFromPgliteWorker } from '../infrastructure/pg/pglite-worker';
+import { createPool } from '../infrastructure/pg/pool';
 import { sqlDatabaseFromPool, type SqlDatabase } from '../infrastructure/pg/sql-client';
 
 export type ReadSide = { readonly store: EventStore; readonly db: SqlDatabase; readonly mode: 'distributed' | 'embedded'; close(): Promise<void> };
@@ -21,7 +21,7 @@ export const openReadSide = async (): Promise<ReadSide> => {
     const store = eventStoreUrl !== undefined
       ? createEventStoreDbEventStore({ connectionString: eventStoreUrl })
       : await createPostgresEventStore({ connectionString: databaseUrl, listenForCommits: false });
-    const db = sqlDatabaseFromPool(new Pool({ connectionString: databaseUrl, max: 4 }), true);
+    const db = sqlDatabaseFromPool(createPool({ connectionString: databaseUrl, max: 4 }, { name: 'read-side' }), true);
     return { store, db, mode: 'distributed', close: async () => { await store.close(); await db.close(); } };
   }
   const dataDir = process.env.DATA_DIR ?? path.resolve(__dirname, '..', '.data', 'embedded');

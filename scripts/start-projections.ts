@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import { Pool } from 'pg';
 import { createRedisBuyingPowerStore } from '../infrastructure/buying-power/redis';
 import { loadConfig } from '../infrastructure/config';
 import { createEventStoreDbEventStore } from '../infrastructure/event-store/eventstoredb';
@@ -8,6 +7,7 @@ import type { EventStore } from '../infrastructure/event-store/port';
 import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createLogger } from '../infrastructure/logging';
 import { metrics } from '../infrastructure/metrics';
+import { createPool } from '../infrastructure/pg/pool';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { createProjections } from '../projections/all';
 import { EQUITY_PROJECTION } from '../projections/equity/model';
@@ -32,7 +32,7 @@ const main = async () => {
   const store: EventStore = config.eventStoreUrl !== undefined
     ? createEventStoreDbEventStore({ connectionString: config.eventStoreUrl })
     : await createPostgresEventStore({ connectionString: config.databaseUrl });
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
+  const pool = createPool({ connectionString: config.databaseUrl, max: 4 }, { name: 'projections', logger, metrics });
   const db = sqlDatabaseFromPool(pool, true);
   // The buying power model lives in Redis: it runs when REDIS_URL is set.
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });

@@ -42,6 +42,15 @@ describe('projections: rebuilt == live, and the portfolio == the fold of the dec
   });
   const orderRows = async (schema: string, accountIds: readonly string[]) =>
     (await db.query<{ order_id: string; status: string; view: unknown }>({ text: `SELECT order_id::text, status, view FROM ${schema}.orders WHERE account_id = ANY($1::uuid[]) ORDER BY order_id` }, [accountIds])).rows;
+  const orderModelRows = async (schema: string, accountIds: readonly string[]) => ({
+    orders: (await db.query({ text: `SELECT order_id::text, account_id::text, seq::text, symbol, status, placed_at_ms::text, updated_at_ms::text, view FROM ${schema}.orders WHERE account_id = ANY($1::uuid[]) ORDER BY order_id` }, [accountIds])).rows,
+    history: (await db.query({ text: `SELECT e.order_id::text, e.position::text, e.type, e.status, e.at_ms::text FROM ${schema}.order_events e JOIN ${schema}.orders o USING (order_id) WHERE o.account_id = ANY($1::uuid[]) ORDER BY e.order_id, e.position` }, [accountIds])).rows,
+  });
+  const portfolioModelRows = async (schema: string, accountIds: readonly string[]) => ({
+    accounts: (await db.query({ text: `SELECT account_id::text, settled, unsettled, instant_credit, pending_deposits, reserved, holds, withdrawable, buying_power, position::text, updated_at_ms::text FROM ${schema}.accounts WHERE account_id = ANY($1::uuid[]) ORDER BY account_id` }, [accountIds])).rows,
+    positions: (await db.query({ text: `SELECT * FROM ${schema}.positions WHERE account_id = ANY($1::uuid[]) ORDER BY account_id, symbol` }, [accountIds])).rows,
+    states: (await db.query({ text: `SELECT account_id::text, state FROM ${schema}.account_state WHERE account_id = ANY($1::uuid[]) ORDER BY account_id` }, [accountIds])).rows,
+  });
 
   it('holds for random histories of several interleaved accounts', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.array(intentArb, { minLength: 5, maxLength: 40 }), { minLength: ACCOUNTS_PER_RUN, maxLength: ACCOUNTS_PER_RUN }), async (plans) => {
@@ -62,9 +71,19 @@ describe('projections: rebuilt == live, and the portfolio == the fold of the dec
 
       await rebuildProjection({ store, db, projection: createPortfolioProjection(), intoSchemaOnly: 'check_portfolio' });
       await rebuildProjection({ store, db, projection: createOrdersProjection(), intoSchemaOnly: 'check_orders' });
+      // The rebuild's bulk path again, in pages of a few events and writing every few rows: many folds and writes per account.
+      await rebuildProjection({ store, db, projection: createPortfolioProjection(), intoSchemaOnly: 'check_portfolio_small', pageEvents: 7, pendingRowsMax: 5 });
+      await rebuildProjection({ store, db, projection: createOrdersProjection(), intoSchemaOnly: 'check_orders_small', pageEvents: 7, pendingRowsMax: 5 });
       const live = await rows('rm_portfolio', ids);
       expect(live).toEqual(await rows('check_portfolio', ids));
       expect(await orderRows('rm_orders', ids)).toEqual(await orderRows('check_orders', ids));
+      // Every column, the order history and the folded states: the runner's batches and the rebuild's bulk path write the same rows.
+      const livePortfolio = await portfolioModelRows('rm_portfolio', ids);
+      expect(await portfolioModelRows('check_portfolio', ids)).toEqual(livePortfolio);
+      expect(await portfolioModelRows('check_portfolio_small', ids)).toEqual(livePortfolio);
+      const liveOrders = await orderModelRows('rm_orders', ids);
+      expect(await orderModelRows('check_orders', ids)).toEqual(liveOrders);
+      expect(await orderModelRows('check_orders_small', ids)).toEqual(liveOrders);
 
       // The portfolio model is the decider's fold, row for row.
       const folded = [...accounts].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
@@ -75,10 +94,9 @@ describe('projections: rebuilt == live, and the portfolio == the fold of the dec
       expect(live.positions).toEqual(folded.flatMap((a) => positions(a.state).map((p) => ({
         account_id: a.accountId, symbol: p.symbol, quantity: p.quantity, reserved_quantity: p.reservedQuantity, cost_basis: p.costBasis, avg_cost: p.avgCost, realized_pnl: p.realizedPnl,
       }))));
-      const liveOrders = await orderRows('rm_orders', ids);
       // Every order's row is the domain's view of it after its last event: for the fold's final state, exactly.
       const expectedOrders = folded.flatMap((a) => (a.state.status === 'open' ? Object.keys(a.state.orders) : []).map((orderId) => orderView(a.state, orderId)!));
-      expect(liveOrders.map((r) => r.view)).toEqual(expectedOrders.sort((x, y) => (x.orderId < y.orderId ? -1 : 1)));
+      expect((await orderRows('rm_orders', ids)).map((r) => r.view)).toEqual(expectedOrders.sort((x, y) => (x.orderId < y.orderId ? -1 : 1)));
     }), { numRuns: RUNS });
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { RATE_ORDERS_PER_WINDOW_MAX, RATE_WINDOW_MS } from './limits';
 import { clOrdIdOf } from './routing';
 import { statusAfterFill, workingStatus } from './order-status';
 import { applyConsumption } from './positions';
-import { entry, type AccountState, type OpenAccountState, type OrderRecord, type Position } from './state';
+import { entry, withEntry, type AccountState, type OpenAccountState, type OrderRecord, type Position } from './state';
 
 /**
  * Folds one recorded fact into the state. Total over histories decide can produce; an
@@ -46,7 +46,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
     case 'DepositInitiated': {
       const { transferId, amount, instantCredit, atMs } = event.data;
       invariant(entry(state.deposits, transferId) === undefined, `deposit ${transferId} initiated twice`);
-      return { ...state, deposits: { ...state.deposits, [transferId]: { transferId, amount, instantCredit, status: 'pending', initiatedAtMs: atMs } } };
+      return { ...state, deposits: withEntry(state.deposits, transferId, { transferId, amount, instantCredit, status: 'pending', initiatedAtMs: atMs }) };
     }
     case 'DepositSettled': {
       const deposit = entry(state.deposits, event.data.transferId);
@@ -54,7 +54,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       return {
         ...state,
         settledCash: plusCash(state.settledCash, deposit.amount),
-        deposits: { ...state.deposits, [deposit.transferId]: { ...deposit, status: 'settled' } },
+        deposits: withEntry(state.deposits, deposit.transferId, { ...deposit, status: 'settled' }),
         restricted: state.restricted && !event.data.restrictionLifted,
       };
     }
@@ -64,7 +64,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       return {
         ...state,
         settledCash: minusCash(state.settledCash, event.data.settledCashDebited),
-        deposits: { ...state.deposits, [deposit.transferId]: { ...deposit, status: 'returned' } },
+        deposits: withEntry(state.deposits, deposit.transferId, { ...deposit, status: 'returned' }),
         restricted: event.data.accountRestricted,
       };
     }
@@ -73,7 +73,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       return {
         ...state,
         settledCash: minusCash(state.settledCash, event.data.amount),
-        withdrawals: { ...state.withdrawals, [event.data.transferId]: event.data.amount },
+        withdrawals: withEntry(state.withdrawals, event.data.transferId, event.data.amount),
       };
     case 'OrderPlaced':
       return placeOrder(state, event.data);
@@ -119,7 +119,7 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
       // Routing is the engine's bookkeeping, not a change the client sees: the version (ETag) stays.
       const order = entry(state.orders, event.data.orderId);
       invariant(order !== undefined && order.route === null, `order ${event.data.orderId} routed twice or unknown`);
-      return { ...state, orders: { ...state.orders, [order.orderId]: { ...order, route: { venue: event.data.venue, clOrdId: event.data.clOrdId } } } };
+      return { ...state, orders: withEntry(state.orders, order.orderId, { ...order, route: { venue: event.data.venue, clOrdId: event.data.clOrdId } }) };
     }
     case 'TradesSettled': {
       const settled = new Set(event.data.execIds);
@@ -144,7 +144,7 @@ const updateOrder = (state: OpenAccountState, orderId: string, atMs: number, cha
   const order = entry(state.orders, orderId);
   invariant(order !== undefined, `event for unknown order ${orderId}`);
   const next = change(order);
-  return { ...state, orders: { ...state.orders, [orderId]: { ...next, version: order.version + 1, updatedAtMs: atMs } } };
+  return { ...state, orders: withEntry(state.orders, orderId, { ...next, version: order.version + 1, updatedAtMs: atMs }) };
 };
 
 const placeOrder = (state: OpenAccountState, data: EventDataOf<'OrderPlaced'>): OpenAccountState => {
@@ -177,7 +177,7 @@ const placeOrder = (state: OpenAccountState, data: EventDataOf<'OrderPlaced'>): 
   const recentOrders = [...state.recentOrders.filter((r) => r.atMs > data.atMs - RATE_WINDOW_MS), { atMs: data.atMs, orderValue: data.orderValue }].slice(
     -RATE_ORDERS_PER_WINDOW_MAX,
   );
-  return { ...state, orders: { ...state.orders, [order.orderId]: order }, recentOrders };
+  return { ...state, orders: withEntry(state.orders, order.orderId, order), recentOrders };
 };
 
 const endOrder = (state: OpenAccountState, data: { orderId: string; releasedCash: string; releasedShares: string; atMs: number }, to: OrderStatus): OpenAccountState =>
@@ -214,7 +214,7 @@ const applyFill = (state: OpenAccountState, data: EventDataOf<'OrderFilled'>): O
     };
   });
   const position = entry(withOrder.positions, data.symbol) ?? emptyPosition(data.symbol);
-  const appliedExecIds = { ...withOrder.appliedExecIds, [data.execId]: data.orderId };
+  const appliedExecIds = withEntry(withOrder.appliedExecIds, data.execId, data.orderId);
   if (data.side === 'buy') {
     const lot = { lotId: data.execId, quantity: data.quantity, costBasis: data.cash, acquiredAtMs: data.atMs };
     return {

@@ -1,5 +1,5 @@
 /** The account decider: one consistency boundary, the stream `account-<accountId>`. */
-export { initialState } from './state';
+export { entry, initialState } from './state';
 export { AccountStateCodec } from './state-codec';
 export type { AccountState, OpenAccountState, OrderRecord, Position, TaxLot, Deposit } from './state';
 export { evolve } from './evolve';
@@ -9,7 +9,7 @@ export { DomainErrorCode } from './errors';
 export type { DomainError } from './errors';
 export { AccountEventCodec, decodeAccountEvent } from './events';
 export type { AccountEvent, AccountEventType } from './events';
-export { orderView, isSamePlacement, matchesPlacement } from './views';
+export { orderView, viewOfOrder, isSamePlacement, matchesPlacement } from './views';
 export type { OrderView, PlacementTerms } from './views';
 export { buyingPower, cashBuckets } from './buying-power';
 export type { CashBuckets } from './buying-power';

@@ -35,7 +35,11 @@ export type OrderView = {
 export const orderView = (state: AccountState, orderId: string): OrderView | null => {
   if (state.status !== 'open') return null;
   const order = entry(state.orders, orderId);
-  if (order === undefined) return null;
+  return order === undefined ? null : viewOfOrder(order);
+};
+
+/** The client's view of one order record (orderView without the lookup). */
+export const viewOfOrder = (order: OrderRecord): OrderView => {
   const filled = big(order.filledQuantity);
   return {
     orderId: order.orderId,

@@ -78,6 +78,8 @@ export type SubscribeOptions = {
   readonly filter?: AllFilter;
   /** Ends the subscription: the iterator returns after the event in hand. */
   readonly signal?: AbortSignal;
+  /** Events per read where the store reads in pages (a rebuild asks for large ones); a hint others may ignore. */
+  readonly pageSize?: number;
 };
 
 export interface EventStore {

@@ -118,13 +118,14 @@ export const createSqlEventStore = async (
 
   async function* subscribeToAll(subscribeOptions: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
     const { signal, filter } = subscribeOptions;
+    const pageSize = subscribeOptions.pageSize ?? READ_PAGE_SIZE;
     let from = subscribeOptions.fromPosition ?? 0n;
     while (!signal?.aborted && !closed) {
       // No fixed bound: each page reads up to the live visibility bound, so a slow transaction
       // holds the subscriber back until it commits, and then it is read in its place.
       let page: RecordedEvent[];
       try {
-        page = await readAllPage(database, from, READ_PAGE_SIZE, filter);
+        page = await readAllPage(database, from, pageSize, filter);
       } catch (error) {
         // A broken connection is not the subscriber's end: the pool connects again and the page is
         // read again from the same position, so nothing is skipped or repeated. Anything else is.
@@ -138,7 +139,7 @@ export const createSqlEventStore = async (
         yield event;
         if (signal?.aborted || closed) return;
       }
-      if (page.length < READ_PAGE_SIZE) await sleepUntilWoken(signal);
+      if (page.length < pageSize) await sleepUntilWoken(signal);
     }
   }
 

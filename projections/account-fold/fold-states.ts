@@ -2,16 +2,20 @@ import { evolve, initialState, type AccountState } from '../../domain/account';
 import { isTerminal } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
 import type { AccountFact } from './account-events';
+import { inChunks } from './chunks';
 
-/** Account states kept in memory per model schema; past this the oldest loaded are dropped (and read back from the table). */
+/** Account states kept in memory per model schema once saved; past this the oldest saved are dropped (and read back from the table). */
 export const FOLD_CACHE_ACCOUNTS_MAX = 50_000;
+/** States per INSERT when saving: one JSON document each statement, a few megabytes. */
+const SAVE_CHUNK_STATES = 2_000;
 
 export type FoldStep = AccountFact & { readonly state: AccountState };
 
 /**
  * A read model that needs the account's state (status after a fill, cash buckets, positions) folds the
  * account decider's own `evolve`, so the model can never disagree with what the decider saw. The state
- * is kept per account in the model's `account_state` table, written in the batch's transaction.
+ * is kept per account in the model's `account_state` table, written in the transaction that writes the
+ * rows folded from it.
  *
  * Stored states are trimmed of what no later event can touch: ended orders, applied ExecIDs and the
  * withdrawal ledger. That keeps each row small; it gives up only evolve's double-apply guards for those,
@@ -27,54 +31,76 @@ export const accountStateTableSql = (schema: string): string =>
   `CREATE TABLE IF NOT EXISTS ${schema}.account_state (account_id uuid PRIMARY KEY, state jsonb NOT NULL)`;
 
 export type FoldStates = {
-  /** Folds the batch's facts; returns every step with the state after it, in order. Saves the touched states. */
-  fold(tx: SqlClient, schema: string, facts: readonly AccountFact[]): Promise<FoldStep[]>;
+  /**
+   * Folds the facts in memory, in order, calling `onStep` with each one and the state after it. States not
+   * in memory are read from `schema` through `db`. The accounts touched stay unsaved until `save`.
+   */
+  fold(db: SqlClient, schema: string, facts: readonly AccountFact[], onStep: (step: FoldStep) => void): Promise<void>;
+  /** fold then save, in `tx`: every step with the state after it (for a model written straight from its steps). */
+  foldAndSave(tx: SqlClient, schema: string, facts: readonly AccountFact[]): Promise<FoldStep[]>;
+  /** Accounts folded in `schema` since its last save. */
+  unsaved(schema: string): number;
+  /** Writes every unsaved state of `schema` (trimmed), then bounds what stays in memory. */
+  save(tx: SqlClient, schema: string): Promise<void>;
   forget(): void;
 };
 
+type SchemaStates = { readonly cache: Map<string, AccountState>; readonly unsaved: Set<string> };
+
 export const createFoldStates = (): FoldStates => {
-  const bySchema = new Map<string, Map<string, AccountState>>();
-  const cacheOf = (schema: string): Map<string, AccountState> => {
-    let cache = bySchema.get(schema);
-    if (cache === undefined) { cache = new Map(); bySchema.set(schema, cache); }
-    return cache;
+  const bySchema = new Map<string, SchemaStates>();
+  const statesOf = (schema: string): SchemaStates => {
+    let states = bySchema.get(schema);
+    if (states === undefined) { states = { cache: new Map(), unsaved: new Set() }; bySchema.set(schema, states); }
+    return states;
   };
 
-  const load = async (tx: SqlClient, schema: string, cache: Map<string, AccountState>, accountIds: readonly string[]): Promise<void> => {
-    const missing = accountIds.filter((id) => !cache.has(id));
+  const load = async (db: SqlClient, schema: string, cache: Map<string, AccountState>, facts: readonly AccountFact[]): Promise<void> => {
+    const missing = [...new Set(facts.map((fact) => fact.accountId).filter((id) => !cache.has(id)))];
     if (missing.length === 0) return;
-    const { rows } = await tx.query<{ account_id: string; state: AccountState }>(
+    const { rows } = await db.query<{ account_id: string; state: AccountState }>(
       { text: `SELECT account_id::text, state FROM ${schema}.account_state WHERE account_id = ANY($1::uuid[])` }, [missing]);
     const found = new Map(rows.map((row) => [row.account_id, row.state]));
     for (const id of missing) cache.set(id, found.get(id) ?? initialState);
   };
 
-  return {
-    fold: async (tx, schema, facts) => {
-      if (facts.length === 0) return [];
-      const cache = cacheOf(schema);
-      const touched = [...new Set(facts.map((fact) => fact.accountId))];
-      await load(tx, schema, cache, touched);
+  const states: FoldStates = {
+    foldAndSave: async (tx, schema, facts) => {
       const steps: FoldStep[] = [];
+      await states.fold(tx, schema, facts, (step) => steps.push(step));
+      await states.save(tx, schema);
+      return steps;
+    },
+    fold: async (db, schema, facts, onStep) => {
+      if (facts.length === 0) return;
+      const { cache, unsaved } = statesOf(schema);
+      await load(db, schema, cache, facts);
       for (const fact of facts) {
         const state = evolve(cache.get(fact.accountId)!, fact.event);
         cache.set(fact.accountId, state);
-        steps.push({ ...fact, state });
+        unsaved.add(fact.accountId);
+        onStep({ ...fact, state });
       }
-      const saved = touched.map((id) => trimmed(cache.get(id)!));
-      touched.forEach((id, index) => cache.set(id, saved[index]!));
-      await tx.query({
+    },
+    unsaved: (schema) => bySchema.get(schema)?.unsaved.size ?? 0,
+    save: async (tx, schema) => {
+      const { cache, unsaved } = statesOf(schema);
+      const ids = [...unsaved];
+      unsaved.clear();
+      const saved = ids.map((id) => { const state = trimmed(cache.get(id)!); cache.set(id, state); return { account_id: id, state }; });
+      // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
+      await inChunks(saved, SAVE_CHUNK_STATES, (chunk) => tx.query({
         text: `INSERT INTO ${schema}.account_state (account_id, state)
-          SELECT * FROM unnest($1::uuid[], $2::jsonb[])
+          SELECT account_id, state FROM jsonb_to_recordset($1::jsonb) AS r(account_id uuid, state jsonb)
           ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state`,
-      }, [touched, saved.map((state) => JSON.stringify(state))]);
-      // Bounded: drop the oldest entries; they are read back from the table when next touched.
+      }, [JSON.stringify(chunk)]));
+      // Bounded: drop the oldest entries; every one is saved now, so it is read back from the table when next touched.
       for (const id of cache.keys()) {
         if (cache.size <= FOLD_CACHE_ACCOUNTS_MAX) break;
         cache.delete(id);
       }
-      return steps;
     },
     forget: () => bySchema.clear(),
   };
+  return states;
 };

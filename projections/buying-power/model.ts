@@ -47,7 +47,7 @@ export const createBuyingPowerProjection = (store: BuyingPowerStore): Projection
     forget: () => { states.forget(); activated = undefined; },
     activated: activate,
     apply: async (tx: SqlClient, schema: string, events: readonly RecordedEvent[]) => {
-      const steps = await states.fold(tx, schema, accountFacts(events));
+      const steps = await states.foldAndSave(tx, schema, accountFacts(events));
       const latest = new Map<string, BuyingPowerEntry>();
       for (const step of steps) {
         if (step.state.status !== 'open') continue;

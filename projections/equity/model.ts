@@ -54,7 +54,7 @@ export const createEquityProjection = (): Projection => {
     migrate: migrateEquity,
     forget: () => states.forget(),
     apply: async (tx: SqlClient, schema: string, events: readonly RecordedEvent[]) => {
-      const steps = await states.fold(tx, schema, accountFacts(events));
+      const steps = await states.foldAndSave(tx, schema, accountFacts(events));
       const rows = steps.flatMap((step) => {
         if (!HOLDINGS_EVENTS.has(step.event.type)) return [];
         const holdings = holdingsOf(step.state);

@@ -1,8 +1,8 @@
-import { orderView, type OrderView } from '../../domain/account';
-import type { RecordedEvent } from '../../infrastructure/event-store/port';
+import { entry, viewOfOrder, type OrderRecord } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
-import { accountFacts } from '../account-fold/account-events';
-import { accountStateTableSql, createFoldStates } from '../account-fold/fold-states';
+import { accountModelProjection, type AccountModel } from '../account-fold/account-model';
+import { inChunks } from '../account-fold/chunks';
+import { accountStateTableSql } from '../account-fold/fold-states';
 import type { Projection } from '../runner/projection';
 
 export const ORDERS_PROJECTION = 'orders';
@@ -36,43 +36,57 @@ export const migrateOrders = async (db: SqlClient, schema: string): Promise<void
   )` });
 };
 
-type OrderRow = { readonly accountId: string; readonly seq: bigint; readonly view: OrderView };
+/**
+ * Per order touched: its account, its seq (-1 when placed before these changes: the stored one stays) and
+ * its record after its last step, viewed only when written (records are immutable: the view is the one
+ * after that step). Per event: a history row with the order's status after it.
+ */
+type OrderEntry = { readonly accountId: string; readonly seq: bigint; readonly order: OrderRecord };
 type HistoryRow = { readonly orderId: string; readonly position: bigint; readonly type: string; readonly status: string; readonly atMs: number };
+type OrdersChanges = { readonly orders: Map<string, OrderEntry>; readonly history: HistoryRow[] };
 
-export const createOrdersProjection = (): Projection => {
-  const states = createFoldStates();
-  return {
-    name: ORDERS_PROJECTION,
-    migrate: migrateOrders,
-    forget: () => states.forget(),
-    apply: async (tx: SqlClient, schema: string, events: readonly RecordedEvent[]) => {
-      const steps = await states.fold(tx, schema, accountFacts(events));
-      const orders = new Map<string, OrderRow>();
-      const history: HistoryRow[] = [];
-      for (const step of steps) {
-        if (!('orderId' in step.event.data)) continue;
-        const orderId = step.event.data.orderId;
-        const view = orderView(step.state, orderId);
-        if (view === null) continue;
-        const seq = step.event.type === 'OrderPlaced' ? step.recorded.position : orders.get(orderId)?.seq ?? -1n;
-        orders.set(orderId, { accountId: step.accountId, seq, view });
-        history.push({ orderId, position: step.recorded.position, type: step.event.type, status: view.status, atMs: step.event.data.atMs });
-      }
-      if (orders.size === 0) return;
-      const rows = [...orders.values()];
-      // seq -1 means "placed in an earlier batch": the upsert keeps the stored one.
-      await tx.query({
-        text: `INSERT INTO ${schema}.orders (order_id, account_id, seq, symbol, status, placed_at_ms, updated_at_ms, view)
-          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::jsonb[])
-          ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, updated_at_ms = EXCLUDED.updated_at_ms, view = EXCLUDED.view`,
-      }, [
-        rows.map((r) => r.view.orderId), rows.map((r) => r.accountId), rows.map((r) => r.seq.toString()), rows.map((r) => r.view.symbol),
-        rows.map((r) => r.view.status), rows.map((r) => r.view.placedAtMs), rows.map((r) => r.view.updatedAtMs), rows.map((r) => JSON.stringify(r.view)),
-      ]);
-      await tx.query({
-        text: `INSERT INTO ${schema}.order_events (order_id, position, type, status, at_ms)
-          SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) ON CONFLICT DO NOTHING`,
-      }, [history.map((h) => h.orderId), history.map((h) => h.position.toString()), history.map((h) => h.type), history.map((h) => h.status), history.map((h) => h.atMs)]);
-    },
-  };
+/** Rows per statement when writing many (a rebuild): each parameter array stays a few megabytes. */
+const WRITE_CHUNK_ROWS = 10_000;
+
+const writeOrders = async (tx: SqlClient, schema: string, entries: ReadonlyArray<readonly [string, OrderEntry]>): Promise<void> => {
+  const rows = entries.map(([, entry]) => ({ accountId: entry.accountId, seq: entry.seq, view: viewOfOrder(entry.order) }));
+  // seq -1 means "placed before these changes": the upsert keeps the stored one.
+  await tx.query({
+    text: `INSERT INTO ${schema}.orders (order_id, account_id, seq, symbol, status, placed_at_ms, updated_at_ms, view)
+      SELECT * FROM jsonb_to_recordset($1::jsonb)
+        AS r(order_id uuid, account_id uuid, seq bigint, symbol text, status text, placed_at_ms bigint, updated_at_ms bigint, view jsonb)
+      ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, updated_at_ms = EXCLUDED.updated_at_ms, view = EXCLUDED.view`,
+  }, [JSON.stringify(rows.map((r) => ({
+    order_id: r.view.orderId, account_id: r.accountId, seq: r.seq.toString(), symbol: r.view.symbol, status: r.view.status,
+    placed_at_ms: r.view.placedAtMs, updated_at_ms: r.view.updatedAtMs, view: r.view,
+  })))]);
 };
+
+const writeHistory = async (tx: SqlClient, schema: string, history: readonly HistoryRow[]): Promise<void> => {
+  await tx.query({
+    text: `INSERT INTO ${schema}.order_events (order_id, position, type, status, at_ms)
+      SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) ON CONFLICT DO NOTHING`,
+  }, [history.map((h) => h.orderId), history.map((h) => h.position.toString()), history.map((h) => h.type), history.map((h) => h.status), history.map((h) => h.atMs)]);
+};
+
+export const ordersModel: AccountModel<OrdersChanges> = {
+  name: ORDERS_PROJECTION,
+  migrate: migrateOrders,
+  changes: () => ({ orders: new Map(), history: [] }),
+  note: (changes, step) => {
+    if (!('orderId' in step.event.data)) return;
+    const orderId = step.event.data.orderId;
+    const order = step.state.status === 'open' ? entry(step.state.orders, orderId) : undefined;
+    if (order === undefined) return;
+    const seq = step.event.type === 'OrderPlaced' ? step.recorded.position : changes.orders.get(orderId)?.seq ?? -1n;
+    changes.orders.set(orderId, { accountId: step.accountId, seq, order });
+    changes.history.push({ orderId, position: step.recorded.position, type: step.event.type, status: order.status, atMs: step.event.data.atMs });
+  },
+  size: (changes) => changes.orders.size + changes.history.length,
+  write: async (tx, schema, changes) => {
+    await inChunks([...changes.orders], WRITE_CHUNK_ROWS, (entries) => writeOrders(tx, schema, entries));
+    await inChunks(changes.history, WRITE_CHUNK_ROWS, (rows) => writeHistory(tx, schema, rows));
+  },
+};
+
+export const createOrdersProjection = (): Projection => accountModelProjection(ordersModel);

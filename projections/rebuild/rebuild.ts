@@ -1,10 +1,14 @@
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/port';
 import type { SqlDatabase } from '../../infrastructure/pg/sql-client';
 import { ensureCheckpoint, migrateCheckpoints, readCheckpoint, writeCheckpoint } from '../runner/checkpoints';
-import { liveSchemaOf, schemaIdentifier, type Projection } from '../runner/projection';
+import { liveSchemaOf, schemaIdentifier, type BulkApply, type Projection } from '../runner/projection';
 
-/** Events per rebuild transaction: bigger than the live runner's, since nobody waits on a rebuild's commits. */
-export const REBUILD_BATCH_EVENTS = 20_000;
+/** Events per page a rebuild reads (one keyset query each) and, for a model without a bulk path, per transaction. */
+export const REBUILD_PAGE_EVENTS = 10_000;
+/** Pages read ahead of the model: the next query runs while the model folds a page or writes. */
+const PAGES_AHEAD = 3;
+/** Rows and account states a bulk rebuild holds in memory before writing them (a few hundred megabytes at most). */
+export const BULK_PENDING_ROWS_MAX = 500_000;
 /** Catch-up rounds before the swap: each round applies what arrived during the previous one; the swap applies the rest under the lock. */
 export const CATCH_UP_ROUNDS_MAX = 5;
 
@@ -18,45 +22,88 @@ export type RebuildOptions = {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Build into this schema and stop there, without swapping (to compare with the live model). */
   readonly intoSchemaOnly?: string;
+  /** Overrides REBUILD_PAGE_EVENTS and BULK_PENDING_ROWS_MAX (tests make them small to cross many pages and writes). */
+  readonly pageEvents?: number;
+  readonly pendingRowsMax?: number;
 };
 
 const rebuildSchemaOf = (name: string): string => schemaIdentifier(`rm_${name}_rebuild`);
 
-/** Applies the events after `from` into `schema` in batches, each in its own transaction. Returns the last position applied. */
-const applyAll = async (
-  options: RebuildOptions, schema: string, from: bigint, counter: { events: number }, head: bigint, phase: RebuildProgress['phase'],
-): Promise<bigint> => {
-  let position = from;
-  let batch: RecordedEvent[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const events = batch;
-    batch = [];
-    await options.db.transaction((client) => options.projection.apply(client, schema, events));
-    counter.events += events.length;
-    position = events[events.length - 1]!.position;
-    options.onProgress?.({ events: counter.events, position, head, phase });
-  };
-  if (head <= from) return position;
-  // subscribeToAll, not readAll: it never skips an event a slower transaction commits late below the head.
+/**
+ * The events after `from` up to the first at or past `head`, in pages, read ahead of the caller. A
+ * subscription, not readAll: it never skips an event a slower transaction commits late below the head.
+ */
+async function* pagesUpTo(store: EventStore, from: bigint, head: bigint, pageSize: number): AsyncGenerator<RecordedEvent[]> {
   const stop = new AbortController();
-  for await (const event of options.store.subscribeToAll({ fromPosition: from, signal: stop.signal })) {
-    batch.push(event);
-    if (batch.length >= REBUILD_BATCH_EVENTS) await flush();
-    if (event.position >= head) stop.abort();
+  const ready: RecordedEvent[][] = [];
+  let done = false;
+  let failure: unknown;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeReader: (() => void) | undefined;
+  const reader = (async () => {
+    let page: RecordedEvent[] = [];
+    try {
+      for await (const event of store.subscribeToAll({ fromPosition: from, signal: stop.signal, pageSize })) {
+        page.push(event);
+        const last = event.position >= head;
+        if (page.length >= pageSize || last) { ready.push(page); page = []; wakeConsumer?.(); }
+        if (last) break;
+        while (ready.length >= PAGES_AHEAD && !stop.signal.aborted) await new Promise<void>((resolve) => { wakeReader = resolve; });
+        if (stop.signal.aborted) break;
+      }
+    } catch (error) {
+      failure = error;
+    } finally {
+      if (page.length > 0) ready.push(page);
+      done = true;
+      wakeConsumer?.();
+    }
+  })();
+  try {
+    for (;;) {
+      const page = ready.shift();
+      if (page !== undefined) { wakeReader?.(); yield page; continue; }
+      if (done) break;
+      await new Promise<void>((resolve) => { wakeConsumer = resolve; });
+    }
+    if (failure !== undefined) throw failure;
+  } finally {
+    stop.abort();
+    wakeReader?.();
+    await reader;
   }
-  await flush();
+}
+
+/**
+ * Applies the events after `from` up to `head` into `schema`. A model with a bulk path folds them in
+ * memory and writes its rows once per BULK_PENDING_ROWS_MAX (and at the end); any other applies each page
+ * in its own transaction. Returns the last position applied; everything up to it is committed.
+ */
+const applyAll = async (
+  options: RebuildOptions, schema: string, bulk: BulkApply | undefined, from: bigint, counter: { events: number }, head: bigint, phase: RebuildProgress['phase'],
+): Promise<bigint> => {
+  if (head <= from) return from;
+  const pendingRowsMax = options.pendingRowsMax ?? BULK_PENDING_ROWS_MAX;
+  let position = from;
+  for await (const page of pagesUpTo(options.store, from, head, options.pageEvents ?? REBUILD_PAGE_EVENTS)) {
+    if (bulk === undefined) {
+      await options.db.transaction((client) => options.projection.apply(client, schema, page));
+    } else {
+      await bulk.add(options.db, page);
+      if (bulk.pending() >= pendingRowsMax) await options.db.transaction((tx) => bulk.flush(tx));
+    }
+    counter.events += page.length;
+    position = page[page.length - 1]!.position;
+    options.onProgress?.({ events: counter.events, position, head, phase });
+  }
+  if (bulk !== undefined) await options.db.transaction((tx) => bulk.flush(tx));
   return position;
 };
 
-/** The events after `from` up to the first at or past `head`; a subscription, so none committed late is skipped. */
+/** The events after `from` up to the first at or past `head`, all in one array (the swap's last few). */
 const eventsUpTo = async (store: EventStore, from: bigint, head: bigint): Promise<RecordedEvent[]> => {
   const events: RecordedEvent[] = [];
-  const stop = new AbortController();
-  for await (const event of store.subscribeToAll({ fromPosition: from, signal: stop.signal })) {
-    events.push(event);
-    if (event.position >= head) stop.abort();
-  }
+  for await (const page of pagesUpTo(store, from, head, REBUILD_PAGE_EVENTS)) events.push(...page);
   return events;
 };
 
@@ -74,12 +121,13 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<{ read
   await db.query({ text: `CREATE SCHEMA ${schema}` });
   await db.transaction((tx) => projection.migrate(tx, schema));
   const counter = { events: 0 };
+  const bulk = projection.bulk?.(schema);
   let head = (await options.store.headPosition()).position;
-  let position = await applyAll(options, schema, 0n, counter, head, 'scan');
+  let position = await applyAll(options, schema, bulk, 0n, counter, head, 'scan');
   for (let round = 0; round < CATCH_UP_ROUNDS_MAX; round += 1) {
     head = (await options.store.headPosition()).position;
     if (head <= position) break;
-    position = await applyAll(options, schema, position, counter, head, 'catch-up');
+    position = await applyAll(options, schema, bulk, position, counter, head, 'catch-up');
   }
   if (options.intoSchemaOnly !== undefined) return { events: counter.events, position };
 
@@ -93,7 +141,7 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<{ read
   // applied meanwhile and swap. Events are read through the store's own connections: the CLI's embedded
   // mode runs with `npm start` stopped, so there the live checkpoint does not move and nothing is read here.
   const liveBefore = (await readCheckpoint(db, projection.name)).position;
-  if (liveBefore > position) position = await applyAll(options, schema, position, counter, liveBefore, 'catch-up');
+  if (liveBefore > position) position = await applyAll(options, schema, bulk, position, counter, liveBefore, 'catch-up');
   await db.transaction(async (tx) => {
     const liveAt = (await readCheckpoint(tx, projection.name, true)).position;
     if (liveAt > position) {

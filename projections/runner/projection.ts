@@ -17,8 +17,24 @@ export type Projection = {
   apply(tx: SqlClient, schema: string, events: readonly RecordedEvent[]): Promise<void>;
   /** Forgets per-process caches built from the tables (after a reset, a rebuild swap, or a rolled back batch). */
   forget?(): void;
+  /**
+   * A rebuild's way in, for a model whose rows are per account: events are folded in memory across many
+   * pages and the rows written once per `flush`, instead of once per batch. Without it a rebuild applies
+   * batches as the runner does.
+   */
+  bulk?(schema: string): BulkApply;
   /** Called once a rebuild swapped a fresh model in: a model kept outside PostgreSQL (Redis) switches its readers to it. */
   activated?(db: SqlClient): Promise<void>;
+};
+
+/** What a rebuild holds between writes: see Projection.bulk. Applying events through it ends in the same rows as `apply`. */
+export type BulkApply = {
+  /** Folds the events (in global order, after those added before) in memory; reads what it lacks from `db`. */
+  add(db: SqlClient, events: readonly RecordedEvent[]): Promise<void>;
+  /** Rows and states held in memory, not yet written. */
+  pending(): number;
+  /** Writes everything held, in `tx`, and lets it go. */
+  flush(tx: SqlClient): Promise<void>;
 };
 
 const SCHEMA_NAME_PATTERN = /^[a-z][a-z0-9_]{0,50}$/;

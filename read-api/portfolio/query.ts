@@ -23,28 +23,35 @@ export type PortfolioRows = { readonly cash: PortfolioCash; readonly positions: 
 
 const NO_CASH: PortfolioCash = { settled: '0.00', unsettled: '0.00', pendingDeposits: '0.00', withdrawable: '0.00', buyingPower: '0.00' };
 
-/** The account's cash buckets and positions as the portfolio model holds them; an account it has not seen yet holds nothing. */
-export const queryPortfolio = async (db: SqlClient, accountId: string): Promise<PortfolioRows> => {
-  const schema = liveSchemaOf(PORTFOLIO_PROJECTION);
-  const [cash, held] = await Promise.all([
-    db.query<Record<string, string>>({ text: `SELECT settled, unsettled, pending_deposits, withdrawable, buying_power FROM ${schema}.accounts WHERE account_id = $1` }, [accountId]),
-    db.query<Record<string, string | null>>({ text: `SELECT symbol, quantity, cost_basis, avg_cost, last_fill_price FROM ${schema}.positions WHERE account_id = $1 ORDER BY symbol` }, [accountId]),
-  ]);
-  const row = cash.rows[0];
-  return {
-    cash: row === undefined ? NO_CASH
-      : { settled: row.settled!, unsettled: row.unsettled!, pendingDeposits: row.pending_deposits!, withdrawable: row.withdrawable!, buyingPower: row.buying_power! },
-    positions: held.rows.map((p) => ({ symbol: p.symbol!, quantity: p.quantity!, costBasis: p.cost_basis!, avgCost: p.avg_cost!, lastFillPrice: p.last_fill_price ?? null })),
-  };
-};
-
 export type FillDay = { readonly symbol: string; readonly side: string; readonly atMs: number };
 
-/** The account's fills since `fromMs` (for the day-trade count). */
-export const queryFillsSince = async (db: SqlClient, accountId: string, fromMs: number): Promise<FillDay[]> => {
-  const schema = liveSchemaOf(ACTIVITIES_PROJECTION);
-  const { rows } = await db.query<{ symbol: string; subtype: string; at_ms: string }>({
-    text: `SELECT symbol, subtype, at_ms::text AS at_ms FROM ${schema}.activities WHERE account_id = $1 AND type = 'fill' AND at_ms >= $2`,
-  }, [accountId, fromMs]);
-  return rows.map((row) => ({ symbol: row.symbol, side: row.subtype, atMs: Number(row.at_ms) }));
+export type PortfolioRead = PortfolioRows & { readonly fills: readonly FillDay[] };
+
+const PORTFOLIO = liveSchemaOf(PORTFOLIO_PROJECTION);
+const ACTIVITIES = liveSchemaOf(ACTIVITIES_PROJECTION);
+
+/**
+ * Everything a portfolio read needs in one prepared statement: one round trip and one pooled connection
+ * per read, where three queries took three. A rebuild's schema swap invalidates the plan; PostgreSQL then
+ * plans it again against the new tables.
+ */
+const PORTFOLIO_READ = {
+  name: 'read_portfolio_v1',
+  text: `SELECT
+    (SELECT json_build_object('settled', settled, 'unsettled', unsettled, 'pendingDeposits', pending_deposits, 'withdrawable', withdrawable, 'buyingPower', buying_power)
+      FROM ${PORTFOLIO}.accounts WHERE account_id = $1) AS cash,
+    (SELECT coalesce(json_agg(json_build_object('symbol', symbol, 'quantity', quantity, 'costBasis', cost_basis, 'avgCost', avg_cost, 'lastFillPrice', last_fill_price) ORDER BY symbol), '[]')
+      FROM ${PORTFOLIO}.positions WHERE account_id = $1) AS positions,
+    (SELECT coalesce(json_agg(json_build_object('symbol', symbol, 'side', subtype, 'atMs', at_ms)), '[]')
+      FROM ${ACTIVITIES}.activities WHERE account_id = $1 AND type = 'fill' AND at_ms >= $2) AS fills`,
+} as const;
+
+/**
+ * The account's cash buckets and positions as the portfolio model holds them, and its fills since
+ * `fillsFromMs` (for the day-trade count); an account the models have not seen yet holds nothing.
+ */
+export const queryPortfolio = async (db: SqlClient, accountId: string, fillsFromMs: number): Promise<PortfolioRead> => {
+  const { rows } = await db.query<{ cash: PortfolioCash | null; positions: HeldPosition[]; fills: FillDay[] }>(PORTFOLIO_READ, [accountId, fillsFromMs]);
+  const row = rows[0]!;
+  return { cash: row.cash ?? NO_CASH, positions: row.positions, fills: row.fills };
 };

@@ -10,7 +10,7 @@ import type { ReadModels } from '../read-models';
 import { readRoute } from '../read-route';
 import { dayTradesRemaining, dayTradeWindowStartMs } from './day-trades';
 import { equityOf, pricePosition } from './pricing';
-import { queryFillsSince, queryPortfolio } from './query';
+import { queryPortfolio } from './query';
 
 export const PORTFOLIO_READS = [PORTFOLIO_PROJECTION, ACTIVITIES_PROJECTION] as const;
 
@@ -30,7 +30,7 @@ export const createPortfolioRouter = (deps: {
     const accountId = accountIdOf(res);
     if (!(await awaitConsistency(req, res, deps.models, PORTFOLIO_READS))) return;
     const now = nowMs();
-    const [rows, fills] = await Promise.all([queryPortfolio(deps.models.db, accountId), queryFillsSince(deps.models.db, accountId, dayTradeWindowStartMs(now))]);
+    const rows = await queryPortfolio(deps.models.db, accountId, dayTradeWindowStartMs(now));
     // Market data is AP: a quote store that fails prices from the last fill rather than failing the read.
     const quotes = await Promise.all(rows.positions.map((p) => deps.market?.lastQuote(p.symbol).catch(() => undefined)));
     const positions = rows.positions.map((position, index) => pricePosition(position, quotes[index]));
@@ -38,7 +38,7 @@ export const createPortfolioRouter = (deps: {
       equity: equityOf(rows.cash, positions),
       cash: { settled: rows.cash.settled, unsettled: rows.cash.unsettled, withdrawable: rows.cash.withdrawable },
       buying_power: rows.cash.buyingPower,
-      day_trades_remaining: dayTradesRemaining(fills),
+      day_trades_remaining: dayTradesRemaining(rows.fills),
       positions,
       as_of: new Date(now).toISOString(),
     });
