@@ -5,6 +5,7 @@
  * generator (autocannon) runs in a process of its own.
  *
  *   npm run bench:reads      # READS_BENCH_SECONDS=20 READS_BENCH_ACCOUNTS=2000 READS_BENCH_CONNECTIONS=32 READS_BENCH_ORDERS_PER_S=20
+ *   API_WORKERS=2 npm run bench:reads   # the API as two processes sharing its port (node:cluster)
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -50,7 +51,7 @@ const historyOf = (accountId: string): AccountCommand[] => {
     commands.push(
       { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
       { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
-      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs } },
+      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('3'), price: asPrice('99.50'), venue: 'SIM', atMs } },
     );
   }
   return commands;
@@ -117,7 +118,7 @@ const main = async () => {
       }
       await Promise.all(inFlight);
     })();
-    log(`API ${api.url}, projections ${projections.url}; ${CONNECTIONS} connections for ${DURATION_S} s each; ~${ORDERS_PER_S} orders/s flowing; load ${load()}`);
+    log(`API ${api.url}, projections ${projections.url}; API_WORKERS=${process.env.API_WORKERS ?? '1'}; ${CONNECTIONS} connections for ${DURATION_S} s each; ~${ORDERS_PER_S} orders/s flowing; load ${load()}`);
     const reference = await hammer(api.url, '/v1/assets/AAPL', tokensFile);
     const loadDuringReference = load();
     const portfolio = await hammer(api.url, '/v1/portfolio', tokensFile);

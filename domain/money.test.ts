@@ -4,6 +4,7 @@ import {
   asCash,
   asQuantity,
   averagePrice,
+  averagePriceString,
   big,
   CASH_SCALE_DP,
   QUANTITY_SCALE_DP,
@@ -111,6 +112,11 @@ describe('rounding rules', () => {
     expect(averagePrice('10', '3').toFixed(4)).toBe('3.3333');
     expect(averagePrice('0.00005', '1').toFixed(4)).toBe('0.0000');
     expect(averagePrice('0.00015', '1').toFixed(4)).toBe('0.0002');
+    // The four-decimal form, what a position's avg cost and a venue's AvgPx are written as.
+    expect(averagePriceString('10', '3')).toBe('3.3333');
+    expect(averagePriceString('300', '3')).toBe('100.0000');
+    expect(averagePriceString('0.00025', '1')).toBe('0.0002');
+    expect(averagePriceString('0', '0')).toBe('0.0000');
   });
 });
 

@@ -197,6 +197,10 @@ export const proRataCash = (remaining: DecimalInput, part: DecimalInput, whole: 
 export const averagePrice = (total: DecimalInput, quantity: DecimalInput): Big =>
   big(quantity).eq(0) ? ZERO : big(total).div(quantity).round(PRICE_SCALE_DP, Big.roundHalfEven);
 
+/** The average price as a position shows it (avg cost) and a venue reports it (AvgPx): always four decimals, "100.0000". */
+export const averagePriceString = (total: DecimalInput, quantity: DecimalInput): string =>
+  averagePrice(total, quantity).toFixed(PRICE_SCALE_DP);
+
 export const minBig = (a: Big, b: Big): Big => (a.lte(b) ? a : b);
 export const maxBig = (a: Big, b: Big): Big => (a.gte(b) ? a : b);
 export const sumBig = (values: readonly DecimalInput[]): Big => values.reduce<Big>((acc, v) => acc.plus(v), ZERO);

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import { Pool } from 'pg';
 import { marketHoursNamed } from '../domain/market-hours/calendar';
 import { startGateway, type RunningGateway } from '../fix-gateway/gateway';
+import { intakeOutcomeCounter } from '../fix-gateway/fills/intake-metrics';
 import { postgresLeaser } from '../fix-gateway/session/session-lease';
 import { subscribeVenueQuotes } from '../fix-gateway/engine/bus-venue-quotes';
 import { venuesFromEnv } from '../fix-gateway/venues-from-env';
@@ -78,6 +79,7 @@ const main = async () => {
     store, database, venues: venues.right, quotes: venueQuotes ?? { quotesOf: async () => [] }, market: createRedisMarketData(redis, ''),
     marketHours: marketHoursNamed(config.marketHours), logger,
     onFailure: () => { healthy = false; },
+    onIntake: intakeOutcomeCounter(metrics.registry),
   });
   logger.info({ port: ops.port, venues: venues.right.map((v) => `${v.name}@${v.host}:${v.port}`) }, 'fix gateway running');
 };

@@ -249,7 +249,7 @@ const runStep = async (model: AccountModel, real: Real, { spec, delivery, advanc
       model.execIdsSent.push(execId);
       const request = await send(model, real, `fill ${order.orderId} ${quantity.toFixed(6)} (${execId})`, 'venue', execId, {
         type: 'ApplyFill',
-        data: { orderId: order.orderId, execId, quantity: (quantity.gt(0) ? quantity : big('0.000001')).toFixed(6), price: (price.gt(0) ? price : big('0.0001')).toFixed(4), venue: 'XNYS', atMs },
+        data: { orderId: order.orderId, execId, quantity: asQuantity((quantity.gt(0) ? quantity : big('0.000001')).toFixed(6)), price: asPrice((price.gt(0) ? price : big('0.0001')).toFixed(4)), venue: 'XNYS', atMs },
       }, delivery);
       if (alreadyApplied) must(!request.effective, `${request.label}: an ExecID already applied wrote a fill`);
       return;
@@ -354,7 +354,7 @@ const startRun = async (store: EventStore, prefill: boolean): Promise<{ model: A
       data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity(SEED_SHARES), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs: T0 },
     }, OPEN_ONCE);
     const execId = `seed-exec-${symbol}`;
-    await send(model, real, `seed fill ${symbol}`, 'venue', execId, { type: 'ApplyFill', data: { orderId, execId, quantity: SEED_SHARES, price: '100.00', venue: 'XNYS', atMs: T0 } }, OPEN_ONCE);
+    await send(model, real, `seed fill ${symbol}`, 'venue', execId, { type: 'ApplyFill', data: { orderId, execId, quantity: asQuantity(SEED_SHARES), price: asPrice('100.00'), venue: 'XNYS', atMs: T0 } }, OPEN_ONCE);
   }
   if (prefill) await writeHistory(model, store);
   model.checkInvariants('start');

@@ -7,6 +7,7 @@ import { createAccounts } from '../commands/accounts/account-stream';
 import { grantRole } from '../commands/users/roles';
 import { summarize } from '../projections/replay/replay';
 import { waitForProjections } from '../projections/runner/catch-up';
+import { asPrice, asQuantity } from '../domain/money';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -40,9 +41,9 @@ describe('compliance replay', () => {
     const order = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'AAPL', side: 'buy', type: 'limit', quantity: '5', limit_price: '100.00' } });
     await capture();
     await h.system(user.accountId, { type: 'AcknowledgeOrder', data: { orderId: order.body.order_id, venue: 'SIM', atMs: h.clock.nowMs } });
-    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: order.body.order_id, execId: randomUUID(), quantity: '2', price: '99.00', venue: 'SIM', atMs: h.clock.nowMs } });
+    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: order.body.order_id, execId: randomUUID(), quantity: asQuantity('2'), price: asPrice('99.00'), venue: 'SIM', atMs: h.clock.nowMs } });
     await capture();
-    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: order.body.order_id, execId: randomUUID(), quantity: '3', price: '99.50', venue: 'SIM', atMs: h.clock.nowMs } });
+    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: order.body.order_id, execId: randomUUID(), quantity: asQuantity('3'), price: asPrice('99.50'), venue: 'SIM', atMs: h.clock.nowMs } });
     await capture();
     return { user, checkpoints };
   };

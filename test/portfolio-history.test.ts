@@ -6,6 +6,7 @@ import { rebuildProjection } from '../projections/rebuild/rebuild';
 import { waitForProjections } from '../projections/runner/catch-up';
 import { decimalToTicks } from '../streaming/market/ticks';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+import { asPrice, asQuantity } from '../domain/money';
 
 /** Tuesday 24 November 2026: the regular session is 14:30–21:00 UTC (EST). */
 const DAY = { year: 2026, month: 11, day: 24 };
@@ -25,7 +26,7 @@ describe('GET /v1/portfolio/history and the daily equity snapshots (PostgreSQL c
     const placed = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'AAPL', side: 'buy', type: 'limit', quantity: '10', limit_price: '190.00', time_in_force: 'gtc' } });
     expect(placed.status).toBe(201);
     await h.system(user.accountId, { type: 'AcknowledgeOrder', data: { orderId: placed.body.order_id, venue: 'SIM', atMs: h.clock.nowMs } });
-    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: placed.body.order_id, execId: randomUUID(), quantity: '10', price: '190.00', venue: 'SIM', atMs: h.clock.nowMs } });
+    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: placed.body.order_id, execId: randomUUID(), quantity: asQuantity('10'), price: asPrice('190.00'), venue: 'SIM', atMs: h.clock.nowMs } });
     // 14:52: a deposit of 500.00 on its way (it counts in equity at once).
     h.clock.nowMs = at(14, 52);
     const deposit = await h.request('POST', '/v1/transfers', { token: user.token, key: randomUUID(), body: { direction: 'deposit', amount: '500.00' } });

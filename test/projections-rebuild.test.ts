@@ -53,7 +53,7 @@ describe('rebuild from scratch while orders keep coming', () => {
     const orderId = randomUUID();
     await run(accountId, { type: 'PlaceOrder', data: { orderId, symbol: i % 2 === 0 ? 'AAPL' : 'MSFT', side: 'buy', type: 'limit', quantity: asQuantity('0.1'), limitPrice: asPrice('10.00'), timeInForce: 'gtc', extendedHours: false, referencePrice: asPrice('10.00'), atMs: T0 + i } });
     await run(accountId, { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs: T0 + i } });
-    if (i % 2 === 0) return run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.1', price: '9.50', venue: 'SIM', atMs: T0 + i } });
+    if (i % 2 === 0) return run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('0.1'), price: asPrice('9.50'), venue: 'SIM', atMs: T0 + i } });
     return run(accountId, { type: 'ExpireOrder', data: { orderId, atMs: T0 + i } });
   };
 

@@ -61,8 +61,8 @@ describe('projection runner on PostgreSQL', () => {
     await run(accountId, { type: 'SettleDeposit', data: { transferId, atMs: T0 + 2 } });
     await run(accountId, { type: 'PlaceOrder', data: { orderId, symbol: 'AAPL', side: 'buy', type: 'limit', quantity: asQuantity('10'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs: T0 + 3 } });
     await run(accountId, { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs: T0 + 4 } });
-    await run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '4', price: '99.50', venue: 'SIM', atMs: T0 + 5 } });
-    const position = await run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '6', price: '100.00', venue: 'SIM', atMs: T0 + 6 } });
+    await run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('4'), price: asPrice('99.50'), venue: 'SIM', atMs: T0 + 5 } });
+    const position = await run(accountId, { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('6'), price: asPrice('100.00'), venue: 'SIM', atMs: T0 + 6 } });
     return { accountId, orderId, position };
   };
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { cashBuckets } from '../domain/account';
+import { asPrice, asQuantity } from '../domain/money';
 
 const CONSISTENCY_WAIT_MS = 3_000;
 const DECIMAL = /^-?\d+\.\d+$/;
@@ -25,8 +26,8 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
     const user = await h.fundedAccount('10000.00');
     const aapl = await place(user.token, limitBuy('AAPL', '10', '190.00'));
     await h.system(user.accountId, { type: 'AcknowledgeOrder', data: { orderId: aapl.orderId, venue: 'SIM', atMs: h.clock.nowMs } });
-    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: aapl.orderId, execId: randomUUID(), quantity: '4', price: '189.50', venue: 'SIM', atMs: h.clock.nowMs } });
-    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: aapl.orderId, execId: randomUUID(), quantity: '6', price: '190.00', venue: 'SIM', atMs: h.clock.nowMs } });
+    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: aapl.orderId, execId: randomUUID(), quantity: asQuantity('4'), price: asPrice('189.50'), venue: 'SIM', atMs: h.clock.nowMs } });
+    await h.system(user.accountId, { type: 'ApplyFill', data: { orderId: aapl.orderId, execId: randomUUID(), quantity: asQuantity('6'), price: asPrice('190.00'), venue: 'SIM', atMs: h.clock.nowMs } });
     const msft = await place(user.token, limitBuy('MSFT', '2', '400.00'));
     const gone = await place(user.token, limitBuy('MSFT', '1', '401.00'));
     await h.system(user.accountId, { type: 'RequestOrderCancel', data: { orderId: gone.orderId, atMs: h.clock.nowMs } });

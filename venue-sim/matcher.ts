@@ -1,5 +1,5 @@
 import type Big from 'big.js';
-import { averagePrice, big, minBig, notionalToQuantity, QUANTITY_SCALE_DP, ZERO } from '../domain/money';
+import { averagePriceString, big, minBig, notionalToQuantity, QUANTITY_SCALE_DP, ZERO } from '../domain/money';
 import { decimalToTicks, ticksToDecimal } from '../streaming/market/ticks';
 import type {
   ExecutionReport, FixAppMessage, FixExecType, FixOrdStatus, FixOrdType, FixSide, FixTimeInForce,
@@ -234,7 +234,7 @@ export class VenueMatcher {
       msgType: 'ExecutionReport', orderId: order.orderId, clOrdId: order.clOrdId, ...extra, execId: this.nextId('E'), execType,
       ordStatus: order.status, symbol: order.symbol, side: order.side,
       leavesQty: closed ? '0' : order.orderQty.minus(order.cumQty).toFixed(QUANTITY_SCALE_DP),
-      cumQty: order.cumQty.toFixed(QUANTITY_SCALE_DP), avgPx: averagePrice(order.filledValue, order.cumQty).toFixed(4),
+      cumQty: order.cumQty.toFixed(QUANTITY_SCALE_DP), avgPx: averagePriceString(order.filledValue, order.cumQty),
       transactTimeMs: this.nowMs(),
     };
   }

@@ -48,7 +48,7 @@ const historyOf = (accountId: string, ordersPerAccount: number): AccountEvent[] 
     commands.push(
       { type: 'PlaceOrder', data: { orderId, symbol: SYMBOLS[i % SYMBOLS.length]!, side: 'buy', type: 'limit', quantity: asQuantity('0.5'), limitPrice: asPrice('10.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('10.00'), atMs } },
       { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
-      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: '0.5', price: '9.99', venue: 'SIM', atMs } },
+      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('0.5'), price: asPrice('9.99'), venue: 'SIM', atMs } },
     );
   }
   return decided(commands);

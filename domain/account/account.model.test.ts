@@ -148,7 +148,7 @@ const toCommand = (action: Action, state: OpenAccountState, atMs: number, seq: n
       const price = pctOf(basePrice, action.pricePct);
       return {
         type: 'ApplyFill',
-        data: { orderId: order.orderId, execId: `x${seq}`, quantity: (quantity.gt(0) ? quantity : big('0.000001')).toFixed(6), price: (price.gt(0) ? price : big('0.0001')).toFixed(4), venue: 'XNYS', atMs },
+        data: { orderId: order.orderId, execId: `x${seq}`, quantity: asQuantity((quantity.gt(0) ? quantity : big('0.000001')).toFixed(6)), price: asPrice((price.gt(0) ? price : big('0.0001')).toFixed(4)), venue: 'XNYS', atMs },
       };
     }
     case 'duplicateFill': {

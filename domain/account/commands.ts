@@ -5,7 +5,8 @@ import type { OrderSide, OrderType, TimeInForce } from '../order/state-machine';
 /**
  * Commands carry their time (`atMs`) and caller-chosen ids. An amount, price or quantity a client sends
  * arrives already decoded by its edge codec (`Cash`, `Price`, `Quantity`), so the decider checks business
- * rules on it and never parses it; a fill's decimals, from the venue, still arrive as strings.
+ * rules on it and never parses it. A fill's decimals, from the venue, are decoded where its ExecutionReport
+ * enters the gateway (fix-gateway/fills/).
  */
 export type AccountCommand =
   | { type: 'OpenAccount'; data: { accountId: string; email: string; atMs: number } }
@@ -71,7 +72,7 @@ export type RouteCandidate = {
   priceScore: string; fillRateScore: string; speedScore: string; stabilityScore: string; score: string;
 };
 
-export type ApplyFillData = { orderId: string; execId: string; quantity: string; price: string; venue: string; atMs: number };
+export type ApplyFillData = { orderId: string; execId: string; quantity: Quantity; price: Price; venue: string; atMs: number };
 
 export type AccountCommandType = AccountCommand['type'];
 export type CommandOf<T extends AccountCommandType> = Extract<AccountCommand, { type: T }>;

@@ -1,13 +1,13 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { big, CASH_SCALE_DP, cashString, fillCash, PRICE_RULE, priceString, proRataRelease, QUANTITY_RULE, quantityString, sumBig, ZERO } from '../money';
+import { big, CASH_SCALE_DP, cashString, fillCash, priceString, proRataRelease, quantityString, sumBig, ZERO } from '../money';
 import { orderReservedCash, orderReservedShares } from './buying-power';
 import type { CommandOf } from './commands';
 import { findOrder, refuseUnlessTransition } from './decide-orders';
 import { DomainErrorCode, fail, type DomainError } from './errors';
 import { accountEvent, type AccountEvent } from './events';
 import { SETTLEMENT_DELAY_MS } from './limits';
-import { decimalField, isValidId } from './order-validation';
+import { isValidId, positiveField } from './order-validation';
 import { statusAfterFill } from './order-status';
 import { consumeLotsFifo } from './positions';
 import { entry, type OpenAccountState } from './state';
@@ -33,8 +33,8 @@ export const decideApplyFill = ({ data }: CommandOf<'ApplyFill'>, state: OpenAcc
   return pipe(
     E.Do,
     E.bind('order', () => findOrder(state, data.orderId)),
-    E.bind('quantity', () => decimalField(data.quantity, QUANTITY_RULE, 'quantity', DomainErrorCode.InvalidFill)),
-    E.bind('price', () => decimalField(data.price, PRICE_RULE, 'price', DomainErrorCode.InvalidFill)),
+    E.bind('quantity', () => positiveField(data.quantity, 'quantity', DomainErrorCode.InvalidFill)),
+    E.bind('price', () => positiveField(data.price, 'price', DomainErrorCode.InvalidFill)),
     E.chain(({ order, quantity, price }) => {
       const open = big(order.quantity).minus(order.filledQuantity);
       if (order.status === 'filled' || quantity.gt(open)) {

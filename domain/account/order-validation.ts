@@ -4,11 +4,9 @@ import { pipe } from 'fp-ts/function';
 import {
   cashString,
   notionalToQuantity,
-  parseDecimal,
   positiveDecimal,
   priceString,
   quantityString,
-  type DecimalRule,
   type Price,
   type ScaledDecimal,
 } from '../money';
@@ -28,21 +26,6 @@ export type ValidatedOrder = OrderTerms & {
 };
 
 const invalid = <A>(message: string, field: string): E.Either<DomainError, A> => fail(DomainErrorCode.InvalidOrder, message, field);
-
-/**
- * Parse a decimal field, mapping any parse failure to `code` on that field. Only for what still
- * arrives as a plain string (a fill's quantity and price); command decimals arrive decoded.
- */
-export const decimalField = (
-  raw: unknown,
-  rule: DecimalRule,
-  field: string,
-  code: DomainError['code'] = DomainErrorCode.InvalidOrder,
-): E.Either<DomainError, Big> =>
-  pipe(
-    parseDecimal(raw, rule),
-    E.mapLeft((error) => ({ code, message: `${field}: ${error.message}`, field })),
-  );
 
 /** A decoded decimal of a command, as a Big: above zero and within the digit bound, else `code` on that field. */
 export const positiveField = (

@@ -1,5 +1,5 @@
 import type Big from 'big.js';
-import { averagePrice, big, cashString, proRataCash, quantityString, sumBig } from '../money';
+import { averagePriceString, big, cashString, proRataCash, quantityString, sumBig } from '../money';
 import { openOrders, orderReservedShares } from './buying-power';
 import { entry, type AccountState, type OpenAccountState, type TaxLot } from './state';
 
@@ -70,7 +70,7 @@ export const positions = (state: AccountState): PositionView[] => {
         quantity: p.quantity,
         reservedQuantity: quantityString(reservedShares(state, p.symbol)),
         costBasis: cashString(costBasis),
-        avgCost: averagePrice(costBasis, p.quantity).toFixed(4),
+        avgCost: averagePriceString(costBasis, p.quantity),
         realizedPnl: p.realizedPnl,
         lots: p.lots,
       };

@@ -40,7 +40,7 @@ export const placeData = (orderId: string, terms: Partial<PlaceTerms> = {}): Pla
 export const ack = (orderId: string, atMs = T0): AccountCommand => ({ type: 'AcknowledgeOrder', data: { orderId, venue: 'XNYS', atMs } });
 export const fill = (orderId: string, execId: string, quantity: string, price: string, atMs = T0): AccountCommand => ({
   type: 'ApplyFill',
-  data: { orderId, execId, quantity, price, venue: 'XNYS', atMs },
+  data: { orderId, execId, quantity: asQuantity(quantity), price: asPrice(price), venue: 'XNYS', atMs },
 });
 export const cancel = (orderId: string, atMs = T0): AccountCommand => ({ type: 'RequestOrderCancel', data: { orderId, atMs } });
 export const confirmCancel = (orderId: string, atMs = T0): AccountCommand => ({ type: 'ConfirmOrderCancel', data: { orderId, atMs } });

@@ -7,9 +7,10 @@ import { ConcurrencyRetriesExhausted } from '../../commands/command-handler';
 import type { Logger } from '../../infrastructure/logging';
 import type { OrderDirectory } from '../engine/order-directory';
 import type { ExecutionReport, FixAppMessage, OrderCancelReject } from '../session/messages';
+import { decodeFillTerms, type FillTerms } from './fill-terms';
 import { commandForCancelReject, commandForReport } from './report-command';
 
-export type IntakeOutcome = 'booked' | 'nothing_to_book' | 'unknown_order' | 'refused';
+export type IntakeOutcome = 'booked' | 'nothing_to_book' | 'unknown_order' | 'refused' | 'malformed';
 
 export type FillIntake = {
   /** Books one message received from `venue` on the order's account stream. Resolves once it is appended (or found already booked). */
@@ -29,12 +30,23 @@ export type FillIntakeDeps = {
  * and the ExecID: a report delivered twice is decided twice on the stream as it then is, and the second
  * time finds it booked (the fill's ExecID is in the state; a cancel finds the order ended), so it
  * writes nothing. A refusal by the decider is logged, never thrown: the venue's word stands in its
- * drop copy, and reconciliation names the difference.
+ * drop copy, and reconciliation names the difference. A fill whose LastQty or LastPx is off the ledger's
+ * scale is the venue's protocol error: logged and counted as `malformed`, never booked, and not thrown
+ * (asking for it again would bring the same bytes).
  */
 export const createFillIntake = (deps: FillIntakeDeps): FillIntake => {
   const orderOf = (state: AccountState, orderId: string) => (state.status === 'open' ? entry(state.orders, orderId) : undefined);
 
   const receiveReport = async (venue: string, report: ExecutionReport | OrderCancelReject): Promise<IntakeOutcome> => {
+    let fill: FillTerms | undefined;
+    if (report.msgType === 'ExecutionReport' && (report.execType === 'fill' || report.execType === 'partial_fill')) {
+      const decoded = decodeFillTerms(report);
+      if (E.isLeft(decoded)) {
+        deps.logger.error({ venue, clOrdId: report.clOrdId, execId: report.execId, tag: decoded.left.tag, reason: decoded.left.detail }, 'malformed fill from the venue not booked');
+        return 'malformed';
+      }
+      fill = decoded.right;
+    }
     const orderId = orderIdOfClOrdId(report.clOrdId) ?? (report.origClOrdId === undefined ? undefined : orderIdOfClOrdId(report.origClOrdId));
     const accountId = orderId === undefined ? undefined : await deps.directory.accountOf(orderId);
     if (orderId === undefined || accountId === undefined) {
@@ -51,7 +63,7 @@ export const createFillIntake = (deps: FillIntakeDeps): FillIntake => {
       const order = orderOf(state, orderId);
       orderFound = order !== undefined;
       const atMs = deps.nowMs();
-      command = order === undefined ? null : isReject ? commandForCancelReject(report, order, atMs) : commandForReport(report, order, venue, atMs);
+      command = order === undefined ? null : isReject ? commandForCancelReject(report, order, atMs) : commandForReport(report, order, venue, atMs, fill);
       return command;
     }, { eventIdSource: idSource, metadata: { actor: `venue:${venue}`, causationId: idSource } });
     if (!orderFound) return 'unknown_order';

@@ -2,6 +2,7 @@ import type { AccountCommand, OrderRecord } from '../../domain/account';
 import { big } from '../../domain/money';
 import { cancelClOrdIdOf } from '../../domain/account/routing';
 import type { ExecutionReport, OrderCancelReject } from '../session/messages';
+import type { FillTerms } from './fill-terms';
 
 /**
  * What a venue's answer means for the account: one account command, or nothing to book. Pure: the
@@ -10,15 +11,16 @@ import type { ExecutionReport, OrderCancelReject } from '../session/messages';
  */
 const REJECTABLE: ReadonlySet<OrderRecord['status']> = new Set(['pending_new', 'submitted', 'pending_cancel', 'pending_replace']);
 
-export const commandForReport = (report: ExecutionReport, order: OrderRecord, venue: string, atMs: number): AccountCommand | null => {
+/** `fill` is the report's LastQty and LastPx as decoded by `decodeFillTerms`, present when the report is an execution. */
+export const commandForReport = (report: ExecutionReport, order: OrderRecord, venue: string, atMs: number, fill?: FillTerms): AccountCommand | null => {
   const orderId = order.orderId;
   switch (report.execType) {
     case 'new':
       return order.status === 'pending_new' ? { type: 'AcknowledgeOrder', data: { orderId, venue, atMs } } : null;
     case 'partial_fill':
     case 'fill':
-      if (report.lastQty === undefined || report.lastPx === undefined) return null;
-      return { type: 'ApplyFill', data: { orderId, execId: report.execId, quantity: report.lastQty, price: report.lastPx, venue, atMs } };
+      if (fill === undefined) return null;
+      return { type: 'ApplyFill', data: { orderId, execId: report.execId, quantity: fill.quantity, price: fill.price, venue, atMs } };
     case 'canceled':
       if (order.status === 'cancelled' || order.status === 'expired' || order.status === 'filled') return null;
       // Our cancel request's answer confirms it; any other cancel is the venue's own (an IOC or FOK

@@ -12,6 +12,7 @@ describe('in-memory market data (embedded mode), same answers as the Redis adapt
     ]);
     expect((await market.lastQuote('AAPL'))?.bid).toBe('1.01');
     expect(await market.lastQuote('MSFT')).toBeUndefined();
+    expect((await market.lastQuotes(['MSFT', 'AAPL'])).map((q) => q?.bid)).toEqual([undefined, '1.01']);
     expect(await market.lastBook('AAPL')).toBeUndefined();
     expect(await market.haltedUntilMs('AAPL', NOW_MS)).toBe(NOW_MS + 1_000);
     expect(await market.haltedUntilMs('AAPL', NOW_MS + 1_000)).toBeUndefined();

@@ -25,6 +25,10 @@ export const createInMemoryMarketData = (): MarketDataReader & MarketSnapshotWri
       const json = quotes.get(symbol);
       return json === undefined ? undefined : (JSON.parse(json) as Quote);
     },
+    lastQuotes: async (symbols) => symbols.map((symbol) => {
+      const json = quotes.get(symbol);
+      return json === undefined ? undefined : (JSON.parse(json) as Quote);
+    }),
     lastBook: async (symbol) => {
       const json = books.get(symbol);
       return json === undefined ? undefined : (JSON.parse(json) as Book);

@@ -7,6 +7,8 @@ import type { Book, Quote } from './quote';
  */
 export interface MarketDataReader {
   lastQuote(symbol: string): Promise<Quote | undefined>;
+  /** The last quote of each symbol, in order, in one round trip (a portfolio read prices every position). */
+  lastQuotes(symbols: readonly string[]): Promise<ReadonlyArray<Quote | undefined>>;
   /** The halt's end when `symbol` is halted at `nowMs`, else undefined. */
   haltedUntilMs(symbol: string, nowMs: number): Promise<number | undefined>;
   lastBook(symbol: string): Promise<Book | undefined>;

@@ -28,6 +28,8 @@ describe('Redis market data adapter (real Redis)', () => {
     expect((await market.lastBook('AAPL'))?.bids).toEqual([{ price: '187.42', size: 100 }]);
     expect(await market.lastQuote('MSFT')).toBeUndefined();
     expect(await market.lastBook('MSFT')).toBeUndefined();
+    expect(await market.lastQuotes(['MSFT', 'AAPL', 'MSFT'])).toEqual([undefined, quote('187.42'), undefined]);
+    expect(await market.lastQuotes([])).toEqual([]);
   });
 
   it('stores a halt with its expiry and answers by the caller\'s clock', async () => {

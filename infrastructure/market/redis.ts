@@ -39,6 +39,11 @@ export const createRedisMarketData = (redis: Redis, keyPrefix: string): MarketDa
       const json = await redis.get(keys.quote(symbol));
       return json === null ? undefined : (JSON.parse(json) as Quote);
     },
+    lastQuotes: async (symbols) => {
+      if (symbols.length === 0) return [];
+      const values = await redis.mget(...symbols.map((symbol) => keys.quote(symbol)));
+      return values.map((json) => (json === null ? undefined : (JSON.parse(json) as Quote)));
+    },
     lastBook: async (symbol) => {
       const json = await redis.get(keys.book(symbol));
       return json === null ? undefined : (JSON.parse(json) as Book);

@@ -32,7 +32,8 @@ export const createPortfolioRouter = (deps: {
     const now = nowMs();
     const rows = await queryPortfolio(deps.models.db, accountId, dayTradeWindowStartMs(now));
     // Market data is AP: a quote store that fails prices from the last fill rather than failing the read.
-    const quotes = await Promise.all(rows.positions.map((p) => deps.market?.lastQuote(p.symbol).catch(() => undefined)));
+    const quotes = deps.market === undefined || rows.positions.length === 0 ? []
+      : await deps.market.lastQuotes(rows.positions.map((p) => p.symbol)).catch(() => []);
     const positions = rows.positions.map((position, index) => pricePosition(position, quotes[index]));
     res.json({
       equity: equityOf(rows.cash, positions),

@@ -61,7 +61,7 @@ export const commandOf = (intent: Intent, state: AccountState, accountId: string
       const order = state.orders[orders[intent.pick % orders.length]!]!;
       const left = Math.round((Number(order.quantity) - Number(order.filledQuantity)) * 1e6);
       const quantity = Math.max(1, Math.floor((left * intent.pct) / 100));
-      const price = ((Number(order.limitPrice ?? order.referencePrice) * intent.pricePct) / 100).toFixed(2);
+      const price = asPrice(((Number(order.limitPrice ?? order.referencePrice) * intent.pricePct) / 100).toFixed(2));
       return { type: 'ApplyFill', data: { orderId: order.orderId, execId: randomUUID(), quantity: micros(Math.min(quantity, left)), price, venue: 'SIM', atMs } };
     }
     case 'settleTrades': return { type: 'SettleTrades', data: { upToMs: atMs, atMs } };
