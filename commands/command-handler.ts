@@ -40,6 +40,11 @@ export type HandleOptions = {
    */
   readonly eventIdSource: string;
   readonly metadata: EventMetadata;
+  /**
+   * For a decision that books several callers' commands in one append: each event's id source, index and
+   * metadata as its own command alone would give them, so the ids match whatever the grouping.
+   */
+  readonly eventOrigin?: (index: number) => { readonly eventIdSource: string; readonly index: number; readonly metadata: EventMetadata };
   readonly stateVersion: number;
   readonly hooks?: CommandHooks;
   /** This process's last known state of recently used streams (see state-cache.ts). */
@@ -85,7 +90,8 @@ export const handleCommand = async <C, S, Ev, R>(
       streamId,
       events.map((event, index) => {
         const encoded = codec.encode(event);
-        return { id: deterministicEventId(streamId, eventIdSource, index, encoded), ...encoded, metadata };
+        const origin = options.eventOrigin?.(index) ?? { eventIdSource, index, metadata };
+        return { id: deterministicEventId(streamId, origin.eventIdSource, origin.index, encoded), ...encoded, metadata: origin.metadata };
       }),
       { expectedRevision: loaded.revision },
     );

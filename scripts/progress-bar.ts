@@ -4,7 +4,10 @@ const BAR_CHARS = 30;
 const REDRAW_INTERVAL_MS = 200;
 
 /** A one-line progress bar on stderr: done / total, rate per second and time left. */
-export const createProgressBar = (unit: string, stream: NodeJS.WriteStream = process.stderr) => {
+/** Where the bar goes: a terminal redraws one line, anything else (a pipe, an operator endpoint's stream) gets a line per draw. */
+export type ProgressSink = { write(text: string): unknown; readonly isTTY?: boolean };
+
+export const createProgressBar = (unit: string, stream: ProgressSink = process.stderr) => {
   const startedMs = Date.now();
   let lastDrawMs = 0;
   const draw = (done: number, total: number, label: string, force = false) => {

@@ -19,7 +19,7 @@ import { metrics } from '../infrastructure/metrics';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { createPool } from '../infrastructure/pg/pool';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
 import { apiWorkersFromEnv, runApiWorkers } from './api-workers';
 
 const describeHead = async (store: EventStore): Promise<string> => {
@@ -94,7 +94,4 @@ const main = async () => {
 const workers = (() => {
   try { return apiWorkersFromEnv(process.env.API_WORKERS); } catch (error) { console.error(error instanceof Error ? error.message : error); return process.exit(1); }
 })();
-runApiWorkers(workers, createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'api' }), main).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('api', () => runApiWorkers(workers, createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'api' }), main));

@@ -27,7 +27,9 @@ import { createInMemorySessionStore } from '../infrastructure/sessions/in-memory
 import { revocationNotifierOn } from '../infrastructure/sessions/revocation-notice';
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
 import { prepareEmbeddedVenues, startEmbeddedExecution } from './embedded-execution';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
+import { OPERATOR_PATH, operatorEndpoint } from './operator/endpoint';
+import { writeOperatorPort, writeOperatorSecret } from './operator/secret';
 
 /**
  * Embedded mode (`npm start`): the whole platform in one process with nothing to install. PGlite holds
@@ -81,10 +83,13 @@ const main = async () => {
 
   let serving = true;
   // Loopback only: metrics are for the operator on this machine, not for the API's public.
-  const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving });
+  // The operator commands reach this process's PGlite through it (scripts/operator/): loopback, the data directory's secret.
+  const operator: Parameters<typeof startOpsServer>[0]['routes'] = dataDir === 'memory' ? {} : { [OPERATOR_PATH]: operatorEndpoint({ secret: writeOperatorSecret(dataDir), side: { store, db: database, mode: 'embedded' }, logger }) };
+  const ops = await startOpsServer({ port: config.opsPort, host: '127.0.0.1', registry: metrics.registry, healthy: () => serving, routes: operator });
+  if (dataDir !== 'memory') writeOperatorPort(dataDir, ops.port);
 
   const streaming = createStreamingNode({ bus, jwtSecret: config.jwtSecret, logger, revocations: sessionStore });
-  const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1');
+  const streamingPort = await streaming.listen(config.streamingPort ?? apiPort + 1, config.host ?? '127.0.0.1', 'STREAMING_PORT');
 
   const orderUpdates = new AbortController();
   const updates = publishOrderUpdates(
@@ -113,7 +118,4 @@ const main = async () => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('embedded', main);

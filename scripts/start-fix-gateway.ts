@@ -17,7 +17,10 @@ import { createLogger } from '../infrastructure/logging';
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { metrics } from '../infrastructure/metrics';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
+
+/** /healthz and /metrics; each distributed process has its own default so all of them start on one host. */
+export const FIX_GATEWAY_DEFAULT_PORT = 8085;
 
 /**
  * Distributed mode's FIX gateway (active, or standby until the active one dies): sessions to the venues in FIX_VENUES (default: the simulated venues on this
@@ -30,7 +33,7 @@ import { stopOnSignals } from './process-lifecycle';
 const GATEWAY_LEASE = 'fix-gateway';
 
 const main = async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { port: FIX_GATEWAY_DEFAULT_PORT });
   const logger = createLogger({ level: config.logLevel, name: 'fix-gateway' });
   if (config.databaseUrl === undefined) throw new Error('the FIX gateway needs DATABASE_URL (sessions, checkpoint, held stops)');
   if (config.redisUrl === undefined) throw new Error('the FIX gateway needs REDIS_URL (the NBBO its stops trigger on)');
@@ -47,7 +50,7 @@ const main = async () => {
   if (bus === undefined) logger.warn('no NATS_URL: the router has no per-venue quotes and ranks venues without price');
   let healthy = true;
   let role: 'standby' | 'active' = 'standby';
-  const ops = await startOpsServer({ port: config.port, registry: metrics.registry, healthy: () => healthy, details: () => ({ role }) });
+  const ops = await startOpsServer({ port: config.port, portVariable: 'PORT', registry: metrics.registry, healthy: () => healthy, details: () => ({ role }) });
   let stopping: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => { stopping = resolve; });
   const active: { gateway?: RunningGateway } = {};
@@ -81,7 +84,4 @@ const main = async () => {
   logger.info({ port: ops.port, venues: venues.right.map((v) => `${v.name}@${v.host}:${v.port}`) }, 'fix gateway running');
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('fix-gateway', main);

@@ -10,7 +10,10 @@ import { createPool } from '../infrastructure/pg/pool';
 import { assetUniverse } from '../streaming/feed/asset-universe';
 import { startSimulatedMarketData } from '../streaming/ingest/start-market-data';
 import { venueQuotePublisher } from '../streaming/ingest/venue-quote-publisher';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
+
+/** /healthz and /metrics; each distributed process has its own default so all of them start on one host. */
+export const INGEST_DEFAULT_PORT = 8082;
 
 /**
  * Distributed mode's market data ingest: the simulated venues' feed through NBBO, L2, candles and LULD
@@ -19,7 +22,7 @@ import { stopOnSignals } from './process-lifecycle';
  * `FEED_EVENTS_PER_SECOND` sets the feed rate. It never touches the event store: quotes flow while trading is down.
  */
 const main = async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { port: INGEST_DEFAULT_PORT });
   const logger = createLogger({ level: config.logLevel, name: 'ingest' });
   if (config.natsUrl === undefined || config.redisUrl === undefined || config.databaseUrl === undefined) {
     throw new Error('ingest needs NATS_URL, REDIS_URL and DATABASE_URL');
@@ -34,7 +37,7 @@ const main = async () => {
     bus, universe, alsoTo: [venueQuotePublisher(bus, universe.map((u) => u.symbol))], snapshots: createRedisMarketData(redis, ''), candles: createPgCandleStore(pool), logger,
     ...(process.env.FEED_EVENTS_PER_SECOND ? { eventsPerSecond: Number(process.env.FEED_EVENTS_PER_SECOND) } : {}),
   });
-  const ops = await startOpsServer({ port: config.port, registry: metrics.registry, healthy: () => true });
+  const ops = await startOpsServer({ port: config.port, portVariable: 'PORT', registry: metrics.registry, healthy: () => true });
   logger.info({ port: ops.port }, 'ingest running');
   stopOnSignals(logger, async () => {
     await feed.stop();
@@ -45,7 +48,4 @@ const main = async () => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('ingest', main);

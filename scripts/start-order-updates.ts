@@ -8,14 +8,17 @@ import { startOpsServer } from '../infrastructure/http/ops-server';
 import { createLogger } from '../infrastructure/logging';
 import { metrics } from '../infrastructure/metrics';
 import { publishOrderUpdates, subscribeFromHead } from '../projections/order-updates/publish';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
+
+/** /healthz and /metrics; each distributed process has its own default so all of them start on one host. */
+export const ORDER_UPDATES_DEFAULT_PORT = 8083;
 
 /**
  * Distributed mode's order-update publisher: the event store's live tail of order events, as the seed's
  * `orders` messages on NATS `orders.<accountId>`, where each streaming node listens for its own users.
  */
 const main = async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { port: ORDER_UPDATES_DEFAULT_PORT });
   const logger = createLogger({ level: config.logLevel, name: 'order-updates' });
   if (config.natsUrl === undefined) throw new Error('order updates need NATS_URL');
   if (config.databaseUrl === undefined && config.eventStoreUrl === undefined) throw new Error('set EVENTSTORE_URL or DATABASE_URL');
@@ -31,7 +34,7 @@ const main = async () => {
     orderUpdatesFrom(store), bus,
   ).finally(() => { running = false; });
   done.catch((error: unknown) => { logger.error({ err: error }, 'order updates stopped'); });
-  const ops = await startOpsServer({ port: config.port, registry: metrics.registry, healthy: () => running });
+  const ops = await startOpsServer({ port: config.port, portVariable: 'PORT', registry: metrics.registry, healthy: () => running });
   logger.info({ port: ops.port }, 'order updates running');
   stopOnSignals(logger, async () => {
     stop.abort();
@@ -42,7 +45,4 @@ const main = async () => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('order-updates', main);

@@ -15,7 +15,7 @@ import { startEquitySnapshots } from '../projections/equity-snapshots/scheduler'
 import { createPgCandleStore, ensureCandleSchema } from '../infrastructure/market/candle-store-pg';
 import { createRedisMarketData } from '../infrastructure/market/redis';
 import { startProjectionRunner } from '../projections/runner/runner';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
 
 /** The projections process's own default port (API 8080, streaming 8081, ingest 8082, order updates 8083). */
 export const PROJECTIONS_DEFAULT_PORT = 8084;
@@ -26,7 +26,7 @@ export const PROJECTIONS_DEFAULT_PORT = 8084;
  * runs a subset, so models can be split over processes. Lag per projection is in /metrics and /healthz.
  */
 const main = async () => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { port: PROJECTIONS_DEFAULT_PORT });
   const logger = createLogger({ level: config.logLevel, name: 'projections' });
   if (config.databaseUrl === undefined) throw new Error('projections need DATABASE_URL (the read models live in PostgreSQL)');
   const store: EventStore = config.eventStoreUrl !== undefined
@@ -46,7 +46,7 @@ const main = async () => {
   const snapshots = projections.some((p) => p.name === EQUITY_PROJECTION)
     ? startEquitySnapshots({ db, store, candles: createPgCandleStore(pool), ...(redis ? { quotes: createRedisMarketData(redis, '') } : {}), logger }) : undefined;
   const ops = await startOpsServer({
-    port: process.env.PORT === undefined ? PROJECTIONS_DEFAULT_PORT : config.port, registry: metrics.registry,
+    port: config.port, portVariable: 'PORT', registry: metrics.registry,
     healthy: () => runner.healthy(), details: () => ({ projections: runner.status() }),
   });
   logger.info({ port: ops.port, projections: projections.map((p) => p.name) }, 'projections running');
@@ -60,7 +60,4 @@ const main = async () => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('projections', main);

@@ -5,14 +5,16 @@ import Redis from 'ioredis';
 import { createStreamingNode } from '../streaming/node/streaming-node';
 import { createRedisSessionStore } from '../infrastructure/sessions/redis-store';
 
+import { runProcess } from './process-lifecycle';
+
 /** A standalone node's port when PORT is not set; embedded mode puts its node on the API's port + 1 instead. */
-export const STREAMING_NODE_PORT_DEFAULT = 8090;
+export const STREAMING_NODE_PORT_DEFAULT = 8081;
 const NATS_URL_DEFAULT = 'nats://127.0.0.1:4222';
 const HOST_DEFAULT = '0.0.0.0';
 
 /**
  * Distributed mode's streaming node (`npm run start:streaming`): Socket.IO and `/v1/market/stream` over NATS.
- * Reads PORT (default 8090), HOST, NATS_URL (default the local NATS), REDIS_URL (optional: the revocation list), JWT_SECRET (required: the node verifies
+ * Reads PORT (default 8081), HOST, NATS_URL (default the local NATS), REDIS_URL (optional: the revocation list), JWT_SECRET (required: the node verifies
  * the API's tokens, so a made-up secret would refuse every client), LOG_LEVEL and SHUTDOWN_GRACE_MS.
  */
 const main = async (): Promise<void> => {
@@ -49,7 +51,4 @@ const main = async (): Promise<void> => {
   process.on('SIGINT', () => stop('SIGINT'));
 };
 
-main().catch((error: unknown) => {
-  createLogger({ name: 'streaming-node' }).fatal({ err: error }, 'streaming node failed to start');
-  process.exit(1);
-});
+runProcess('streaming-node', main);

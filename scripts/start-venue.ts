@@ -14,7 +14,7 @@ import { VENUES } from '../streaming/market/venues';
 import { startVenue } from '../venue-sim/venue';
 import { parseVenueProcessConfig } from '../venue-sim/venue-process-config';
 import { VenueQuotes, venueQuoteSink, venueQuotesFromBus } from '../venue-sim/venue-quotes';
-import { stopOnSignals } from './process-lifecycle';
+import { stopOnSignals, runProcess } from './process-lifecycle';
 
 /** A standalone venue's own feed, when no NATS is given: light, like embedded mode's. */
 const STANDALONE_FEED_EVENTS_PER_SECOND = 2_000;
@@ -52,7 +52,7 @@ const main = async (): Promise<void> => {
   }
   const venue = await startVenue({ profile: config.profile, database, quotes, logger, host: config.fixHost, port: config.fixPort, gatewayCompId: config.gatewayCompId });
   let draining = false;
-  const ops = await startOpsServer({ port: config.opsPort, registry: metrics.registry, healthy: () => !draining });
+  const ops = await startOpsServer({ port: config.opsPort, portVariable: 'PORT', registry: metrics.registry, healthy: () => !draining });
   logger.info({ venue: config.profile.mic, fixPort: venue.port, opsPort: ops.port, quotes: config.natsUrl !== undefined ? 'own-quotes-from-nats' : 'own-feed' }, 'venue running');
   stopOnSignals(logger, async () => {
     draining = true;
@@ -63,7 +63,4 @@ const main = async (): Promise<void> => {
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runProcess('venue', main);

@@ -3,7 +3,7 @@ import { AccountStateCodec, decide, decodeAccountEvent, DomainErrorCode, evolve,
 import type { EventMetadata, EventStore, RecordedEvent } from '../../infrastructure/event-store/port';
 import type { Logger } from '../../infrastructure/logging';
 import type { Metrics } from '../../infrastructure/metrics';
-import { handleCommand, type CommandOutcome, type ConcurrencyExhausted } from '../command-handler';
+import { handleCommand, type CommandOutcome, type ConcurrencyExhausted, type HandleOptions } from '../command-handler';
 import type { Decider, EventCodec } from '../decider';
 import { KeyedSerializer } from '../keyed-serializer';
 import { StreamStateCache } from '../state-cache';
@@ -49,6 +49,13 @@ export type Accounts = {
   loadSeeing(accountId: string, recorded: RecordedEvent): Promise<AccountState>;
 };
 
+type ChosenCall = {
+  readonly choose: (state: AccountState) => AccountCommand | null;
+  readonly context: AccountCommandContext;
+  readonly resolve: (outcome: E.Either<DomainError | ConcurrencyExhausted, AccountOutcome>) => void;
+  readonly reject: (error: unknown) => void;
+};
+
 /** One per process: it owns the cache of recently used account states. */
 export const createAccounts = (
   store: EventStore, options: { readonly metrics?: Metrics; readonly logger?: Logger; readonly cache?: StreamStateCache<AccountState> } = {},
@@ -59,10 +66,11 @@ export const createAccounts = (
   const serializer = new KeyedSerializer();
   const load = async (accountId: string): Promise<AccountState> =>
     (await loadStream(store, accountStreamOf(accountId), accountDecider, accountCodec, ACCOUNT_STATE_VERSION, cache, onSnapshotIgnored)).state;
-  const run = <C>(accountId: string, decider: Decider<C, AccountState, AccountEvent, DomainError>, command: C, commandType: string, context: AccountCommandContext) => handleCommand(store, decider, accountCodec, command, {
+  const run = <C>(accountId: string, decider: Decider<C, AccountState, AccountEvent, DomainError>, command: C, commandType: string, context: AccountCommandContext, eventOrigin?: HandleOptions['eventOrigin']) => handleCommand(store, decider, accountCodec, command, {
       streamId: accountStreamOf(accountId),
       eventIdSource: context.eventIdSource,
       metadata: context.metadata,
+      ...(eventOrigin ? { eventOrigin } : {}),
       stateVersion: ACCOUNT_STATE_VERSION,
       cache: cache as StreamStateCache<unknown>,
       hooks: {
@@ -72,23 +80,63 @@ export const createAccounts = (
         onSnapshotIgnored,
       },
     });
+  const gathering = new Map<string, ChosenCall[]>();
+  /** Decides the calls one after another on the state each leaves, and appends all their events at once. Settles every call; never throws. */
+  const runChosen = async (accountId: string, calls: readonly ChosenCall[]): Promise<void> => {
+    let decided: { readonly events: readonly AccountEvent[]; readonly refusal: DomainError | null; readonly state: AccountState }[] = [];
+    let origins: { readonly eventIdSource: string; readonly index: number; readonly metadata: EventMetadata }[] = [];
+    const together: Decider<null, AccountState, AccountEvent, DomainError> = {
+      ...accountDecider,
+      // Run again on every round of the handler (a fresh read after a conflict), so the answers are those of the last round.
+      decide: (_none, state) => {
+        decided = [];
+        origins = [];
+        let now = state;
+        const all: AccountEvent[] = [];
+        for (const call of calls) {
+          const command = call.choose(now);
+          const decision = command === null ? E.right([]) : decide(command, now);
+          if (E.isLeft(decision)) { decided.push({ events: [], refusal: decision.left, state: now }); continue; }
+          decision.right.forEach((_event, index) => origins.push({ eventIdSource: call.context.eventIdSource, index, metadata: call.context.metadata }));
+          now = decision.right.reduce(evolve, now);
+          all.push(...decision.right);
+          decided.push({ events: decision.right, refusal: null, state: now });
+        }
+        // One call alone keeps its refusal a refusal (decided again on a fresh read when it came from the cache).
+        const only = decided.length === 1 ? decided[0]! : undefined;
+        return only?.refusal != null ? E.left(only.refusal) : E.right(all);
+      },
+    };
+    try {
+      const context = { eventIdSource: calls.map((c) => c.context.eventIdSource).join('+'), metadata: calls[0]!.context.metadata };
+      const outcome = await run(accountId, together, null, 'chosen', context, (index) => origins[index]!);
+      calls.forEach((call, index) => {
+        const mine = decided[index]!;
+        if (E.isLeft(outcome)) call.resolve(outcome);
+        else call.resolve(mine.refusal !== null ? E.left(mine.refusal) : E.right({ events: mine.events, state: mine.state, position: outcome.right.position }));
+      });
+    } catch (error) {
+      for (const call of calls) call.reject(error);
+    }
+  };
   return {
     // One account's commands in this process take turns, deciding on the state the previous one left.
     execute: async (accountId, command, context) => {
       const outcome = await serializer.run(accountId, () => run(accountId, accountDecider, command, command.type, context));
       return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
     },
-    executeChosen: async (accountId, choose, context) => {
-      const choosing: Decider<null, AccountState, AccountEvent, DomainError> = {
-        ...accountDecider,
-        decide: (_none, state) => {
-          const command = choose(state);
-          return command === null ? E.right([]) : decide(command, state);
-        },
-      };
-      const outcome = await serializer.run(accountId, () => run(accountId, choosing, null, 'chosen', context));
-      return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
-    },
+    // Calls for one account that arrive while it is busy wait together, and their turn books them all in
+    // one decision and one append (a venue's acknowledgement and fill come back to back).
+    executeChosen: (accountId, choose, context) => new Promise((resolve, reject) => {
+      const gathered = gathering.get(accountId);
+      if (gathered !== undefined) { gathered.push({ choose, context, resolve, reject }); return; }
+      gathering.set(accountId, [{ choose, context, resolve, reject }]);
+      const takeGathered = () => { const calls = gathering.get(accountId) ?? []; gathering.delete(accountId); return calls; };
+      void serializer.run(accountId, () => runChosen(accountId, takeGathered())).then((outcome) => {
+        if (outcome.kind === 'ran') return;
+        for (const call of takeGathered()) call.resolve(E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' }));
+      });
+    }),
     load,
     loadSeeing: async (accountId, recorded) => {
       const streamId = accountStreamOf(accountId);

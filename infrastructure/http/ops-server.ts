@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { listen } from './listen';
 
 /**
  * `/healthz` and `/metrics` for a process that serves no API of its own (ingest, the order-update
@@ -9,10 +9,14 @@ import type { Registry } from 'prom-client';
 export const startOpsServer = async (options: {
   readonly port: number;
   readonly host?: string;
+  /** The variable that moves this listener, named when its port is taken (default OPS_PORT). */
+  readonly portVariable?: string;
   readonly registry: Registry;
   readonly healthy: () => boolean;
   /** Extra fields for the /healthz body (a projection process reports its lag there). */
   readonly details?: () => Readonly<Record<string, unknown>>;
+  /** More routes by exact path (embedded mode's operator endpoint). */
+  readonly routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
 }): Promise<{ readonly port: number; close(): Promise<void> }> => {
   const server: Server = createServer((req, res) => {
     if (req.url === '/healthz') {
@@ -27,11 +31,16 @@ export const startOpsServer = async (options: {
       );
       return;
     }
+    const route = options.routes?.[(req.url ?? '').split('?')[0] ?? ''];
+    if (route !== undefined) {
+      route(req, res).catch(() => { if (!res.headersSent) res.writeHead(500); res.end(); });
+      return;
+    }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no such route' } }));
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  const port = await listen(server, options.port, options.host ?? '0.0.0.0', options.portVariable ?? 'OPS_PORT');
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 };

@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import cors from 'cors';
 import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
 import helmet from 'helmet';
@@ -11,6 +10,7 @@ import { errorHandler, notFound } from './error-handler';
 import { useErrorStatuses, type ErrorStatusTable } from './errors';
 import { healthz, type ReadinessCheck } from './health';
 import { jsonShapeProblem } from './json-shape';
+import { listen } from './listen';
 import { JsonShapeRefused } from './error-handler';
 import { requestMetrics } from './request-metrics';
 
@@ -37,8 +37,8 @@ export type HttpAppOptions = {
 
 export type HttpApp = {
   readonly app: Express;
-  /** Listens on `port` (0 for an ephemeral one) and resolves with the bound port. */
-  start(port: number, host?: string): Promise<number>;
+  /** Listens on `port` (0 for an ephemeral one) and resolves with the bound port; a taken port rejects naming `portVariable` (default PORT). */
+  start(port: number, host?: string, portVariable?: string): Promise<number>;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes the resources. Idempotent. */
   stop(): Promise<void>;
 };
@@ -91,16 +91,13 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   app.use(notFound);
   app.use(errorHandler(logger));
 
-  const start = (port: number, host = '127.0.0.1'): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const listening = app.listen(port, host, (error?: Error) => {
-        if (error) { reject(error); return; }
-        const bound = (listening.address() as AddressInfo).port;
-        logger.info({ port: bound }, 'http server listening');
-        resolve(bound);
-      });
-      server = listening;
-    });
+  const start = async (port: number, host = '127.0.0.1', portVariable = 'PORT'): Promise<number> => {
+    const listening = createServer(app);
+    const bound = await listen(listening, port, host, portVariable);
+    server = listening;
+    logger.info({ port: bound }, 'http server listening');
+    return bound;
+  };
 
   const closeServer = (s: Server, graceMs: number): Promise<void> =>
     new Promise((resolve) => {

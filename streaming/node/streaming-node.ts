@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import * as E from 'fp-ts/Either';
 import type { Logger } from 'pino';
 import { Server as SocketIoServer } from 'socket.io';
@@ -9,6 +8,7 @@ import type { Bus } from '../../infrastructure/bus/port';
 import { verifyAccessToken } from '../../infrastructure/auth/jwt';
 import { decodeRevocationNotice, REVOCATION_SUBJECT, type RevocationNotice } from '../../infrastructure/sessions/revocation-notice';
 import type { SessionStore } from '../../infrastructure/sessions/store';
+import { listen } from '../../infrastructure/http/listen';
 import { ADMISSIONS_PER_SECOND_MAX, createAdmissionControl } from './admission';
 import { CONFLATION_WINDOW_MS, createFanOut, type ClientSink, type Connection } from './fanout';
 import { createNodeMetrics } from './metrics';
@@ -279,9 +279,8 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
     stats: fanOut.stats,
     /** Ends the current conflation window now (the timer calls it every window; tests call it to make windows explicit). */
     flushWindow: () => fanOut.flush(),
-    async listen(port = 0, host = '127.0.0.1'): Promise<number> {
-      await new Promise<void>((resolve) => server.listen(port, host, resolve));
-      return (server.address() as AddressInfo).port;
+    listen(port = 0, host = '127.0.0.1', portVariable = 'PORT'): Promise<number> {
+      return listen(server, port, host, portVariable);
     },
     /**
      * Graceful deploy: refuse new connections, tell every client when to come back
