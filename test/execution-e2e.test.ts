@@ -2,18 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { big } from '../domain/money';
 import { reconcile, startExecutionRig, type ExecutionRig } from './support/execution-rig';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+import { waitFor } from './support/wait-for';
 
 jest.setTimeout(60_000);
-
-const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 describe('REST → event store → FIX → venue → fills → account', () => {
   let h: TradingHarness;

@@ -7,18 +7,9 @@ import type { ExecutionReport } from '../fix-gateway/session/messages';
 import { createLogger } from '../infrastructure/logging';
 import { reconcile, startExecutionRig, type ExecutionRig } from './support/execution-rig';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+import { waitFor } from './support/wait-for';
 
 jest.setTimeout(90_000);
-
-const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 
 /** The fills booked become visible to readAll once no older transaction is in flight: give a loaded machine a few seconds. */

@@ -6,21 +6,12 @@ import { decimalToTicks } from '../streaming/market/ticks';
 import { venueId } from '../streaming/market/venues';
 import { startExecutionRig, type ExecutionRig } from './support/execution-rig';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+import { waitFor } from './support/wait-for';
 
 jest.setTimeout(60_000);
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const SYMBOLS = ['AAPL', 'MSFT'];
-
-const waitFor = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 /**
  * Distributed mode's per-venue quotes, through the real NATS: ingest's publisher puts each venue's top of book
