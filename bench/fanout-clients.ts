@@ -1,9 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
 import { signAccessToken } from '../infrastructure/auth/jwt';
-import { cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, type ParentCommand } from './fanout-shared';
+import { connectAll, cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, type ParentCommand } from './fanout-shared';
 
 /** One of the bench's client processes: FANOUT_PROC_CLIENTS Socket.IO clients, each watching FANOUT_WATCH symbols. */
-export const CONNECTS_IN_FLIGHT_MAX = 64;
 export const CONNECT_ATTEMPTS_MAX = 30;
 export const CLIENTS_LIFETIME_MS_MAX = 10 * 60_000;
 
@@ -73,20 +72,7 @@ const main = async (): Promise<void> => {
       process.exit(0);
     }
   });
-  let next = 0;
-  let connected = 0;
-  let failed = 0;
-  const worker = async () => {
-    while (next < clients) {
-      const index = next;
-      next += 1;
-      if (await connectOne(index)) connected += 1;
-      else failed += 1;
-      if ((connected + failed) % 250 === 0) send({ type: 'connected', connected, refused: failed });
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT_MAX }, worker));
-  send({ type: 'ready', connected, failed });
+  await connectAll(clients, connectOne);
 };
 
 void main();

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { signAccessToken } from '../infrastructure/auth/jwt';
-import { cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, type ParentCommand } from './fanout-shared';
+import { connectAll, cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, type ParentCommand } from './fanout-shared';
 
 /**
  * One of the bench's light client processes: FANOUT_PROC_CLIENTS clients on bare `ws` sockets, so that a client
@@ -10,7 +10,6 @@ import { cpuMs, epochMs, newHistogram, recordLatency, send, watchlistPicker, typ
  * one frame in LATENCY_SAMPLE_EVERY_FRAMES for latency.
  */
 export const LATENCY_SAMPLE_EVERY_FRAMES = 100;
-export const CONNECTS_IN_FLIGHT_MAX = 64;
 export const CONNECT_ATTEMPTS_MAX = 60;
 export const CONNECT_TIMEOUT_MS = 30_000;
 export const CLIENTS_LIFETIME_MS_MAX = 15 * 60_000;
@@ -142,20 +141,7 @@ const main = async (): Promise<void> => {
       process.exit(0);
     }
   });
-  let next = 0;
-  let connected = 0;
-  let failed = 0;
-  const worker = async () => {
-    while (next < clients) {
-      const index = next;
-      next += 1;
-      if (await connectOne(index)) connected += 1;
-      else failed += 1;
-      if ((connected + failed) % 250 === 0) send({ type: 'connected', connected, refused: failed });
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT_MAX }, worker));
-  send({ type: 'ready', connected, failed });
+  await connectAll(clients, connectOne);
 };
 
 void main();

@@ -71,3 +71,24 @@ export const cpuMs = (): number => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
+
+/** Connections opened at once by one client process: enough to fill admission, few enough not to swamp the node's accept loop. */
+export const CONNECTS_IN_FLIGHT_MAX = 64;
+
+/** Opens `clients` connections, CONNECTS_IN_FLIGHT_MAX at a time, reporting progress every 250 and `ready` at the end. */
+export const connectAll = async (clients: number, connectOne: (index: number) => Promise<boolean>): Promise<void> => {
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  const worker = async (): Promise<void> => {
+    while (next < clients) {
+      const index = next;
+      next += 1;
+      if (await connectOne(index)) connected += 1;
+      else failed += 1;
+      if ((connected + failed) % 250 === 0) send({ type: 'connected', connected, refused: failed });
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT_MAX }, worker));
+  send({ type: 'ready', connected, failed });
+};
