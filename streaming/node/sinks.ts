@@ -15,6 +15,26 @@ const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;
 
 /**
+ * Frames are cut from a slab of this size rather than allocated one by one: a window writes thousands of frames of a
+ * few KB, and Node's own 8 KB pool would allocate a new one every two or three frames. A slab is never reused: a
+ * frame a slow socket still holds keeps its slab alive, as it would keep the pool, and the next frames go to a fresh
+ * one. Frames larger than an eighth of it get their own buffer.
+ */
+export const FRAME_SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(FRAME_SLAB_BYTES);
+let slabUsed = 0;
+const frameBuffer = (bytes: number): Buffer => {
+  if (bytes > FRAME_SLAB_BYTES / 8) return Buffer.allocUnsafeSlow(bytes);
+  if (slabUsed + bytes > FRAME_SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(FRAME_SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const frame = slab.subarray(slabUsed, slabUsed + bytes);
+  slabUsed += bytes;
+  return frame;
+};
+
+/**
  * `[m1,m2,...]` as one complete WebSocket text frame, header included. A server's frames are not masked, and this
  * node never compresses (perMessageDeflate is off), so a frame is its header and the payload.
  */
@@ -23,7 +43,7 @@ export const textFrameOfBatch = (messages: readonly ClientMessage[]): Buffer => 
   // The messages' bytes are copied as they are: no client's frame encodes a string.
   for (const message of messages) payloadBytes += message.bytes.length;
   const headerBytes = payloadBytes < LENGTH_16 ? 2 : payloadBytes < 0x1_0000 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerBytes + payloadBytes);
+  const frame = frameBuffer(headerBytes + payloadBytes);
   frame[0] = FIN_TEXT;
   if (headerBytes === 2) frame[1] = payloadBytes;
   else if (headerBytes === 4) {
@@ -50,25 +70,31 @@ export const textFrameOfBatch = (messages: readonly ClientMessage[]): Buffer => 
   return frame;
 };
 
-/** `ws` keeps the TCP socket of a connection in `_socket`; it is not in its types. */
-type WsWithTcp = { readonly _socket?: { write(frame: Buffer): boolean } | null };
+/** `ws` keeps the TCP socket of a connection in `_socket` (set before the connection is handed out, never unset); it is not in its types. */
+type WsWithTcp = { readonly _socket?: { write(frame: Buffer): boolean; readonly writableLength: number } | null };
+
+/** `WebSocket.OPEN`: read as a constant, not through the socket, on the per-frame path. */
+const WS_OPEN = 1;
 
 /**
  * Plain WebSocket. A batch leaves as one pre-built frame in one write to the connection's TCP socket: the node's
  * profile is dominated by the per-socket send, and `ws`'s own path converts the string, allocates a header and
  * writes the two in a corked pair on every send. Control messages are rare and go through `ws`. Both are whole
- * frames, so they never interleave mid-frame. `bufferedAmount` counts the TCP socket's unsent bytes, ours included.
+ * frames, so they never interleave mid-frame. The backlog is the TCP socket's unsent bytes, ours included: what
+ * `bufferedAmount` counts, read without its getter (this node never compresses, so `ws` itself holds nothing back).
  */
-export const createWsSink = (socket: WebSocket, bufferedBytesMax: number = WS_BUFFERED_BYTES_MAX): ClientSink => ({
-  writeBatch: (messages) => {
-    const tcp = (socket as unknown as WsWithTcp)._socket;
-    if (socket.readyState !== socket.OPEN || !tcp) return;
-    tcp.write(textFrameOfBatch(messages));
-  },
-  writeControl: (json) => socket.send(json),
-  isBacklogged: () => socket.bufferedAmount > bufferedBytesMax,
-  bufferedBytes: () => socket.bufferedAmount,
-});
+export const createWsSink = (socket: WebSocket, bufferedBytesMax: number = WS_BUFFERED_BYTES_MAX): ClientSink => {
+  const tcp = (socket as unknown as WsWithTcp)._socket;
+  return {
+    writeBatch: (messages) => {
+      if (socket.readyState !== WS_OPEN || !tcp) return;
+      tcp.write(textFrameOfBatch(messages));
+    },
+    writeControl: (json) => socket.send(json),
+    isBacklogged: () => (tcp ? tcp.writableLength : socket.bufferedAmount) > bufferedBytesMax,
+    bufferedBytes: () => socket.bufferedAmount,
+  };
+};
 
 /** engine.io keeps the `ws` socket of its WebSocket transport in `socket`; it is not in its types. */
 type TransportWithWs = { readonly socket?: { readonly bufferedAmount?: number } };
