@@ -14,6 +14,17 @@ const main = async (): Promise<void> => {
     conflationWindowMs: Number(process.env.FANOUT_WINDOW_MS ?? 50), admissionsPerSecond: Number(process.env.FANOUT_ADMISSIONS_PER_S ?? 5_000),
   });
   const port = await node.listen(0, '127.0.0.1');
+  // Where a message's latency goes: how often windows end and how long writing a window's frames takes. The node's
+  // timer calls `fanOut.flush` through the object, so timing it here measures the real windows.
+  const flush = node.fanOut.flush.bind(node.fanOut);
+  let windows = 0;
+  let flushMs = 0;
+  node.fanOut.flush = () => {
+    const startedMs = performance.now();
+    flush();
+    flushMs += performance.now() - startedMs;
+    windows += 1;
+  };
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -31,7 +42,7 @@ const main = async (): Promise<void> => {
     if (command.type === 'memory') {
       global.gc?.();
       const usage = process.cpuUsage();
-      send({ type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000, systemCpuMs: usage.system / 1000, stats: { ...node.stats() } });
+      send({ type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000, systemCpuMs: usage.system / 1000, stats: { ...node.stats(), windows, flushMs } });
     }
   });
   send({ type: 'listening', port });

@@ -24,9 +24,12 @@ const config = {
   admissionsPerSecond: Number(process.env.FANOUT_ADMISSIONS_PER_S ?? 5_000),
   clientMode: process.env.FANOUT_CLIENT_MODE === 'light' ? 'light' : 'socketio',
   protocol: process.env.FANOUT_PROTOCOL === 'socketio' ? 'socketio' : 'ws',
+  /** After the node, the same clients and quotes against the reference peer (bench/fanout-reference-node.ts); FANOUT_REFERENCE=0 skips it. */
+  reference: process.env.FANOUT_REFERENCE !== '0',
 };
 export const CONNECT_PHASE_MS_MAX = 600_000;
 export const REPORT_INTERVAL_MS = 1_000;
+export const PHASE_STOP_MS_MAX = 10_000;
 
 const logger = pino({ name: 'bench-fanout' });
 const children: ChildProcess[] = [];
@@ -59,25 +62,28 @@ const stopAll = () => {
   setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 3_000).unref();
 };
 
-const main = async (): Promise<void> => {
-  setTimeout(() => {
-    logger.error('bench exceeded its time budget');
-    stopAll();
-    process.exit(1);
-  }, CONNECT_PHASE_MS_MAX + (config.warmupS + config.measureS + 30) * 1000).unref();
-  logger.info(config, 'starting');
-
-  const node = start('fanout-node.ts', {}, `--expose-gc ${process.env.FANOUT_NODE_FLAGS ?? ''}`);
+/**
+ * One measured run against one server process: start it, connect the clients, publish, measure for
+ * config.measureS, stop everything it started. `protocol` is what the light clients speak to it.
+ */
+const runAgainst = async (serverScript: string, clientMode: string, protocol: string, nodeFlags: string): Promise<Record<string, unknown>> => {
+  const phase: ChildProcess[] = [];
+  const startInPhase = (script: string, extraEnv: Record<string, string>, flags = ''): ChildProcess => {
+    const child = start(script, { FANOUT_PROTOCOL: protocol, ...extraEnv }, flags);
+    phase.push(child);
+    return child;
+  };
+  const node = startInPhase(serverScript, {}, `--expose-gc ${nodeFlags}`);
   const { port } = await next(node, 'listening');
   tell(node, { type: 'memory' });
   const baseline = await next(node, 'memory');
 
   const perProc = Math.ceil(config.clients / config.procs);
   const clientProcs = Array.from({ length: config.procs }, (_, i) =>
-    start(config.clientMode === 'light' ? 'fanout-light-clients.ts' : 'fanout-clients.ts', { FANOUT_PORT: String(port), FANOUT_PROC_CLIENTS: String(Math.min(perProc, config.clients - i * perProc)), FANOUT_PROC_INDEX: String(i) }));
+    startInPhase(clientMode === 'light' ? 'fanout-light-clients.ts' : 'fanout-clients.ts', { FANOUT_PORT: String(port), FANOUT_PROC_CLIENTS: String(Math.min(perProc, config.clients - i * perProc)), FANOUT_PROC_INDEX: String(i) }));
   const progress = new Map<ChildProcess, number>();
   for (const child of clientProcs) child.on('message', (r: ChildReport) => r.type === 'connected' && progress.set(child, r.connected));
-  const progressTimer = setInterval(() => logger.info({ connected: [...progress.values()].reduce((a, b) => a + b, 0) }, 'connecting'), REPORT_INTERVAL_MS);
+  const progressTimer = setInterval(() => logger.info({ server: serverScript, connected: [...progress.values()].reduce((a, b) => a + b, 0) }, 'connecting'), REPORT_INTERVAL_MS);
   const connectStartedMs = Date.now();
   const ready = await Promise.all(clientProcs.map((child) => next(child, 'ready')));
   clearInterval(progressTimer);
@@ -86,9 +92,9 @@ const main = async (): Promise<void> => {
   await sleep(1_000); // Let the last subscriptions land.
   tell(node, { type: 'memory' });
   const loaded = await next(node, 'memory');
-  logger.info({ connected, failed: ready.reduce((a, r) => a + r.failed, 0), connectSeconds, busSubscriptions: loaded.stats.busSubscriptions }, 'clients connected and subscribed');
+  logger.info({ server: serverScript, connected, failed: ready.reduce((a, r) => a + r.failed, 0), connectSeconds, busSubscriptions: loaded.stats.busSubscriptions }, 'clients connected and subscribed');
 
-  start('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + 2) });
+  startInPhase('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + 2) });
   await sleep(config.warmupS * 1000);
   for (const child of clientProcs) tell(child, { type: 'measure' });
   tell(node, { type: 'memory' });
@@ -111,20 +117,28 @@ const main = async (): Promise<void> => {
     for (const report of reports) report.histogram.forEach((count, i) => { histogram[i]! += count; windowHistogram[i]! += count; });
     clientCpuMs = reports.reduce((a, r) => a + r.cpuMs, 0);
     clientsDisconnected = reports.reduce((a, r) => a + (r.disconnected ?? 0), 0);
-    logger.info({ second, deliveredPerS: deliveredNow, framesPerS: reports.reduce((a, r) => a + r.frames, 0), p50Ms: percentileMs(windowHistogram, 0.5), p99Ms: percentileMs(windowHistogram, 0.99) }, 'progress');
+    logger.info({ server: serverScript, second, deliveredPerS: deliveredNow, framesPerS: reports.reduce((a, r) => a + r.frames, 0), p50Ms: percentileMs(windowHistogram, 0.5), p99Ms: percentileMs(windowHistogram, 0.99) }, 'progress');
   }
   tell(node, { type: 'memory' });
   const nodeAtEnd = await next(node, 'memory');
+  for (const child of phase) tell(child, { type: 'stop' });
+  await Promise.all(phase.map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+    child.once('exit', resolve);
+    setTimeout(() => child.kill('SIGKILL'), PHASE_STOP_MS_MAX).unref();
+  })));
   const seconds = config.measureS;
   const nodeCpuSeconds = (nodeAtEnd.cpuMs - nodeAtStart.cpuMs) / 1000;
   const framesWritten = nodeAtEnd.stats.framesWritten! - nodeAtStart.stats.framesWritten!;
-  const summary = {
-    clientMode: config.clientMode, protocol: config.clientMode === 'light' ? config.protocol : 'socketio',
+  return {
     clients: connected, connectSeconds, connectsPerS: Math.round(connected / connectSeconds),
     deliveredPerS: Math.round(delivered / seconds),
     framesPerS: Math.round(framesWritten / seconds),
     messagesPerFrame: Math.round((delivered / framesWritten) * 10) / 10,
     nodeCpuSecondsPerMillion: Math.round((nodeCpuSeconds / (delivered / 1e6)) * 1000) / 1000,
+    // A message waits for its window to end (up to one window), then for its frame's turn in the flush.
+    windowMsActual: Math.round((seconds * 1000) / Math.max(1, nodeAtEnd.stats.windows! - nodeAtStart.stats.windows!)),
+    flushMsAvg: Math.round((nodeAtEnd.stats.flushMs! - nodeAtStart.stats.flushMs!) / Math.max(1, nodeAtEnd.stats.windows! - nodeAtStart.stats.windows!)),
     droppedPerS: Math.round((nodeAtEnd.stats.messagesDropped! - nodeAtStart.stats.messagesDropped!) / seconds),
     p50Ms: percentileMs(histogram, 0.5), p99Ms: percentileMs(histogram, 0.99), p999Ms: percentileMs(histogram, 0.999),
     nodeCpuPercent: Math.round(((nodeAtEnd.cpuMs - nodeAtStart.cpuMs) / (seconds * 1000)) * 100),
@@ -137,8 +151,27 @@ const main = async (): Promise<void> => {
     clientsDisconnected,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
+};
+
+const main = async (): Promise<void> => {
+  setTimeout(() => {
+    logger.error('bench exceeded its time budget');
+    stopAll();
+    process.exit(1);
+  }, 2 * (CONNECT_PHASE_MS_MAX + (config.warmupS + config.measureS + 30) * 1000)).unref();
+  logger.info(config, 'starting');
+
+  const node = await runAgainst('fanout-node.ts', config.clientMode, config.protocol, process.env.FANOUT_NODE_FLAGS ?? '');
+  const summary = { clientMode: config.clientMode, protocol: config.clientMode === 'light' ? config.protocol : 'socketio', ...node };
   logger.info(summary, 'fan-out result');
   console.log(JSON.stringify(summary));
+  if (config.reference) {
+    // The reference speaks plain WebSocket only, so its clients are light ones whatever the node's were.
+    const reference = await runAgainst('fanout-reference-node.ts', 'light', 'ws', '');
+    const referenceSummary = { server: 'reference: minimal batching ws server (bench/fanout-reference-node.ts)', clientMode: 'light', protocol: 'ws', ...reference };
+    logger.info(referenceSummary, 'reference result');
+    console.log(JSON.stringify(referenceSummary));
+  }
   stopAll();
   await sleep(500);
   process.exit(0);
