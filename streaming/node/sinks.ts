@@ -34,12 +34,15 @@ const frameBuffer = (bytes: number): Buffer => {
   return frame;
 };
 
+const NO_BYTES = new Uint8Array(0);
+
 /**
- * `[m1,m2,...]` as one complete WebSocket text frame, header included. A server's frames are not masked, and this
- * node never compresses (perMessageDeflate is off), so a frame is its header and the payload.
+ * `[m1,m2,...]` as one complete WebSocket text frame, header included, between `prefix` and `suffix` (Socket.IO's
+ * event envelope). A server's frames are not masked, and this node never compresses (perMessageDeflate is off), so
+ * a frame is its header and the payload.
  */
-export const textFrameOfBatch = (messages: readonly ClientMessage[]): Buffer => {
-  let payloadBytes = messages.length + 1; // the brackets and the commas
+export const textFrameOfBatch = (messages: readonly ClientMessage[], prefix: Uint8Array = NO_BYTES, suffix: Uint8Array = NO_BYTES): Buffer => {
+  let payloadBytes = prefix.length + messages.length + 1 + suffix.length; // the brackets and the commas
   // The messages' bytes are copied as they are: no client's frame encodes a string.
   for (const message of messages) payloadBytes += message.bytes.length;
   const headerBytes = payloadBytes < LENGTH_16 ? 2 : payloadBytes < 0x1_0000 ? 4 : 10;
@@ -54,7 +57,8 @@ export const textFrameOfBatch = (messages: readonly ClientMessage[]): Buffer => 
     frame.writeUInt32BE(0, 2);
     frame.writeUInt32BE(payloadBytes, 6);
   }
-  let at = headerBytes;
+  frame.set(prefix, headerBytes);
+  let at = headerBytes + prefix.length;
   frame[at] = OPEN_BRACKET;
   at += 1;
   for (let i = 0; i < messages.length; i += 1) {
@@ -67,6 +71,7 @@ export const textFrameOfBatch = (messages: readonly ClientMessage[]): Buffer => 
     at += bytes.length;
   }
   frame[at] = CLOSE_BRACKET;
+  frame.set(suffix, at + 1);
   return frame;
 };
 
@@ -99,16 +104,27 @@ export const createWsSink = (socket: WebSocket, bufferedBytesMax: number = WS_BU
 /** engine.io keeps the `ws` socket of its WebSocket transport in `socket`; it is not in its types. */
 type TransportWithWs = { readonly socket?: { readonly bufferedAmount?: number } };
 
+/** engine.io's send option for a frame encoded beforehand (ws's frame list: here one buffer, so one write); not in its types. */
+type PreEncodedFrame = { readonly wsPreEncodedFrame: readonly Buffer[] };
+type SendOptions = Parameters<Socket['conn']['write']>[1];
+
+/** engine.io MESSAGE (`4`) holding a Socket.IO v5 EVENT (`2`) of the main namespace: `42["md",` … `]`. */
+const SOCKET_IO_MD_PREFIX = Buffer.from('42["md",');
+const SOCKET_IO_MD_SUFFIX = Buffer.from(']');
+
 /**
  * Socket.IO: the batch is written as an already-encoded Socket.IO v5 EVENT packet
- * (`2["md",[...]]`, main namespace) so the messages serialized once per window are
- * not parsed and re-stringified per socket by `emit`. The engine's transport is
- * "writable" only once the previous frame reached the kernel: a socket that is
- * not writable is backlogged, so at most one frame per client waits in the node.
+ * (`42["md",[...]]`, main namespace) so the messages serialized once per window are
+ * not parsed and re-stringified per socket by `emit`, and as the whole WebSocket frame
+ * (engine.io's `wsPreEncodedFrame`, what Socket.IO's own broadcasts use): the engine
+ * neither builds a string nor encodes it, and the frame leaves in one write. The
+ * engine's transport is "writable" only once the previous frame reached the kernel: a
+ * socket that is not writable is backlogged, so at most one frame per client waits in the node.
  */
 export const createSocketIoSink = (socket: Socket): ClientSink => ({
   writeBatch: (messages) => {
-    socket.conn.write(`2["md",${joinFrame(messages)}]`);
+    const preEncoded: PreEncodedFrame = { wsPreEncodedFrame: [textFrameOfBatch(messages, SOCKET_IO_MD_PREFIX, SOCKET_IO_MD_SUFFIX)] };
+    socket.conn.write('', preEncoded as SendOptions);
   },
   writeControl: (json) => {
     socket.conn.write(`2["message",${json}]`);
