@@ -17,8 +17,8 @@ const workers = Number(process.env.FANOUT_NODE_WORKERS ?? 1);
 const logger = pino({ name: 'bench-fanout-node', level: 'warn' });
 
 type MemoryReport = Extract<ChildReport, { type: 'memory' }>;
-const ownMemory = (stats: Record<string, number>): MemoryReport => {
-  global.gc?.();
+const ownMemory = (stats: Record<string, number>, gc: boolean): MemoryReport => {
+  if (gc) global.gc?.();
   const usage = process.cpuUsage();
   return { type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000, systemCpuMs: usage.system / 1000, stats };
 };
@@ -45,7 +45,7 @@ const serve = async (): Promise<void> => {
   process.on('disconnect', () => void stop());
   process.on('message', (command: ParentCommand) => {
     if (command.type === 'stop') void stop();
-    if (command.type === 'memory') send(ownMemory({ ...node.stats() }));
+    if (command.type === 'memory') send(ownMemory({ ...node.stats() }, command.gc !== false));
   });
   send({ type: 'listening', port });
 };
@@ -65,13 +65,13 @@ const relay = (): void => {
   cluster.on('message', (_worker, report: ChildReport) => {
     if (report.type === 'listening' && (listening += 1) === workers) send(report);
   });
-  const nodeMemory = async (): Promise<MemoryReport> => {
+  const nodeMemory = async (command: Extract<ParentCommand, { type: 'memory' }>): Promise<MemoryReport> => {
     const parts = await Promise.all(live().map((worker) => {
       const reply = replyOf(worker, 'memory');
-      worker.send({ type: 'memory' } satisfies ParentCommand);
+      worker.send(command);
       return reply as Promise<MemoryReport>;
     }));
-    const total = ownMemory({});
+    const total = ownMemory({}, command.gc !== false);
     const stats: Record<string, number> = {};
     for (const part of parts) for (const [key, value] of Object.entries(part.stats)) stats[key] = (stats[key] ?? 0) + value;
     logger.warn({ primaryRssMb: Math.round(total.rssBytes / 2 ** 20), workers: parts.map((p) => ({ rssMb: Math.round(p.rssBytes / 2 ** 20), connections: p.stats.connections })) }, 'node processes');
@@ -82,7 +82,7 @@ const relay = (): void => {
   process.on('disconnect', stop);
   process.on('message', (command: ParentCommand) => {
     if (command.type === 'stop') stop();
-    if (command.type === 'memory') void nodeMemory().then(send);
+    if (command.type === 'memory') void nodeMemory(command).then(send);
   });
 };
 

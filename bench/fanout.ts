@@ -100,7 +100,7 @@ const main = async (): Promise<void> => {
   start('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + PUBLISH_SLACK_S) });
   await sleep(config.warmupS * 1000);
   for (const child of clientProcs) tell(child, { type: 'measure' });
-  tell(node, { type: 'memory' });
+  tell(node, { type: 'memory', gc: false });
   const nodeAtStart = await next(node, 'memory');
 
   const histogram = newHistogram();
@@ -122,7 +122,7 @@ const main = async (): Promise<void> => {
     clientsDisconnected = reports.reduce((a, r) => a + (r.disconnected ?? 0), 0);
     logger.info({ second, deliveredPerS: deliveredNow, framesPerS: reports.reduce((a, r) => a + r.frames, 0), p50Ms: percentileMs(windowHistogram, 0.5), p99Ms: percentileMs(windowHistogram, 0.99) }, 'progress');
   }
-  tell(node, { type: 'memory' });
+  tell(node, { type: 'memory', gc: false });
   const nodeAtEnd = await next(node, 'memory');
   const seconds = config.measureS;
   const nodeCpuSeconds = (nodeAtEnd.cpuMs - nodeAtStart.cpuMs) / 1000;
