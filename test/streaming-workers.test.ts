@@ -83,10 +83,12 @@ describe('a streaming node of two worker processes', () => {
     const victim = before[0]!.pid;
     const survivorClients = before[1]!.connections;
     process.kill(victim, 'SIGKILL');
+    // Until the primary sees the death it may still hand the dead worker a connection, which is reset: probe again.
     const after = await waitFor(async () => {
-      const { body } = await healthOf(port);
-      return body.workers.length === WORKERS && !body.workers.some((w) => w.pid === victim) ? body : undefined;
+      const health = await healthOf(port).catch(() => undefined);
+      return health !== undefined && health.body.workers.length === WORKERS && !health.body.workers.some((w) => w.pid === victim) ? health.body : undefined;
     }, 'a new worker in place of the dead one', 60_000);
+    await waitFor(async () => (listeningLines(node).length === WORKERS + 1 ? true : undefined), 'the new worker listening', 60_000);
     expect(after.connections).toBe(survivorClients);
     // The victim's clients see their sockets close; the others still get quotes.
     await eventually(() => clients.filter((c) => c.isClosed()).length === CLIENTS - survivorClients, 'the dead worker\'s clients closed');
