@@ -126,6 +126,30 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
     expect(unquoted.body.equity).toBe('10002.00');
   });
 
+  it('serves GET /v1/portfolio ahead of the express router with the answers, headers and errors the router gives', async () => {
+    const user = await tradedUser();
+    // `/v1/portfolio/` (trailing slash) is the same route served by express's router; `/v1/portfolio` takes the hot dispatch.
+    const bothWays = async (token: string | undefined, headers: Record<string, string>) => Promise.all(['/v1/portfolio', '/v1/portfolio/'].map(async (path) => {
+      const reply = await h.request('GET', path, { ...(token === undefined ? {} : { token }), headers });
+      const sent = Object.fromEntries([...reply.headers.entries()].filter(([name]) => name !== 'date'));
+      return { status: reply.status, body: reply.body, headers: sent };
+    }));
+    const cases: Array<[string | undefined, Record<string, string>]> = [
+      [user.token, { 'X-Correlation-Id': 'hot-1', 'X-Consistency-Position': String(user.position) }],
+      [user.token, { 'X-Correlation-Id': 'hot-2', Origin: 'https://elsewhere.example' }],
+      [undefined, { 'X-Correlation-Id': 'hot-3' }],
+      [`${user.token}x`, { 'X-Correlation-Id': 'hot-4' }],
+      [user.token, { 'X-Correlation-Id': 'hot-5', 'X-Consistency-Position': 'latest' }],
+    ];
+    const statuses: number[] = [];
+    for (const [token, headers] of cases) {
+      const [hot, routed] = await bothWays(token, headers);
+      expect(hot).toEqual(routed);
+      statuses.push(hot!.status);
+    }
+    expect(statuses).toEqual([200, 200, 401, 401, 400]);
+  });
+
   it('lists activities newest first, by type and time, in cursor pages', async () => {
     const user = await tradedUser();
     const all = await read('/v1/account/activities', user.token, user.position);
