@@ -10,7 +10,7 @@ import type { ReadModels } from '../read-models';
 import { readRoute } from '../read-route';
 import { dayTradesRemaining, dayTradeWindowStartMs } from './day-trades';
 import { equityOf, pricePosition } from './pricing';
-import { queryPortfolio } from './query';
+import { createPortfolioReader } from './query';
 
 export const PORTFOLIO_READS = [PORTFOLIO_PROJECTION, ACTIVITIES_PROJECTION] as const;
 
@@ -26,11 +26,12 @@ export const portfolioRoute = (deps: {
   readonly nowMs?: () => number;
 }): HotGetRoute => {
   const nowMs = deps.nowMs ?? (() => Date.now());
+  const readPortfolio = createPortfolioReader(deps.models.db);
   return { path: '/v1/portfolio', handlers: [requireBearer(deps.jwtSecret, deps.sessionStore), readRoute(async (req, res) => {
     const accountId = accountIdOf(res);
     if (!(await awaitConsistency(req, res, deps.models, PORTFOLIO_READS))) return;
     const now = nowMs();
-    const rows = await queryPortfolio(deps.models.db, accountId, dayTradeWindowStartMs(now));
+    const rows = await readPortfolio(accountId, dayTradeWindowStartMs(now));
     // Market data is AP: a quote store that fails prices from the last fill rather than failing the read.
     const quotes = deps.market === undefined || rows.positions.length === 0 ? []
       : await deps.market.lastQuotes(rows.positions.map((p) => p.symbol)).catch(() => []);
