@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+import { startTradingHarness, TRADING_JWT_SECRET, type TradingHarness } from './support/trading-harness';
+import { signAccessToken } from '../infrastructure/auth/jwt';
+import { waitFor } from './support/wait-for';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { cashBuckets } from '../domain/account';
 import { asPrice, asQuantity } from '../domain/money';
@@ -148,6 +150,17 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
       statuses.push(hot!.status);
     }
     expect(statuses).toEqual([200, 200, 401, 401, 400]);
+  });
+
+  it('answers portfolio reads that share one statement each with its own account, and fails a malformed account id alone', async () => {
+    const amounts = ['1000.00', '2000.00', '3000.00', '4000.00', '5000.00', '6000.00'];
+    const users = await Promise.all(amounts.map((amount) => h.fundedAccount(amount)));
+    await waitFor(async () => ((await read('/v1/portfolio', users.at(-1)!.token)).body.cash.settled === amounts.at(-1) ? true : undefined), 'the last deposit in the portfolio model');
+    // Sent together, they reach the reader in one turn of the event loop, so they share statements.
+    const malformed = signAccessToken({ accountId: 'not-a-uuid' }, TRADING_JWT_SECRET);
+    const replies = await Promise.all([...users.map((user) => read('/v1/portfolio', user.token)), read('/v1/portfolio', malformed)]);
+    expect(replies.map((reply) => reply.status)).toEqual([...amounts.map(() => 200), 503]);
+    expect(replies.slice(0, -1).map((reply) => reply.body.cash.settled)).toEqual(amounts);
   });
 
   it('lists activities newest first, by type and time, in cursor pages', async () => {
