@@ -68,7 +68,7 @@ const main = async (): Promise<void> => {
   process.on('message', (command: ParentCommand) => {
     if (command.type === 'stop') stop();
     if (command.type === 'memory') {
-      global.gc?.();
+      if (command.gc !== false) global.gc?.();
       const usage = process.cpuUsage();
       send({
         type: 'memory', rssBytes: process.memoryUsage().rss, heapBytes: process.memoryUsage().heapUsed, cpuMs: (usage.user + usage.system) / 1000,

@@ -26,16 +26,25 @@ const config = {
   protocol: process.env.FANOUT_PROTOCOL === 'socketio' ? 'socketio' : 'ws',
   /** After the node, the same clients and quotes against the reference peer (bench/fanout-reference-node.ts); FANOUT_REFERENCE=0 skips it. */
   reference: process.env.FANOUT_REFERENCE !== '0',
+  /** The node as this many worker processes on one port (STREAMING_WORKERS); its RSS and CPU are the sums of all of them and the primary. */
+  nodeWorkers: Number(process.env.FANOUT_NODE_WORKERS ?? 1),
 };
 export const CONNECT_PHASE_MS_MAX = 600_000;
 export const REPORT_INTERVAL_MS = 1_000;
 export const PHASE_STOP_MS_MAX = 10_000;
+/**
+ * The publisher outlives the measurement by this much and is stopped with the others: reading a node's memory
+ * (a full GC in each of its processes) can take many seconds with 50,000 connections on a busy box, and the
+ * measurement must not outrun the quotes.
+ */
+export const PUBLISH_SLACK_S = 120;
 
 const logger = pino({ name: 'bench-fanout' });
 const children: ChildProcess[] = [];
 const env = { ...process.env, FANOUT_PREFIX: `bench.${randomBytes(4).toString('hex')}.`, FANOUT_SECRET: randomBytes(16).toString('hex'),
   FANOUT_SYMBOLS: String(config.symbols), FANOUT_WATCH: String(config.watch), FANOUT_RATE: String(config.ratePerSecond),
-  FANOUT_WINDOW_MS: String(config.windowMs), FANOUT_ADMISSIONS_PER_S: String(config.admissionsPerSecond), FANOUT_PROTOCOL: config.protocol };
+  FANOUT_WINDOW_MS: String(config.windowMs), FANOUT_ADMISSIONS_PER_S: String(config.admissionsPerSecond), FANOUT_PROTOCOL: config.protocol,
+  FANOUT_NODE_WORKERS: String(config.nodeWorkers) };
 
 /** Children raise their descriptor limit first: each client and the node hold one socket per connection. */
 const start = (script: string, extraEnv: Record<string, string>, nodeFlags = ''): ChildProcess => {
@@ -66,7 +75,7 @@ const stopAll = () => {
  * One measured run against one server process: start it, connect the clients, publish, measure for
  * config.measureS, stop everything it started. `protocol` is what the light clients speak to it.
  */
-const runAgainst = async (serverScript: string, clientMode: string, protocol: string, nodeFlags: string): Promise<Record<string, unknown>> => {
+const runAgainst = async (serverScript: string, processes: number, clientMode: string, protocol: string, nodeFlags: string): Promise<Record<string, unknown>> => {
   const phase: ChildProcess[] = [];
   const startInPhase = (script: string, extraEnv: Record<string, string>, flags = ''): ChildProcess => {
     const child = start(script, { FANOUT_PROTOCOL: protocol, ...extraEnv }, flags);
@@ -94,10 +103,10 @@ const runAgainst = async (serverScript: string, clientMode: string, protocol: st
   const loaded = await next(node, 'memory');
   logger.info({ server: serverScript, connected, failed: ready.reduce((a, r) => a + r.failed, 0), connectSeconds, busSubscriptions: loaded.stats.busSubscriptions }, 'clients connected and subscribed');
 
-  startInPhase('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + 2) });
+  startInPhase('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + PUBLISH_SLACK_S) });
   await sleep(config.warmupS * 1000);
   for (const child of clientProcs) tell(child, { type: 'measure' });
-  tell(node, { type: 'memory' });
+  tell(node, { type: 'memory', gc: false });
   const nodeAtStart = await next(node, 'memory');
 
   const histogram = newHistogram();
@@ -119,7 +128,7 @@ const runAgainst = async (serverScript: string, clientMode: string, protocol: st
     clientsDisconnected = reports.reduce((a, r) => a + (r.disconnected ?? 0), 0);
     logger.info({ server: serverScript, second, deliveredPerS: deliveredNow, framesPerS: reports.reduce((a, r) => a + r.frames, 0), p50Ms: percentileMs(windowHistogram, 0.5), p99Ms: percentileMs(windowHistogram, 0.99) }, 'progress');
   }
-  tell(node, { type: 'memory' });
+  tell(node, { type: 'memory', gc: false });
   const nodeAtEnd = await next(node, 'memory');
   for (const child of phase) tell(child, { type: 'stop' });
   await Promise.all(phase.map((child) => new Promise((resolve) => {
@@ -137,7 +146,8 @@ const runAgainst = async (serverScript: string, clientMode: string, protocol: st
     messagesPerFrame: Math.round((delivered / framesWritten) * 10) / 10,
     nodeCpuSecondsPerMillion: Math.round((nodeCpuSeconds / (delivered / 1e6)) * 1000) / 1000,
     // A message waits for its window to end (up to one window), then for its frame's turn in the flush.
-    windowMsActual: Math.round((seconds * 1000) / Math.max(1, nodeAtEnd.stats.windows! - nodeAtStart.stats.windows!)),
+    // Each of the server's processes ends its own windows.
+    windowMsActual: Math.round((seconds * 1000 * processes) / Math.max(1, nodeAtEnd.stats.windows! - nodeAtStart.stats.windows!)),
     flushMsAvg: Math.round((nodeAtEnd.stats.flushMs! - nodeAtStart.stats.flushMs!) / Math.max(1, nodeAtEnd.stats.windows! - nodeAtStart.stats.windows!)),
     droppedPerS: Math.round((nodeAtEnd.stats.messagesDropped! - nodeAtStart.stats.messagesDropped!) / seconds),
     p50Ms: percentileMs(histogram, 0.5), p99Ms: percentileMs(histogram, 0.99), p999Ms: percentileMs(histogram, 0.999),
@@ -161,13 +171,13 @@ const main = async (): Promise<void> => {
   }, 2 * (CONNECT_PHASE_MS_MAX + (config.warmupS + config.measureS + 30) * 1000)).unref();
   logger.info(config, 'starting');
 
-  const node = await runAgainst('fanout-node.ts', config.clientMode, config.protocol, process.env.FANOUT_NODE_FLAGS ?? '');
-  const summary = { clientMode: config.clientMode, protocol: config.clientMode === 'light' ? config.protocol : 'socketio', ...node };
+  const node = await runAgainst('fanout-node.ts', config.nodeWorkers, config.clientMode, config.protocol, process.env.FANOUT_NODE_FLAGS ?? '');
+  const summary = { nodeWorkers: config.nodeWorkers, clientMode: config.clientMode, protocol: config.clientMode === 'light' ? config.protocol : 'socketio', ...node };
   logger.info(summary, 'fan-out result');
   console.log(JSON.stringify(summary));
   if (config.reference) {
     // The reference speaks plain WebSocket only, so its clients are light ones whatever the node's were.
-    const reference = await runAgainst('fanout-reference-node.ts', 'light', 'ws', '');
+    const reference = await runAgainst('fanout-reference-node.ts', 1, 'light', 'ws', '');
     const referenceSummary = { server: 'reference: minimal batching ws server (bench/fanout-reference-node.ts)', clientMode: 'light', protocol: 'ws', ...reference };
     logger.info(referenceSummary, 'reference result');
     console.log(JSON.stringify(referenceSummary));
