@@ -43,8 +43,10 @@ export type Accounts = {
   load(accountId: string): Promise<AccountState>;
   /**
    * The account, for a subscriber handed one of its events: when this process's cached state is the one
-   * just before that event, the event is folded in and nothing is read (the stream may have moved on
-   * since; a command decided on it then conflicts and is decided again on a fresh read). Otherwise load().
+   * just before that event, the event is folded in; when the cached state already holds it (this process
+   * wrote after it, or read past it), that state is used as it is. Either way nothing is read (the stream
+   * may have moved on since; a command decided on it then conflicts and is decided again on a fresh read).
+   * Otherwise load().
    */
   loadSeeing(accountId: string, recorded: RecordedEvent): Promise<AccountState>;
 };
@@ -141,6 +143,8 @@ export const createAccounts = (
     loadSeeing: async (accountId, recorded) => {
       const streamId = accountStreamOf(accountId);
       const cached = cache.get(streamId);
+      // The event is in the cached state already: reading the tail would bring only what came after it.
+      if (cached !== undefined && cached.revision >= recorded.revision) return cached.state;
       const decoded = cached?.revision === recorded.revision - 1n ? accountCodec.decode(recorded.type, recorded.data) : undefined;
       if (cached === undefined || decoded === undefined || E.isLeft(decoded)) return load(accountId);
       const state = evolve(cached.state, decoded.right);
