@@ -127,16 +127,20 @@ export const createAccounts = (
       const outcome = await serializer.run(accountId, () => run(accountId, accountDecider, command, command.type, context));
       return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
     },
-    // Calls for one account that arrive while it is busy wait together, and their turn books them all in
-    // one decision and one append (a venue's acknowledgement and fill come back to back).
+    // Calls for one account that arrive in the same turn of the event loop (a venue's acknowledgement and
+    // fill, read from one TCP chunk), or while it is busy, wait together, and their turn books them all in
+    // one decision and one append. The turn is asked for after the current I/O is handled, so those of
+    // the same chunk are all in.
     executeChosen: (accountId, choose, context) => new Promise((resolve, reject) => {
       const gathered = gathering.get(accountId);
       if (gathered !== undefined) { gathered.push({ choose, context, resolve, reject }); return; }
       gathering.set(accountId, [{ choose, context, resolve, reject }]);
       const takeGathered = () => { const calls = gathering.get(accountId) ?? []; gathering.delete(accountId); return calls; };
-      void serializer.run(accountId, () => runChosen(accountId, takeGathered())).then((outcome) => {
-        if (outcome.kind === 'ran') return;
-        for (const call of takeGathered()) call.resolve(E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' }));
+      setImmediate(() => {
+        void serializer.run(accountId, () => runChosen(accountId, takeGathered())).then((outcome) => {
+          if (outcome.kind === 'ran') return;
+          for (const call of takeGathered()) call.resolve(E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' }));
+        });
       });
     }),
     load,
