@@ -2,6 +2,8 @@
  * Execution round trip: order committed (PlaceOrder on the account stream) → engine → NewOrderSingle over a real
  * FIX session → simulated venue (fills at once) → ExecutionReports → fill booked on the account stream.
  *   npx tsx bench/fix.ts
+ * Closed loop end to end: BENCH_IN_FLIGHT workers each place an order and wait for its fill before the next,
+ * so the latency is the pipeline's, not a queue in front of it.
  * Env: BENCH_ORDERS (3000), BENCH_ACCOUNTS (500), BENCH_IN_FLIGHT (64), BENCH_LAYOUT (processes | one):
  * `processes` runs the venue simulator and the gateway each in a process of its own, as distributed mode does
  * (`npm run start:venue`, `npm run start:fix-gateway`), the bench's process placing orders as the API would;
@@ -33,7 +35,8 @@ const IN_FLIGHT = envInt('BENCH_IN_FLIGHT', 64);
 const LAYOUT = process.env.BENCH_LAYOUT ?? 'processes';
 if (LAYOUT !== 'processes' && LAYOUT !== 'one') throw new Error('BENCH_LAYOUT must be processes or one');
 const PROGRESS_EVERY_MS = 1_000;
-const DRAIN_TIMEOUT_MS = 120_000;
+/** The order phase gives up after this (a lost order would otherwise hold its worker forever) and says it timed out. */
+const RUN_TIMEOUT_MS = 600_000;
 /** A role process told to stop must be gone by then, or something it opened was left alive. */
 const CHILD_EXIT_WAIT_MS = 10_000;
 
@@ -127,17 +130,25 @@ const main = async () => {
     const stepMs = { OrderRouted: [] as number[], OrderSubmitted: [] as number[] };
     const abort = new AbortController();
     const head = (await store.headPosition()).position;
+    // Each worker's order, until its fill is seen.
+    const fillWaiters = new Map<string, () => void>();
     const watching = (async () => {
       for await (const e of store.subscribeToAll({ fromPosition: head, filter: { eventTypes: ['OrderRouted', 'OrderSubmitted', 'OrderFilled'] }, signal: abort.signal })) {
-        const start = committedAt.get((e.data as { orderId: string }).orderId);
+        const orderId = (e.data as { orderId: string }).orderId;
+        const start = committedAt.get(orderId);
         if (start === undefined) continue;
-        if (e.type === 'OrderFilled') latenciesMs.push(performance.now() - start);
-        else stepMs[e.type as keyof typeof stepMs].push(performance.now() - start);
+        if (e.type === 'OrderFilled') {
+          latenciesMs.push(performance.now() - start);
+          fillWaiters.get(orderId)?.();
+          fillWaiters.delete(orderId);
+        } else {
+          stepMs[e.type as keyof typeof stepMs].push(performance.now() - start);
+        }
         if (latenciesMs.length >= ORDERS) return;
       }
     })();
 
-    process.stdout.write(`placing ${ORDERS} market orders, ${IN_FLIGHT} in flight…\n`);
+    process.stdout.write(`placing ${ORDERS} market orders, ${IN_FLIGHT} in flight end to end (each worker places its next order once its last is filled)…\n`);
     const roles = [gateway, venue];
     const usageBefore = await Promise.all(roles.map((r) => r.usage()));
     const placingBefore = { ...placing };
@@ -152,24 +163,31 @@ const main = async () => {
         const accountId = accountIds[n % ACCOUNTS]!;
         const orderId = randomUUID();
         const placingMs = performance.now();
+        const filled = new Promise<void>((resolve) => fillWaiters.set(orderId, resolve));
         const placed = await accounts.execute(accountId, {
           type: 'PlaceOrder', data: { orderId, symbol: BENCH_SYMBOL, side: 'buy', type: 'market', quantity: asQuantity('1'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice(BENCH_ASK), atMs: Date.now() },
         }, { eventIdSource: orderId, metadata: {} });
         if (placed._tag === 'Left') throw new Error(`order refused: ${placed.left.code}`);
         committedAt.set(orderId, performance.now());
         placeMs.push(performance.now() - placingMs);
+        await filled;
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     let drainTimer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([watching.then(() => true), new Promise<boolean>((resolve) => { drainTimer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS); })]);
+    const drained = await Promise.race([
+      Promise.all(Array.from({ length: IN_FLIGHT }, worker)).then(() => true),
+      new Promise<boolean>((resolve) => { drainTimer = setTimeout(() => resolve(false), RUN_TIMEOUT_MS); }),
+    ]);
     clearTimeout(drainTimer);
+    next = ORDERS;
+    for (const wake of fillWaiters.values()) wake();
     const elapsedS = (performance.now() - startedMs) / 1000;
     clearInterval(progress);
     const cpuMs = cpuMsNow() - cpuBefore;
     const benchStatements = statements() - statementsBefore;
     const usageAfter = await Promise.all(roles.map((r) => r.usage()));
     abort.abort();
+    await watching;
     const exitedByThemselves = [await gateway.stop(), await venue.stop()];
 
     // Reference: bare appends of one event each, same store, same concurrency.
