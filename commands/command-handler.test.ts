@@ -49,6 +49,34 @@ describe('handleCommand', () => {
     expect(retries.length).toBeGreaterThan(0);
   });
 
+  it('a conflict on a stale cached state is decided again at once on the tail; one on a fresh read backs off', async () => {
+    const store = createInMemoryEventStore();
+    const cache = new StreamStateCache<unknown>();
+    await handleCommand(store, tally, codec, { type: 'Add', amount: 1 }, { ...options('k1'), cache });
+    await store.appendToStream('tally-1', [{ id: 'other-writer', type: 'Added', data: { amount: 2 } }], { expectedRevision: 'any' }); // another process
+    const sleeps = jest.spyOn(global, 'setTimeout');
+    try {
+      const retries: number[] = [];
+      const result = await handleCommand(store, tally, codec, { type: 'Add', amount: 4 }, { ...options('k2'), cache, hooks: { onConflictRetry: (_s, attempt) => retries.push(attempt) } });
+      expect(result).toEqual(E.right(expect.objectContaining({ state: { total: 7 } })));
+      expect(retries).toEqual([1]);
+      expect(sleeps).not.toHaveBeenCalled();
+      // Lost on a fresh read (no cache): the retry waits its backoff first.
+      const contended = { ...store, appendToStream: (() => {
+        let first = true;
+        return async (...args: Parameters<typeof store.appendToStream>) => {
+          if (first) { first = false; await store.appendToStream('tally-1', [{ id: 'racer', type: 'Added', data: { amount: 8 } }], { expectedRevision: 'any' }); }
+          return store.appendToStream(...args);
+        };
+      })() };
+      const raced = await handleCommand(contended, tally, codec, { type: 'Add', amount: 16 }, options('k3'));
+      expect(raced).toEqual(E.right(expect.objectContaining({ state: { total: 31 } })));
+      expect(sleeps).toHaveBeenCalledTimes(1);
+    } finally {
+      sleeps.mockRestore();
+    }
+  });
+
   it('gives up with a stable code after the bounded number of attempts', async () => {
     const store = createInMemoryEventStore();
     // A competing writer that always gets in between our read and our append.

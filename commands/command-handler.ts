@@ -80,7 +80,7 @@ export const handleCommand = async <C, S, Ev, R>(
   for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
     const first = await decideOn(attempt === 1);
     const doubtful = first.cached && (E.isLeft(first.decision) || first.decision.right.length === 0);
-    const { loaded, decision } = doubtful ? await decideOn(false) : first;
+    const { loaded, decision, cached } = doubtful ? await decideOn(false) : first;
     if (E.isLeft(decision)) return decision;
     const events = decision.right;
     if (events.length === 0) return E.right({ events, state: loaded.state, position: await lastPositionOf(store, streamId) });
@@ -112,7 +112,9 @@ export const handleCommand = async <C, S, Ev, R>(
     }
     invariant(outcome.kind === 'RevisionConflict', 'append returned an unknown outcome');
     hooks?.onConflictRetry?.(streamId, attempt);
-    await sleepMs(RETRY_BACKOFF_MS * attempt + Math.floor(Math.random() * RETRY_BACKOFF_MS));
+    // Decided on the cached state: it was stale (another process wrote), which is no contention to back
+    // off from; the next round reads the tail and decides at once. Lost on a fresh read: back off.
+    if (!cached) await sleepMs(RETRY_BACKOFF_MS * attempt + Math.floor(Math.random() * RETRY_BACKOFF_MS));
   }
   return E.left({ code: ConcurrencyRetriesExhausted, message: `${streamId}: ${COMMAND_ATTEMPTS_MAX} attempts lost to concurrent writers` });
 };

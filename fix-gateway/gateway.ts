@@ -12,7 +12,7 @@ import { migrateOrderDirectory, sqlOrderDirectory } from './engine/order-directo
 import { sqlSentLedger } from './engine/sent-ledger';
 import type { VenueConfig } from './engine/venue-config';
 import { VenueStandings } from './engine/venue-standing';
-import { createFillIntake, type IntakeOutcome } from './fills/fill-intake';
+import { createFillIntake, type HandedOver, type IntakeOutcome } from './fills/fill-intake';
 import { FixCodec } from './session/codec';
 import { FixSessionEngine } from './session/fix-session';
 import { startFixInitiator, type FixInitiator } from './session/initiator';
@@ -77,18 +77,23 @@ export const startGateway = async (deps: GatewayDeps): Promise<RunningGateway> =
     );
     await session.load();
     const perOrder = new KeyedSerializer(FILL_INTAKE_CONCURRENCY);
-    const book = async (message: FixAppMessage): Promise<void> => {
+    const handOver = async (message: FixAppMessage): Promise<HandedOver> => {
       if (message.msgType === 'ExecutionReport') {
         const sentMs = sentAtMs.get(message.clOrdId);
         if (sentMs !== undefined) { standings.answered(venue.name, nowMs() - sentMs); sentAtMs.delete(message.clOrdId); }
         if (message.execType === 'fill') standings.orderEnded(venue.name, true);
         if (message.execType === 'rejected' || message.execType === 'expired') standings.orderEnded(venue.name, false);
       }
-      await intake.receive(venue.name, message);
+      return intake.handOver(venue.name, message);
     };
+    // One order's reports take turns only until each is queued on its account, which then decides them in
+    // that order: an acknowledgement and its fill, back to back, are booked in one append.
     session.onMessage(async (message) => {
       const clOrdId = 'clOrdId' in message ? message.clOrdId : '';
-      await perOrder.run(orderIdOfClOrdId(clOrdId) ?? clOrdId, () => book(message));
+      const handed = await perOrder.run(orderIdOfClOrdId(clOrdId) ?? clOrdId, () => handOver(message));
+      // Not handled: thrown, so the session asks for the report again after the reconnect.
+      if (handed.kind === 'queue_full') throw new Error(`too many reports waiting for order ${clOrdId}`);
+      await handed.value.booked;
     });
     sessions.set(venue.name, session);
     initiators.push(startFixInitiator(session, () => ({ host: venue.host, port: venue.port }), deps.logger));

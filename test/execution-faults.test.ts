@@ -58,6 +58,27 @@ describe('faults between the event store and the venues', () => {
     expect(booked).toEqual(atVenues);
   });
 
+  it('an engine killed after routing and before its order directory entry resumes, writes the entry, sends once, and the fill is booked', async () => {
+    const user = await h.fundedAccount('10000.00');
+    // The crash: the engine is gone, and its routing decision is on the account stream, but nothing else
+    // (the directory entry and the RouteOrder append are written side by side, so either may land alone).
+    await rig.gateway.stop();
+    const placed = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'AAPL', side: 'buy', type: 'market', quantity: '2' } });
+    const orderId = placed.body.order_id as string;
+    await h.system(user.accountId, { type: 'RouteOrder', data: { orderId, venue: 'XNYS', nbboBid: '189.99', nbboAsk: '190.01', triggeredAt: null, candidates: [], atMs: h.clock.nowMs } });
+    const entry = { text: 'SELECT account_id FROM engine_order WHERE order_id = $1' };
+    expect((await rig.database.query(entry, [orderId])).rows).toHaveLength(0);
+    await rig.restartGateway();
+    const filled = await waitFor(async () => {
+      const o = (await h.request('GET', `/v1/orders/${orderId}`, { token: user.token })).body;
+      return o.status === 'filled' ? o : undefined;
+    }, 'the fill after the restart');
+    expect(filled).toMatchObject({ filled_quantity: '2.000000' });
+    expect((await rig.database.query<{ account_id: string }>(entry, [orderId])).rows[0]?.account_id).toBe(user.accountId);
+    const sent = await rig.database.query<{ n: string }>({ text: "SELECT count(*) AS n FROM fix_sent WHERE session LIKE 'gateway-%' AND message->>'clOrdId' = $1" }, [`${orderId}.0`]);
+    expect(Number(sent.rows[0]!.n)).toBe(1);
+  });
+
   it('every ExecutionReport delivered twice changes nothing: fills, cash and shares reconcile', async () => {
     const user = await h.fundedAccount('10000.00');
     const ids: string[] = [];

@@ -80,3 +80,43 @@ describe('executeChosen: calls waiting for one account are booked together', () 
     expect(E.isLeft(repeated) || repeated.right.events.length === 0).toBe(true);
   });
 });
+
+describe('loadSeeing: a subscriber handed an account event', () => {
+  const withReadsCounted = async () => {
+    const inner = createInMemoryEventStore();
+    let reads = 0;
+    const store: EventStore = { ...inner, readStream: (...args) => { reads += 1; return inner.readStream(...args); } };
+    const accounts = createAccounts(store);
+    await accounts.execute(ACCOUNT, { type: 'OpenAccount', data: { accountId: ACCOUNT, email: 'a@b.c', atMs: AT_MS } }, context('open'));
+    const events = async () => { const all = []; for await (const e of inner.readStream(accountStreamOf(ACCOUNT))) all.push(e); return all; };
+    return { inner, accounts, events, reads: () => reads };
+  };
+
+  it('an event the cached state already holds (this process wrote after it) is served from the cache, with nothing read', async () => {
+    const { accounts, events, reads } = await withReadsCounted();
+    await accounts.execute(ACCOUNT, deposit('t1'), context('d1'));
+    await accounts.execute(ACCOUNT, deposit('t2'), context('d2'));
+    const [, first] = await events();
+    const before = reads();
+    const state = await accounts.loadSeeing(ACCOUNT, first!);
+    expect(reads() - before).toBe(0);
+    expect(state).toEqual(await accounts.load(ACCOUNT)); // the state after both deposits, not after the first
+  });
+
+  it('an event just past the cached state is folded in; one further ahead is read', async () => {
+    const { inner, accounts, events, reads } = await withReadsCounted();
+    const other = createAccounts(inner); // another process writes the account
+    await other.execute(ACCOUNT, deposit('t1'), context('d1'));
+    await other.execute(ACCOUNT, deposit('t2'), context('d2'));
+    const [, first] = await events();
+    let before = reads();
+    await accounts.loadSeeing(ACCOUNT, first!);
+    expect(reads() - before).toBe(0);
+    await other.execute(ACCOUNT, deposit('t3'), context('d3'));
+    const third = (await events())[3]!;
+    before = reads();
+    const state = await accounts.loadSeeing(ACCOUNT, third);
+    expect(reads() - before).toBeGreaterThan(0); // the cache is at the first deposit, two behind
+    expect(state).toEqual(await other.load(ACCOUNT));
+  });
+});

@@ -43,8 +43,10 @@ export type Accounts = {
   load(accountId: string): Promise<AccountState>;
   /**
    * The account, for a subscriber handed one of its events: when this process's cached state is the one
-   * just before that event, the event is folded in and nothing is read (the stream may have moved on
-   * since; a command decided on it then conflicts and is decided again on a fresh read). Otherwise load().
+   * just before that event, the event is folded in; when the cached state already holds it (this process
+   * wrote after it, or read past it), that state is used as it is. Either way nothing is read (the stream
+   * may have moved on since; a command decided on it then conflicts and is decided again on a fresh read).
+   * Otherwise load().
    */
   loadSeeing(accountId: string, recorded: RecordedEvent): Promise<AccountState>;
 };
@@ -125,22 +127,28 @@ export const createAccounts = (
       const outcome = await serializer.run(accountId, () => run(accountId, accountDecider, command, command.type, context));
       return outcome.kind === 'ran' ? outcome.value : E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' });
     },
-    // Calls for one account that arrive while it is busy wait together, and their turn books them all in
-    // one decision and one append (a venue's acknowledgement and fill come back to back).
+    // Calls for one account that arrive in the same turn of the event loop (a venue's acknowledgement and
+    // fill, read from one TCP chunk), or while it is busy, wait together, and their turn books them all in
+    // one decision and one append. The turn is asked for after the current I/O is handled, so those of
+    // the same chunk are all in.
     executeChosen: (accountId, choose, context) => new Promise((resolve, reject) => {
       const gathered = gathering.get(accountId);
       if (gathered !== undefined) { gathered.push({ choose, context, resolve, reject }); return; }
       gathering.set(accountId, [{ choose, context, resolve, reject }]);
       const takeGathered = () => { const calls = gathering.get(accountId) ?? []; gathering.delete(accountId); return calls; };
-      void serializer.run(accountId, () => runChosen(accountId, takeGathered())).then((outcome) => {
-        if (outcome.kind === 'ran') return;
-        for (const call of takeGathered()) call.resolve(E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' }));
+      setImmediate(() => {
+        void serializer.run(accountId, () => runChosen(accountId, takeGathered())).then((outcome) => {
+          if (outcome.kind === 'ran') return;
+          for (const call of takeGathered()) call.resolve(E.left({ code: DomainErrorCode.RateLimitExceeded, message: 'too many commands in flight for this account; retry shortly' }));
+        });
       });
     }),
     load,
     loadSeeing: async (accountId, recorded) => {
       const streamId = accountStreamOf(accountId);
       const cached = cache.get(streamId);
+      // The event is in the cached state already: reading the tail would bring only what came after it.
+      if (cached !== undefined && cached.revision >= recorded.revision) return cached.state;
       const decoded = cached?.revision === recorded.revision - 1n ? accountCodec.decode(recorded.type, recorded.data) : undefined;
       if (cached === undefined || decoded === undefined || E.isLeft(decoded)) return load(accountId);
       const state = evolve(cached.state, decoded.right);

@@ -105,6 +105,12 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
     deps.onSent?.(venue, message);
   };
 
+  /** An order routed earlier (by this run, or one that stopped before sending): sent unless it left; reports find its account. */
+  const sendRouted = async (accountId: string, order: OrderRecord & { readonly route: NonNullable<OrderRecord['route']> }): Promise<void> => {
+    await deps.directory.remember(order.orderId, accountId);
+    await send(order.route.venue, newOrderSingle(order, order.route.clOrdId, deps.nowMs()), true);
+  };
+
   const orderIn = (state: AccountState, orderId: string): OrderRecord | undefined => (state.status === 'open' ? entry(state.orders, orderId) : undefined);
   const loadOrder = async (accountId: string, orderId: string): Promise<OrderRecord | undefined> => orderIn(await deps.accounts.load(accountId), orderId);
 
@@ -132,8 +138,13 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
       await run(accountId, { type: 'RejectOrder', data: { orderId: order.orderId, reason: `no venue takes a ${ordType} order for ${order.symbol} at the NBBO`, atMs: deps.nowMs() } }, `engine/no-venue/${order.orderId}`);
       return;
     }
-    await deps.directory.remember(order.orderId, accountId);
-    const routed = await run(accountId, { type: 'RouteOrder', data: { orderId: order.orderId, ...decision, triggeredAt, atMs: deps.nowMs() } }, `engine/route/${order.orderId}`);
+    // The directory entry and the routing decision are written side by side (one round trip of waiting, not
+    // two); both are durable before the order leaves. A decision found already made later (a restart, a lagging
+    // engine) is sent through sendRouted, which writes the entry again if this process does not know it.
+    const [, routed] = await Promise.all([
+      deps.directory.remember(order.orderId, accountId),
+      run(accountId, { type: 'RouteOrder', data: { orderId: order.orderId, ...decision, triggeredAt, atMs: deps.nowMs() } }, `engine/route/${order.orderId}`),
+    ]);
     if (E.isLeft(routed)) return;
     const now = orderIn(routed.right, order.orderId);
     if (now?.route == null) return;
@@ -179,7 +190,7 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
     switch (decoded.right.type) {
       case 'OrderPlaced':
         // Routed already: by an earlier run of the engine that stopped before its checkpoint.
-        await send(venue, newOrderSingle(order, clOrdId, deps.nowMs()), true);
+        await sendRouted(accountId, { ...order, route: order.route });
         return;
       case 'OrderCancelRequested':
         if (order.status === 'pending_cancel') await send(venue, cancelRequest(order, clOrdId, deps.nowMs()), recovering);
@@ -235,7 +246,7 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
           if (order === undefined || isTerminal(order.status)) { await unhold(orderId); return; }
           if (order.route !== null) {
             // Triggered and routed by an earlier run that stopped before sending: send it unless it left.
-            await send(order.route.venue, newOrderSingle(order, order.route.clOrdId, deps.nowMs()), true);
+            await sendRouted(accountId, { ...order, route: order.route });
             await unhold(orderId);
             return;
           }

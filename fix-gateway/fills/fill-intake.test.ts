@@ -53,3 +53,29 @@ describe('fill intake: a venue decimal off the ledger scale', () => {
     expect(outcomes.at(-1)).toEqual(['booked', 'partial_fill']);
   });
 });
+
+describe('fill intake: reports handed over back to back', () => {
+  it('are decided in the order handed over and booked in one append', async () => {
+    const inner = createInMemoryEventStore(() => T0);
+    let appends = 0;
+    const store = { ...inner, appendToStream: (...args: Parameters<typeof inner.appendToStream>) => { appends += 1; return inner.appendToStream(...args); } };
+    const accounts = createAccounts(store);
+    for (const [i, command] of [open(), deposit('t1', '10000.00'), settleDeposit('t1'), place('o1')].entries()) {
+      expect(E.isRight(await accounts.execute(ACCOUNT_ID, command, { eventIdSource: `setup-${i}`, metadata: {} }))).toBe(true);
+    }
+    const directory: OrderDirectory = { remember: async () => undefined, accountOf: async () => ACCOUNT_ID };
+    const intake = createFillIntake({ accounts, directory, logger: createLogger({ level: 'silent' }), nowMs: () => T0 });
+    const acknowledged: ExecutionReport = { ...report('e0', '0', '0'), execType: 'new', ordStatus: 'new', leavesQty: '10', cumQty: '0' };
+    delete (acknowledged as { lastQty?: string }).lastQty;
+    delete (acknowledged as { lastPx?: string }).lastPx;
+    const before = appends;
+    // Handed over without waiting for the first to be booked, as the gateway does with one order's reports.
+    const first = await intake.handOver('XNYS', acknowledged);
+    const second = await intake.handOver('XNYS', report('e1', '1', '100.00'));
+    expect(await Promise.all([first.booked, second.booked])).toEqual(['booked', 'booked']);
+    expect(appends - before).toBe(1);
+    const types: string[] = [];
+    for await (const event of inner.readStream(accountStreamOf(ACCOUNT_ID))) types.push(event.type);
+    expect(types.slice(-2)).toEqual(['OrderSubmitted', 'OrderFilled']);
+  });
+});

@@ -315,14 +315,20 @@ export class FixSessionEngine implements FixSession {
         continue;
       }
       const connection = this.connection;
-      for (const item of batch) {
-        if ('resend' in item) {
-          for (const frame of item.resend) this.write(connection, frame);
-        } else if (connection !== undefined && (connection.loggedOn || !item.needsLogon)) {
-          this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body));
-          this.lastWrittenSeq = item.seq;
+      // The batch leaves in one write (one system call, not one per message); nothing waits between them.
+      connection?.socket.cork();
+      try {
+        for (const item of batch) {
+          if ('resend' in item) {
+            for (const frame of item.resend) this.write(connection, frame);
+          } else if (connection !== undefined && (connection.loggedOn || !item.needsLogon)) {
+            this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body));
+            this.lastWrittenSeq = item.seq;
+          }
+          item.done.resolve();
         }
-        item.done.resolve();
+      } finally {
+        connection?.socket.uncork();
       }
     }
   }
