@@ -183,8 +183,10 @@ export class FixSessionEngine implements FixSession {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
     socket.on('error', (error) => this.logger.warn({ session: this.name, err: error }, 'fix socket error'));
+    // The counterparty's FIN: Node ends this half too (no half-open sockets), so nothing more can be written.
+    socket.on('end', () => this.stopTimer(connection));
     socket.on('close', () => {
-      if (connection.timer !== undefined) clearInterval(connection.timer);
+      this.stopTimer(connection);
       if (this.connection === connection) this.connection = undefined;
       this.logger.info({ session: this.name, ...this.sequences() }, 'fix session disconnected');
       closedResolve();
@@ -203,8 +205,23 @@ export class FixSessionEngine implements FixSession {
   }
 
   private startTimer(connection: Connection): void {
-    if (connection.timer !== undefined) clearInterval(connection.timer);
+    this.stopTimer(connection);
     connection.timer = setInterval(() => this.onTimer(connection), Math.max(50, connection.heartbeatMs / 4));
+  }
+
+  private stopTimer(connection: Connection): void {
+    if (connection.timer !== undefined) clearInterval(connection.timer);
+    connection.timer = undefined;
+  }
+
+  /**
+   * After the Logout exchange: ends this half of the connection, and drops it if the counterparty never
+   * closes its half. Nothing is written after this (write() checks); a later send is stored for the resend.
+   */
+  private endConnection(connection: Connection): void {
+    this.stopTimer(connection);
+    connection.socket.end();
+    setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
   }
 
   /** Both sequence numbers set outright, stored first; what was sent before is archived, never resent. */
@@ -318,9 +335,9 @@ export class FixSessionEngine implements FixSession {
       for (const item of batch) {
         if ('resend' in item) {
           for (const frame of item.resend) this.write(connection, frame);
-        } else if (connection !== undefined && (connection.loggedOn || !item.needsLogon)) {
-          this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body));
-          this.lastWrittenSeq = item.seq;
+        } else if (connection !== undefined && (!item.needsLogon || (connection.loggedOn && !connection.logoutSent))) {
+          // After a Logout (ours or our answer) an application message stays stored: the next logon's resend takes it.
+          if (this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body))) this.lastWrittenSeq = item.seq;
         }
         item.done.resolve();
       }
@@ -335,10 +352,16 @@ export class FixSessionEngine implements FixSession {
     });
   }
 
-  private write(connection: Connection | undefined, frame: Buffer): void {
-    if (connection === undefined || connection.socket.destroyed) return;
+  /**
+   * Every byte the session sends goes through here. A socket that has ended (the Logout exchange, or the
+   * counterparty's FIN) or is destroyed takes nothing more: a timer, a resend or a send that was on its way
+   * when the connection ended is not written (ERR_STREAM_WRITE_AFTER_END), it stays stored.
+   */
+  private write(connection: Connection | undefined, frame: Buffer): boolean {
+    if (connection === undefined || !connection.socket.writable) return false;
     connection.socket.write(frame);
     connection.lastSentMs = this.nowMs();
+    return true;
   }
 
   private onData(connection: Connection, chunk: Buffer): void {
@@ -488,7 +511,7 @@ export class FixSessionEngine implements FixSession {
           connection.logoutSent = true;
           await this.sendAdmin(admin.logout()).catch(() => undefined);
         }
-        connection.socket.end();
+        this.endConnection(connection);
         return;
       default:
         await this.onApplication(message);
@@ -587,15 +610,16 @@ export class FixSessionEngine implements FixSession {
 
   private async logoutAndDrop(connection: Connection, text: string): Promise<void> {
     this.logger.warn({ session: this.name, text }, 'fix session logging out');
+    connection.logoutSent = true;
     await this.sendAdmin(admin.logout(text)).catch(() => undefined);
-    connection.socket.end();
-    setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
+    this.endConnection(connection);
   }
 
   private onTimer(connection: Connection): void {
     const { heartbeatMs } = connection;
     const now = this.nowMs();
-    if (!connection.loggedOn) {
+    // Logged off, or our Logout waits for its answer (close() bounds that wait): only watch for a dead link.
+    if (!connection.loggedOn || connection.logoutSent) {
       if (now - connection.lastReceivedMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) connection.socket.destroy();
       return;
     }
