@@ -58,7 +58,8 @@ type Connection = {
   readonly socket: Socket;
   readonly framer: FixFramer;
   loggedOn: boolean;
-  logoutSent: boolean;
+  /** The sequence number of this side's Logout on this connection (sent or answered), once there is one. */
+  logoutSeq?: number;
   lastSentMs: number;
   lastReceivedMs: number;
   /** The heartbeat interval in force: the initiator's own; an acceptor takes the initiator's HeartBtInt. */
@@ -175,7 +176,7 @@ export class FixSessionEngine implements FixSession {
     this.gapOpenThrough = 0;
     let closedResolve: () => void = () => undefined;
     const connection: Connection = {
-      socket, framer: new FixFramer(), loggedOn: false, logoutSent: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
+      socket, framer: new FixFramer(), loggedOn: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
       heartbeatMs: this.config.heartbeatIntervalS * 1000, resetRequested: false,
       closed: new Promise((resolve) => { closedResolve = resolve; }),
     };
@@ -257,10 +258,7 @@ export class FixSessionEngine implements FixSession {
     const connection = this.connection;
     if (connection?.loggedOn) {
       // Already answered the counterparty's Logout: a second one would take a sequence number for nothing.
-      if (!connection.logoutSent) {
-        connection.logoutSent = true;
-        await this.sendAdmin(admin.logout()).catch(() => undefined);
-      }
+      if (connection.logoutSeq === undefined) await this.sendLogout(connection);
       const timeout = setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS);
       await connection.closed;
       clearTimeout(timeout);
@@ -335,8 +333,8 @@ export class FixSessionEngine implements FixSession {
       for (const item of batch) {
         if ('resend' in item) {
           for (const frame of item.resend) this.write(connection, frame);
-        } else if (connection !== undefined && (!item.needsLogon || (connection.loggedOn && !connection.logoutSent))) {
-          // After a Logout (ours or our answer) an application message stays stored: the next logon's resend takes it.
+        } else if (connection !== undefined && (!item.needsLogon || (connection.loggedOn && item.seq < (connection.logoutSeq ?? Infinity)))) {
+          // One sent after our Logout (or our answer to theirs) stays stored: the next logon's resend takes it.
           if (this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body))) this.lastWrittenSeq = item.seq;
         }
         item.done.resolve();
@@ -507,10 +505,7 @@ export class FixSessionEngine implements FixSession {
       case admin.ADMIN_MSG_TYPES.Logout:
         this.advanceTarget(seq + 1);
         await this.flushTargetSeq();
-        if (!connection.logoutSent) {
-          connection.logoutSent = true;
-          await this.sendAdmin(admin.logout()).catch(() => undefined);
-        }
+        if (connection.logoutSeq === undefined) await this.sendLogout(connection);
         this.endConnection(connection);
         return;
       default:
@@ -610,16 +605,21 @@ export class FixSessionEngine implements FixSession {
 
   private async logoutAndDrop(connection: Connection, text: string): Promise<void> {
     this.logger.warn({ session: this.name, text }, 'fix session logging out');
-    connection.logoutSent = true;
-    await this.sendAdmin(admin.logout(text)).catch(() => undefined);
+    await this.sendLogout(connection, text);
     this.endConnection(connection);
+  }
+
+  /** Our Logout, once per connection: what was sent before it still goes out; what comes after waits for the next logon. */
+  private async sendLogout(connection: Connection, text?: string): Promise<void> {
+    connection.logoutSeq = this.nextSenderSeq;
+    await this.sendAdmin(admin.logout(text)).catch(() => undefined);
   }
 
   private onTimer(connection: Connection): void {
     const { heartbeatMs } = connection;
     const now = this.nowMs();
     // Logged off, or our Logout waits for its answer (close() bounds that wait): only watch for a dead link.
-    if (!connection.loggedOn || connection.logoutSent) {
+    if (!connection.loggedOn || connection.logoutSeq !== undefined) {
       if (now - connection.lastReceivedMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) connection.socket.destroy();
       return;
     }
