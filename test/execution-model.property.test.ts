@@ -5,15 +5,19 @@ import { big } from '../domain/money';
 import { ledgerMismatches } from './support/ledger-check';
 import { startExecutionRig, type ExecutionRig } from './support/execution-rig';
 import { startTradingHarness, type TradingHarness } from './support/trading-harness';
-
-jest.setTimeout(180_000);
+import { waitFor } from './support/wait-for';
 
 /** Small on purpose: every run trades through real FIX sessions and PostgreSQL. MODEL_RUNS and MODEL_SEED override. */
 const RUNS = Number(process.env.MODEL_RUNS ?? 6);
 const SEED = Number(process.env.MODEL_SEED ?? Date.now() % 2_147_483_647);
+/** fast-check's path of a failing case (it prints it with the seed): replays that case alone. */
+const PATH = process.env.MODEL_PATH;
+// A bound per run, not a pace: a run takes 5 s on an idle machine and over 30 s on the loaded 2 cores, and a
+// jest timeout ends the property before fast-check can print the seed and path that replay it.
+jest.setTimeout(60_000 + RUNS * 300_000);
 const DEPOSIT = '100000.00';
 const TERMINAL = new Set(['filled', 'cancelled', 'rejected', 'expired']);
-const SETTLE_TIMEOUT_MS = 45_000;
+const SETTLE_TIMEOUT_MS = 120_000;
 const MIDS = { AAPL: '190.00', MSFT: '400.00' } as const;
 type Symbol = keyof typeof MIDS;
 
@@ -21,10 +25,18 @@ type Place = { kind: 'place'; symbol: Symbol; side: 'buy' | 'sell'; type: 'marke
 type Quote = { kind: 'quote'; symbol: Symbol; moveBps: number; size: number };
 type Cancel = { kind: 'cancel'; pick: number };
 type Replace = { kind: 'replace'; pick: number; quantityMicros: number; offsetBps: number };
-/** Lets the engine and the venues catch up: until no order waits for its acknowledgement (held stops do, so bounded). */
+/** Lets the engine and the venues catch up: the engine has acted on every order event so far, and no order it sent waits for the venue's answer. */
 type Catch = { kind: 'catch_up' };
 type Step = Place | Quote | Cancel | Replace | Catch;
-const CATCH_UP_MS_MAX = 1_500;
+/**
+ * Not a pace but a bound: catching up is a condition, and this only turns a hang into a failure that says so.
+ * Generous because the engine's subscription sees nothing above a transaction open anywhere on the shared
+ * server (another helper's 45 s rebuild transaction was seen holding every subscriber back).
+ */
+const CATCH_UP_TIMEOUT_MS = 180_000;
+/** Tries of a command the server answers 503 (each after its Retry-After). */
+const COMMAND_ATTEMPTS_MAX = 30;
+const ENGINE_EVENTS = new Set(['OrderPlaced', 'OrderCancelRequested', 'OrderReplaceRequested']);
 
 const symbolArb = fc.constantFrom<Symbol>('AAPL', 'MSFT');
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -66,33 +78,56 @@ describe('execution model: random orders, fills, cancels and replaces against a 
     await h?.close();
   });
 
+  /**
+   * A command as a well-behaved client sends it: a 503 (the account stream too contended to decide now, seen
+   * under load beside the engine's and the intake's writes) is retried with the same idempotency key after
+   * its Retry-After, as the server asks. Only a 503 that never clears is a failure.
+   */
+  const command = async (method: 'POST' | 'DELETE' | 'PATCH', path: string, options: { token: string; body?: unknown; headers?: Record<string, string> }) => {
+    const key = randomUUID();
+    for (let attempt = 1; ; attempt += 1) {
+      const reply = await h.request(method, path, { ...options, key });
+      if (reply.status !== 503 || attempt === COMMAND_ATTEMPTS_MAX) return reply;
+      await new Promise((resolve) => setTimeout(resolve, Number(reply.headers.get('retry-after') ?? '1') * 1_000));
+    }
+  };
   const orderOf = async (token: string, id: string) => (await h.request('GET', `/v1/orders/${id}`, { token })).body as { status: string; etag: string; type: string; symbol: Symbol };
 
   const refusals = new Map<string, number>();
-  const caughtUp = async (token: string, ids: readonly string[]) => {
-    const deadline = Date.now() + CATCH_UP_MS_MAX;
-    while (Date.now() < deadline) {
-      const statuses = await Promise.all(ids.map(async (id) => (await orderOf(token, id)).status));
-      if (!statuses.includes('pending_new')) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  type User = { readonly accountId: string; readonly token: string };
+  /**
+   * Waits on conditions, never on time (a time bound made the scenario depend on the machine's load: on a
+   * busy one the engine had routed nothing yet and every order was cancelled unsent). First the engine has
+   * acted on the last order event committed for this account (routed, held, refused or confirmed); then
+   * every order it sent has the venue's answer. A held stop stays pending_new unrouted, so it is not waited for.
+   */
+  const caughtUp = async (user: User, ids: readonly string[]) => {
+    let lastEngineEvent = 0n;
+    for await (const e of h.store.readStream(`account-${user.accountId}`)) if (ENGINE_EVENTS.has(e.type)) lastEngineEvent = e.position;
+    await waitFor(async () => (rig.gateway.engine.doneUpTo() >= lastEngineEvent ? true : undefined), 'the engine to act on every order event', CATCH_UP_TIMEOUT_MS);
+    await waitFor(async () => {
+      const routed = new Set<string>();
+      for await (const e of h.store.readStream(`account-${user.accountId}`)) if (e.type === 'OrderRouted') routed.add((e.data as { orderId: string }).orderId);
+      const statuses = await Promise.all(ids.map(async (id) => [id, (await orderOf(user.token, id)).status] as const));
+      return statuses.some(([id, status]) => status === 'pending_new' && routed.has(id)) ? undefined : true;
+    }, 'the venues to answer every order sent', CATCH_UP_TIMEOUT_MS);
   };
 
   /** Runs one scenario for a fresh account; returns the ids of the orders it placed. */
-  const play = async (steps: readonly Step[], user: { token: string }): Promise<string[]> => {
+  const play = async (steps: readonly Step[], user: User): Promise<string[]> => {
     const mids = new Map<Symbol, Big>(Object.entries(MIDS).map(([s, m]) => [s as Symbol, big(m)]));
     for (const symbol of Object.keys(MIDS) as Symbol[]) await rig.quote(symbol, cents(big(MIDS[symbol]).minus('0.01')), cents(big(MIDS[symbol]).plus('0.01')), 50);
     const ids: string[] = [];
     // Shares to sell: a position in each symbol before the random steps.
     for (const symbol of Object.keys(MIDS) as Symbol[]) {
-      const reply = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol, side: 'buy', type: 'market', quantity: '5', time_in_force: 'gtc' } });
+      const reply = await command('POST', '/v1/orders', { token: user.token, body: { symbol, side: 'buy', type: 'market', quantity: '5', time_in_force: 'gtc' } });
       expect(reply.status).toBe(201);
       ids.push(reply.body.order_id as string);
     }
-    await caughtUp(user.token, ids);
+    await caughtUp(user, ids);
     const expectRefusedCleanly = (reply: { status: number; body: any }) => {
       // A refusal is the user's (4xx with a stable code), never the server's.
-      expect(reply.status).toBeLessThan(500);
+      if (reply.status >= 500) throw new Error(`server error ${reply.status}: ${JSON.stringify(reply.body)}`);
       if (reply.status >= 400) {
         expect(typeof reply.body.error?.code).toBe('string');
         refusals.set(reply.body.error.code, (refusals.get(reply.body.error.code) ?? 0) + 1);
@@ -110,7 +145,7 @@ describe('execution model: random orders, fills, cancels and replaces against a 
           else body.quantity = shares(step.quantityMicros);
           if (step.type === 'limit' || step.type === 'stop_limit') body.limit_price = step.type === 'stop_limit' ? cents(big(stop).plus(step.side === 'buy' ? '0.10' : '-0.10')) : limit;
           if (step.type === 'stop' || step.type === 'stop_limit') body.stop_price = stop;
-          const reply = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body });
+          const reply = await command('POST', '/v1/orders', { token: user.token, body });
           expectRefusedCleanly(reply);
           if (reply.status === 201) ids.push(reply.body.order_id as string);
           break;
@@ -123,34 +158,34 @@ describe('execution model: random orders, fills, cancels and replaces against a 
         }
         case 'cancel': {
           if (ids.length === 0) break;
-          expectRefusedCleanly(await h.request('DELETE', `/v1/orders/${ids[step.pick % ids.length]}`, { token: user.token, key: randomUUID() }));
+          expectRefusedCleanly(await command('DELETE', `/v1/orders/${ids[step.pick % ids.length]}`, { token: user.token }));
           break;
         }
         case 'catch_up':
-          await caughtUp(user.token, ids);
+          await caughtUp(user, ids);
           break;
         case 'replace': {
           if (ids.length === 0) break;
           const id = ids[step.pick % ids.length]!;
-          await caughtUp(user.token, [id]);
+          await caughtUp(user, [id]);
           const order = await orderOf(user.token, id);
           const body: Record<string, unknown> = { quantity: shares(step.quantityMicros) };
           if (order.type === 'limit') body.limit_price = cents(mids.get(order.symbol)!.times(big(String(10_000 + step.offsetBps)).div(10_000)));
-          expectRefusedCleanly(await h.request('PATCH', `/v1/orders/${id}`, { token: user.token, key: randomUUID(), body, headers: { 'If-Match': `"${order.etag}"` } }));
+          expectRefusedCleanly(await command('PATCH', `/v1/orders/${id}`, { token: user.token, body, headers: { 'If-Match': `"${order.etag}"` } }));
           break;
         }
       }
     }
     // Deep liquidity at the last prices: what still waits for size (market orders, marketable limits) fills now.
     for (const [symbol, mid] of mids) await rig.quote(symbol, cents(mid.minus('0.01')), cents(mid.plus('0.01')), 1_000_000);
-    await caughtUp(user.token, ids);
+    await caughtUp(user, ids);
     return ids;
   };
 
   /** What the account stream and the venues hold of one order: for a failure message. */
-  const historyOf = async (orderId: string) => {
+  const historyOf = async (user: User, orderId: string) => {
     const events: string[] = [];
-    for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderPlaced', 'OrderRouted', 'OrderSubmitted', 'OrderFilled', 'OrderCancelRequested', 'OrderCancelled', 'OrderReplaceRequested', 'OrderReplaced', 'OrderReplaceRejected', 'OrderRejected', 'OrderExpired'] } })) {
+    for await (const e of h.store.readStream(`account-${user.accountId}`)) {
       if ((e.data as { orderId?: string }).orderId === orderId) events.push(`${e.type} ${JSON.stringify(e.data).slice(0, 160)}`);
     }
     const venue: string[] = [];
@@ -161,21 +196,27 @@ describe('execution model: random orders, fills, cancels and replaces against a 
   };
 
   /** Deep liquidity at the last prices, then a cancel for whatever still works, until every order has ended. */
-  const settle = async (user: { token: string }, ids: readonly string[]) => {
+  const settle = async (user: User, ids: readonly string[]) => {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       const orders = await Promise.all(ids.map(async (id) => [id, await orderOf(user.token, id)] as const));
       const open = orders.filter(([, o]) => !TERMINAL.has(o.status));
       if (open.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`orders never ended: ${JSON.stringify(await Promise.all(open.map(async ([id, o]) => ({ id, status: o.status, ...(await historyOf(id)) }))), null, 1)}`);
+      if (Date.now() > deadline) throw new Error(`orders never ended: ${JSON.stringify(await Promise.all(open.map(async ([id, o]) => ({ id, status: o.status, ...(await historyOf(user, id)) }))), null, 1)}`);
       for (const [id, o] of open) {
-        if (o.status !== 'pending_cancel' && o.status !== 'pending_replace') await h.request('DELETE', `/v1/orders/${id}`, { token: user.token, key: randomUUID() });
+        if (o.status !== 'pending_cancel' && o.status !== 'pending_replace') await command('DELETE', `/v1/orders/${id}`, { token: user.token });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
-  const venueAndBooked = async (ids: readonly string[]) => {
+  /**
+   * Σ fills per order at the venues (their drop copies) and as booked. Booked is read from the account's own
+   * stream, not readAll: readAll shows only what lies below every transaction open on the server, and the
+   * server is shared, so another database's long transaction used to hide this account's fills from it
+   * (seen under load: fills in the stream, absent from readAll for over 10 s).
+   */
+  const venueAndBooked = async (user: User, ids: readonly string[]) => {
     const wanted = new Set(ids);
     const atVenues = new Map<string, string>();
     for (const { venue } of rig.venues.values()) {
@@ -185,7 +226,8 @@ describe('execution model: random orders, fills, cancels and replaces against a 
       }
     }
     const booked = new Map<string, string>();
-    for await (const e of h.store.readAll({ filter: { eventTypes: ['OrderFilled'] } })) {
+    for await (const e of h.store.readStream(`account-${user.accountId}`)) {
+      if (e.type !== 'OrderFilled') continue;
       const data = e.data as { orderId: string; quantity: string };
       if (wanted.has(data.orderId)) booked.set(data.orderId, big(booked.get(data.orderId) ?? '0').plus(data.quantity).toFixed(6));
     }
@@ -193,7 +235,7 @@ describe('execution model: random orders, fills, cancels and replaces against a 
   };
 
   it('Σ fills booked = Σ fills at the venues, and cash, reserves and positions fold from the fills', async () => {
-    console.info(`execution model: seed ${SEED}, ${RUNS} runs (MODEL_SEED=${SEED} MODEL_RUNS=${RUNS} to replay)`);
+    console.info(`execution model: seed ${SEED}, ${RUNS} runs (MODEL_SEED=${SEED} MODEL_RUNS=${RUNS} to replay; add MODEL_PATH=<path> from a failure for that case alone)`);
     let ordersSeen = 0;
     const tally = new Map<string, number>();
     await fc.assert(fc.asyncProperty(fc.array(stepArb, { minLength: 6, maxLength: 18 }), async (steps) => {
@@ -202,17 +244,21 @@ describe('execution model: random orders, fills, cancels and replaces against a 
       await settle(user, ids);
       ordersSeen += ids.length;
       for (const { venue } of rig.venues.values()) await venue.settled();
-      // Booked fills become visible to readAll once no older transaction is in flight: wait for them to agree.
-      const deadline = Date.now() + 10_000;
-      let result = await venueAndBooked(ids);
-      while (JSON.stringify([...result.booked].sort()) !== JSON.stringify([...result.atVenues].sort()) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        result = await venueAndBooked(ids);
+      // Every order has ended, so each of its fills was booked before (one session, reports in order, booked
+      // per order in turn): the two should agree now. The wait is a margin on that reasoning, not a pace.
+      const agree = (r: { booked: Map<string, string>; atVenues: Map<string, string> }) => JSON.stringify([...r.booked].sort()) === JSON.stringify([...r.atVenues].sort());
+      const result = await waitFor(async () => { const r = await venueAndBooked(user, ids); return agree(r) ? r : undefined; }, 'booked fills to equal the venues\'', 30_000)
+        .catch(async () => venueAndBooked(user, ids));
+      const differing = ids.filter((id) => (result.booked.get(id) ?? '0') !== (result.atVenues.get(id) ?? '0'));
+      if (differing.length > 0) {
+        // Each differing order's account events and venue executions, to read the race from the log.
+        const histories = await Promise.all(differing.map(async (id) => ({ id, booked: result.booked.get(id) ?? '0', atVenues: result.atVenues.get(id) ?? '0', ...(await historyOf(user, id)) })));
+        console.error(`execution model: fills booked differ from the venues' (MODEL_SEED=${SEED} MODEL_RUNS=${RUNS}):\n${JSON.stringify(histories, null, 1)}`);
       }
       expect(new Map([...result.booked].sort())).toEqual(new Map([...result.atVenues].sort()));
       expect(await ledgerMismatches(h, user, DEPOSIT)).toEqual([]);
       for await (const e of h.store.readStream(`account-${user.accountId}`)) tally.set(e.type, (tally.get(e.type) ?? 0) + 1);
-    }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
+    }), { seed: SEED, numRuns: RUNS, endOnFailure: true, ...(PATH === undefined ? {} : { path: PATH }) });
     console.info(`execution model: ${ordersSeen} orders; events ${JSON.stringify(Object.fromEntries([...tally].sort()))}; refused ${JSON.stringify(Object.fromEntries(refusals))}`);
     expect(ordersSeen).toBeGreaterThan(0);
     expect(tally.get('OrderFilled') ?? 0).toBeGreaterThan(0);

@@ -232,4 +232,51 @@ describe('execution faults with real processes', () => {
     await allTerminal(user.token, ids);
     await expectExactlyOnce(user, ids);
   });
+
+  const ops = async (port: unknown, path: string) => {
+    const reply = await fetch(`http://127.0.0.1:${String(port)}${path}`);
+    return { status: reply.status, text: await reply.text() };
+  };
+
+  it('SIGTERM: the active gateway logs out of each venue, exits 0 with its sequence numbers stored, and the standby carries on from them; /healthz and /metrics on every process', async () => {
+    const active = gateways.filter((g) => !g.exited()).at(-1)!;
+    const activeOps = (await running(active)).port;
+    const standby = startGatewayProcess('standby-sigterm');
+    const standbyOps = (await standby.logged((l) => l.msg === 'fix gateway standing by for the lease', 'the standby to wait')).port;
+    expect(JSON.parse((await ops(activeOps, '/healthz')).text)).toEqual({ status: 'ok', role: 'active' });
+    expect(JSON.parse((await ops(standbyOps, '/healthz')).text)).toEqual({ status: 'ok', role: 'standby' });
+    const user = await h.fundedAccount(DEPOSIT);
+    const ids = await placeMany(user.token, 6);
+    await allTerminal(user.token, ids);
+    expect((await ops(activeOps, '/metrics')).text).toMatch(/^fix_gateway_reports_total\{outcome="booked",exec_type="(fill|partial_fill)"\} \d+/m);
+    for (const [mic, { process: venue }] of venues) {
+      const venueOps = (await venue.logged((l) => l.msg === 'venue running', `venue ${mic} running`)).opsPort;
+      expect((await ops(venueOps, '/healthz')).status).toBe(200);
+      await waitFor(async () => ((await ops(venueOps, '/metrics')).text.includes(`venue_fix_session_logged_on{venue="${mic}"} 1`) ? true : undefined), `${mic}'s logged-on gauge`);
+      expect((await ops(venueOps, '/metrics')).text).toMatch(new RegExp(`^venue_executions_total\\{venue="${mic}",exec_type="new"\\} \\d+`, 'm'));
+    }
+
+    const before = seenCounts();
+    expect(await active.stop()).toBe(0);
+    await running(standby);
+    await loggedOnEverywhere(before);
+    for (const [name, { proxy }] of venues) {
+      const seen = proxy.seen.slice(before.get(name));
+      const up = seen.filter((s) => s.direction === 'up');
+      const down = seen.filter((s) => s.direction === 'down');
+      // The stopping gateway's Logout, answered; then the standby's Logon carries on the stored numbers each
+      // way: no reset, and no gap either side has to ask about (a number not flushed at stop would make one).
+      const logout = up.find((s) => s.msgType === '5')!;
+      const answer = down.find((s) => s.msgType === '5')!;
+      const logon = up.find((s) => s.msgType === 'A')!;
+      const logonAnswer = down.find((s) => s.msgType === 'A')!;
+      expect([logon.seq, logon.field(141)]).toEqual([logout.seq + 1, undefined]);
+      expect(logonAnswer.seq).toBe(answer.seq + 1);
+      expect(seen.filter((s) => s.msgType === '2')).toEqual([]);
+    }
+    expect(JSON.parse((await ops(standbyOps, '/healthz')).text)).toEqual({ status: 'ok', role: 'active' });
+    const more = await placeMany(user.token, 3);
+    await allTerminal(user.token, [...ids, ...more]);
+    await expectExactlyOnce(user, [...ids, ...more]);
+  });
 });

@@ -209,4 +209,27 @@ describe('venue simulator: a FIX acceptor filling at its own quotes', () => {
     const fills = dropCopy.filter((row) => row.lastQty !== null);
     expect(fills.length).toBeGreaterThan(5);
   });
+
+  it('stopped while an order waits out its latency: matches it, reports it and only then logs out', async () => {
+    // A venue of its own (another MIC: its own session and drop copy) whose latency outlasts the test.
+    const slowQuotes = new VenueQuotes();
+    slowQuotes.set('AAA', quote('100.00', '100.05'));
+    const slow = await startVenue({ profile: { ...VENUE_PROFILES.XNYS, latencyMs: 600_000, fillRate: 1, rejectRate: 0, partialFillRate: 0 }, database, quotes: slowQuotes, logger, nowMs: () => T, chance: () => 0.5, runId: 'stop' });
+    const slowBroker = new FixSessionEngine({ name: 'broker-XNYS', senderCompId: 'BROKER', targetCompId: 'XNYS', heartbeatIntervalS: 30, role: 'initiator' }, sqlFixSessionStore(database), await FixCodec.create(), logger);
+    await slowBroker.load();
+    const answers: FixAppMessage[] = [];
+    slowBroker.onMessage(async (message) => { answers.push(message); });
+    const slowInitiator = startFixInitiator(slowBroker, () => ({ host: '127.0.0.1', port: slow.port }), logger);
+    await slowBroker.loggedOn();
+    await slowBroker.send(nos('AAA', { clOrdId: 'stop-1', price: '101' }));
+    const sentSeq = slowBroker.sequences().nextSenderSeq - 1;
+    // Handed to the venue (its session counts it received), which now waits out its latency.
+    await waitFor(() => slow.session.sequences().nextTargetSeq > sentSeq, 'the venue to take the order');
+    await slow.stop();
+    await waitFor(() => !slowBroker.isConnected(), 'the venue\'s Logout');
+    await slowInitiator.stop();
+    // Its session already counted the order as handled: dropping it here would lose it for good.
+    expect(answers.map((m) => (m.msgType === 'ExecutionReport' ? [m.clOrdId, m.execType] : [m.msgType]))).toEqual([['stop-1', 'new'], ['stop-1', 'fill']]);
+    expect((await slow.dropCopy.read()).filter((row) => row.clOrdId === 'stop-1').map((row) => row.execType)).toEqual(['new', 'fill']);
+  });
 });

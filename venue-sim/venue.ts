@@ -82,11 +82,14 @@ export const startVenue = async (options: {
       for (const message of outputs) session.send(message).catch(failed);
     }).catch(failed);
   };
-  const timers = new Set<NodeJS.Timeout>();
+  // Messages waiting out the venue's latency, in arrival order. The session counts them handled already, so
+  // a stop must match them (stop() runs them at once), never drop them: nobody would send them again.
+  const waiting = new Map<NodeJS.Timeout, () => void>();
   session.onMessage(async (message) => {
     // Same delay for every message, so timers fire in arrival order.
-    const timer = setTimeout(() => { timers.delete(timer); emit(matcher.handle(message)); }, profile.latencyMs);
-    timers.add(timer);
+    const handle = () => { waiting.delete(timer); emit(matcher.handle(message)); };
+    const timer = setTimeout(handle, profile.latencyMs);
+    waiting.set(timer, handle);
   });
   options.quotes.onChange((symbol, quote) => emit(matcher.onQuote(symbol, quote)));
 
@@ -106,7 +109,7 @@ export const startVenue = async (options: {
     stop: async () => {
       options.quotes.onChange(() => undefined);
       clearInterval(loggedOnTimer);
-      for (const timer of timers) clearTimeout(timer);
+      for (const [timer, handle] of [...waiting]) { clearTimeout(timer); handle(); }
       await sending;
       await acceptor.stop();
     },

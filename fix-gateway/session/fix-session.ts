@@ -58,7 +58,8 @@ type Connection = {
   readonly socket: Socket;
   readonly framer: FixFramer;
   loggedOn: boolean;
-  logoutSent: boolean;
+  /** The sequence number of this side's Logout on this connection (sent or answered), once there is one. */
+  logoutSeq?: number;
   lastSentMs: number;
   lastReceivedMs: number;
   /** The heartbeat interval in force: the initiator's own; an acceptor takes the initiator's HeartBtInt. */
@@ -175,7 +176,7 @@ export class FixSessionEngine implements FixSession {
     this.gapOpenThrough = 0;
     let closedResolve: () => void = () => undefined;
     const connection: Connection = {
-      socket, framer: new FixFramer(), loggedOn: false, logoutSent: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
+      socket, framer: new FixFramer(), loggedOn: false, lastSentMs: this.nowMs(), lastReceivedMs: this.nowMs(),
       heartbeatMs: this.config.heartbeatIntervalS * 1000, resetRequested: false,
       closed: new Promise((resolve) => { closedResolve = resolve; }),
     };
@@ -183,8 +184,10 @@ export class FixSessionEngine implements FixSession {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
     socket.on('error', (error) => this.logger.warn({ session: this.name, err: error }, 'fix socket error'));
+    // The counterparty's FIN: Node ends this half too (no half-open sockets), so nothing more can be written.
+    socket.on('end', () => this.stopTimer(connection));
     socket.on('close', () => {
-      if (connection.timer !== undefined) clearInterval(connection.timer);
+      this.stopTimer(connection);
       if (this.connection === connection) this.connection = undefined;
       this.logger.info({ session: this.name, ...this.sequences() }, 'fix session disconnected');
       closedResolve();
@@ -203,8 +206,23 @@ export class FixSessionEngine implements FixSession {
   }
 
   private startTimer(connection: Connection): void {
-    if (connection.timer !== undefined) clearInterval(connection.timer);
+    this.stopTimer(connection);
     connection.timer = setInterval(() => this.onTimer(connection), Math.max(50, connection.heartbeatMs / 4));
+  }
+
+  private stopTimer(connection: Connection): void {
+    if (connection.timer !== undefined) clearInterval(connection.timer);
+    connection.timer = undefined;
+  }
+
+  /**
+   * After the Logout exchange: ends this half of the connection, and drops it if the counterparty never
+   * closes its half. Nothing is written after this (write() checks); a later send is stored for the resend.
+   */
+  private endConnection(connection: Connection): void {
+    this.stopTimer(connection);
+    connection.socket.end();
+    setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
   }
 
   /** Both sequence numbers set outright, stored first; what was sent before is archived, never resent. */
@@ -240,10 +258,7 @@ export class FixSessionEngine implements FixSession {
     const connection = this.connection;
     if (connection?.loggedOn) {
       // Already answered the counterparty's Logout: a second one would take a sequence number for nothing.
-      if (!connection.logoutSent) {
-        connection.logoutSent = true;
-        await this.sendAdmin(admin.logout()).catch(() => undefined);
-      }
+      if (connection.logoutSeq === undefined) await this.sendLogout(connection);
       const timeout = setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS);
       await connection.closed;
       clearTimeout(timeout);
@@ -321,9 +336,9 @@ export class FixSessionEngine implements FixSession {
         for (const item of batch) {
           if ('resend' in item) {
             for (const frame of item.resend) this.write(connection, frame);
-          } else if (connection !== undefined && (connection.loggedOn || !item.needsLogon)) {
-            this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body));
-            this.lastWrittenSeq = item.seq;
+          } else if (connection !== undefined && (!item.needsLogon || (connection.loggedOn && item.seq < (connection.logoutSeq ?? Infinity)))) {
+            // One sent after our Logout (or our answer to theirs) stays stored: the next logon's resend takes it.
+            if (this.write(connection, this.codec.encode({ msgType: item.msgType, senderCompId: this.config.senderCompId, targetCompId: this.config.targetCompId, msgSeqNum: item.seq, sendingTimeMs }, item.name, item.body))) this.lastWrittenSeq = item.seq;
           }
           item.done.resolve();
         }
@@ -341,10 +356,16 @@ export class FixSessionEngine implements FixSession {
     });
   }
 
-  private write(connection: Connection | undefined, frame: Buffer): void {
-    if (connection === undefined || connection.socket.destroyed) return;
+  /**
+   * Every byte the session sends goes through here. A socket that has ended (the Logout exchange, or the
+   * counterparty's FIN) or is destroyed takes nothing more: a timer, a resend or a send that was on its way
+   * when the connection ended is not written (ERR_STREAM_WRITE_AFTER_END), it stays stored.
+   */
+  private write(connection: Connection | undefined, frame: Buffer): boolean {
+    if (connection === undefined || !connection.socket.writable) return false;
     connection.socket.write(frame);
     connection.lastSentMs = this.nowMs();
+    return true;
   }
 
   private onData(connection: Connection, chunk: Buffer): void {
@@ -490,11 +511,8 @@ export class FixSessionEngine implements FixSession {
       case admin.ADMIN_MSG_TYPES.Logout:
         this.advanceTarget(seq + 1);
         await this.flushTargetSeq();
-        if (!connection.logoutSent) {
-          connection.logoutSent = true;
-          await this.sendAdmin(admin.logout()).catch(() => undefined);
-        }
-        connection.socket.end();
+        if (connection.logoutSeq === undefined) await this.sendLogout(connection);
+        this.endConnection(connection);
         return;
       default:
         await this.onApplication(message);
@@ -593,15 +611,21 @@ export class FixSessionEngine implements FixSession {
 
   private async logoutAndDrop(connection: Connection, text: string): Promise<void> {
     this.logger.warn({ session: this.name, text }, 'fix session logging out');
+    await this.sendLogout(connection, text);
+    this.endConnection(connection);
+  }
+
+  /** Our Logout, once per connection: what was sent before it still goes out; what comes after waits for the next logon. */
+  private async sendLogout(connection: Connection, text?: string): Promise<void> {
+    connection.logoutSeq = this.nextSenderSeq;
     await this.sendAdmin(admin.logout(text)).catch(() => undefined);
-    connection.socket.end();
-    setTimeout(() => connection.socket.destroy(), LOGOUT_WAIT_MS).unref();
   }
 
   private onTimer(connection: Connection): void {
     const { heartbeatMs } = connection;
     const now = this.nowMs();
-    if (!connection.loggedOn) {
+    // Logged off, or our Logout waits for its answer (close() bounds that wait): only watch for a dead link.
+    if (!connection.loggedOn || connection.logoutSeq !== undefined) {
       if (now - connection.lastReceivedMs > heartbeatMs * DISCONNECT_AFTER_INTERVALS) connection.socket.destroy();
       return;
     }

@@ -1,15 +1,19 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '../../test/support/pg-database';
 import { type SqlDatabase, sqlDatabaseFromPool } from '../../infrastructure/pg/sql-client';
 import { startFixAcceptor, type FixAcceptor } from './acceptor';
+import * as admin from './admin-messages';
 import { toFixBody } from './app-messages';
 import { FixCodec } from './codec';
 import { FixSessionEngine } from './fix-session';
+import { FixFramer } from './framing';
 import { startFixInitiator, type FixInitiator } from './initiator';
 import type { ExecutionReport, FixAppMessage, NewOrderSingle } from './messages';
 import { migrateFixSessionStore, sqlFixSessionStore } from './session-store';
 import { startFixProxy, type FixProxy } from './test-proxy';
+import { waitFor as waitUntil } from '../../test/support/wait-for';
 
 const logger = pino({ level: 'silent' });
 const waitFor = async (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
@@ -311,6 +315,94 @@ describe('FIX session layer over real TCP, sequence numbers in PostgreSQL', () =
     expect(Number(archived[0]!.n)).toBe(5);
     expect((await storedSequences(names.broker)).epoch).toBe(before.epoch + 1);
     await second.stop();
+  });
+
+  /**
+   * A counterparty that keeps its half of the TCP connection open after a Logout (allowHalfOpen): the
+   * session's socket stays ended but not destroyed, the window in which a late send, heartbeat or resend
+   * used to be written after end (ERR_STREAM_WRITE_AFTER_END at shutdown).
+   */
+  const startHalfOpenVenue = async () => {
+    const received: { msgType: string; seq: number }[] = [];
+    let peer: Socket | undefined;
+    let peerEnded = false;
+    let venueSeq = 0;
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      peer = socket;
+      socket.on('end', () => { peerEnded = true; });
+      socket.on('error', () => undefined);
+      const framer = new FixFramer();
+      socket.on('data', (chunk: Buffer) => {
+        for (const event of framer.push(chunk)) {
+          if (event.kind !== 'frame') continue;
+          const decoded = codec.decode(event.frame);
+          received.push({ msgType: decoded.msgType, seq: decoded.msgSeqNum });
+          if (decoded.msgType === 'A') venue.send(admin.logon(30));
+          if (decoded.msgType === '5' && !received.slice(0, -1).some((r) => r.msgType === '5') && venue.answerLogout) venue.send(admin.logout());
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const venue = {
+      received,
+      answerLogout: false,
+      ended: () => peerEnded,
+      send: (message: admin.AdminMessage) => {
+        venueSeq += 1;
+        peer!.write(codec.encode({ msgType: message.msgType, senderCompId: 'XNAS', targetCompId: 'BROKER', msgSeqNum: venueSeq, sendingTimeMs: Date.now() }, message.name, message.body));
+      },
+      /** Ends the venue's half too, so the session's socket closes. */
+      end: () => peer?.end(),
+      port: (server.address() as AddressInfo).port,
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+    return venue;
+  };
+
+  it.each([
+    ['an order sent after it answered the counterparty\'s Logout', 'their-logout', 'order'],
+    ['an order sent while close() waits for the answer to its own Logout', 'our-logout', 'order'],
+    ['the heartbeat answering a TestRequest that came after its Logout', 'their-logout', 'test-request'],
+  ] as const)('writes nothing once its socket has ended: %s', async (_, logout, late) => {
+    const venue = await startHalfOpenVenue();
+    const store = sqlFixSessionStore(database);
+    const name = `broker-half-open-${logout}-${late}`;
+    const broker = new FixSessionEngine({ name, senderCompId: 'BROKER', targetCompId: 'XNAS', heartbeatIntervalS: 30, role: 'initiator' }, store, codec, logger);
+    await broker.load();
+    const socket = connect({ host: '127.0.0.1', port: venue.port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const socketErrors: Error[] = [];
+    socket.on('error', (error) => socketErrors.push(error));
+    const attached = broker.attach(socket);
+    await broker.loggedOn();
+    let closed: Promise<void> | undefined;
+    if (logout === 'their-logout') {
+      venue.send(admin.logout());
+    } else {
+      venue.answerLogout = true;
+      closed = broker.close();
+    }
+    // The broker's FIN has arrived: its socket is ended, and stays open while the venue keeps its half.
+    await waitFor(() => venue.ended(), 'the broker ending its socket');
+    const storedBefore = (await storedSequences(name)).nextSenderSeq;
+    if (late === 'order') {
+      await broker.send(order(1));
+    } else {
+      venue.send(admin.testRequest('after-logout'));
+    }
+    // Stored first, then written (or not) in the same turn: once the store moved, the write was tried.
+    await waitUntil(async () => ((await storedSequences(name)).nextSenderSeq > storedBefore ? true : undefined), 'the late message stored');
+    venue.end();
+    await attached;
+    await closed;
+    await venue.stop();
+    expect(socketErrors).toEqual([]);
+    const logoutAt = venue.received.findIndex((r) => r.msgType === '5');
+    expect(venue.received.slice(logoutAt + 1)).toEqual([]);
+    if (late === 'order') {
+      // Never on the wire, but stored: the next logon's resend delivers it.
+      expect((await store.readSent(name, storedBefore, storedBefore)).map((s) => s.message)).toEqual([order(1)]);
+    }
   });
 
   it("an acceptor keeps to the initiator's HeartBtInt, not its own", async () => {

@@ -8,6 +8,9 @@ import type { TradingHarness } from './trading-harness';
 const Dec = Big();
 const dec = (value: Big.BigSource): Big => new Dec(value);
 
+/** A failure bound, not a pace: each portfolio request itself waits for the read side (READ_CONSISTENCY_WAIT_MS). */
+const READ_SIDE_WAIT_MS_MAX = 180_000;
+
 type Fill = { orderId: string; execId: string; symbol: string; side: 'buy' | 'sell'; quantity: string; cash: string };
 
 /** Cash and shares as a pure fold of the fills alone: what the ledger must hold after `depositedCash` went in. */
@@ -36,7 +39,9 @@ export const ledgerMismatches = async (h: TradingHarness, user: { accountId: str
   const problems: string[] = [];
   const fills: Fill[] = [];
   const execIds = new Set<string>();
+  let lastPosition = 0n;
   for await (const e of h.store.readStream(`account-${user.accountId}`)) {
+    lastPosition = e.position;
     if (e.type !== 'OrderFilled') continue;
     const fill = e.data as Fill;
     if (execIds.has(`${fill.orderId}/${fill.execId}`)) problems.push(`ExecID ${fill.execId} booked twice on ${fill.orderId}`);
@@ -58,10 +63,16 @@ export const ledgerMismatches = async (h: TradingHarness, user: { accountId: str
     }
   }
   if (h.readDb !== undefined) {
-    const head = (await h.store.headPosition()).position;
-    const portfolio = await h.request('GET', '/v1/portfolio', { token: user.token, headers: { 'X-Consistency-Position': head.toString() } });
+    // The account's own last event, not the store's head: on a shared server a transaction open in another
+    // database holds the head (and the read side's subscription) back, so "caught up with the head" could
+    // mean before this account's fills. Waits for the read side to reach it; the bound only names a hang.
+    const deadline = Date.now() + READ_SIDE_WAIT_MS_MAX;
+    let portfolio = await h.request('GET', '/v1/portfolio', { token: user.token, headers: { 'X-Consistency-Position': lastPosition.toString() } });
+    while (portfolio.headers.get('x-consistency-stale') === 'true' && Date.now() < deadline) {
+      portfolio = await h.request('GET', '/v1/portfolio', { token: user.token, headers: { 'X-Consistency-Position': lastPosition.toString() } });
+    }
     const read = portfolio.body as { cash: { settled: string; unsettled: string }; positions: { symbol: string; quantity: string }[] };
-    if (portfolio.headers.get('x-consistency-stale') === 'true') problems.push('the read side did not catch up with the head');
+    if (portfolio.headers.get('x-consistency-stale') === 'true') problems.push(`the read side did not reach the account's last event (position ${lastPosition}) in ${READ_SIDE_WAIT_MS_MAX} ms`);
     const readCash = dec(read.cash.settled).plus(read.cash.unsettled);
     if (!readCash.eq(folded.cash)) problems.push(`portfolio cash ${readCash.toFixed(2)} ≠ fold of fills ${folded.cash.toFixed(2)}`);
     const readPositions = positionsOf(read.positions.map((p) => [p.symbol, p.quantity]));
