@@ -10,7 +10,7 @@ import { CandleRoller } from './candle-roller';
 import { createAggregatedLevels, DepthBook } from './depth-book';
 import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson, withChannel } from './edge-json';
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
-import { NbboBook } from './nbbo-book';
+import type { NbboBook } from './nbbo-book';
 import { PublishBatch } from './publish-batch';
 import { asciiBytes, QUOTE_JSON_BYTES_MAX as QUOTE_JSON_BYTES_MAX_EXPORTED, QuoteWriter } from './quote-writer';
 
@@ -77,8 +77,8 @@ export class MarketIngest implements FeedSink {
 
   constructor(readonly symbols: SymbolTable, bus: Bus, options: IngestOptions = {}) {
     const n = symbols.size;
-    this.nbbo = new NbboBook(n, VENUE_COUNT);
     this.depth = new DepthBook(n, VENUE_COUNT);
+    this.nbbo = this.depth.top;
     this.candles = new CandleRoller(symbols);
     this.luld = new LuldBands(n);
     this.lastTicks = new Float64Array(n);
@@ -115,13 +115,16 @@ export class MarketIngest implements FeedSink {
   onQuote(symbolId: number, venueId: number, level: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number, tsMs: number): void {
     if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
     this.stats.quotes += 1;
-    this.depth.update(symbolId, venueId, level, bidTicks, askTicks, bidSize, askSize);
     if (this.#bookTouched[symbolId] === 0) {
       this.#bookTouched[symbolId] = 1;
       this.#bookQueue[this.#bookQueueLength] = symbolId;
       this.#bookQueueLength += 1;
     }
-    if (level !== 0) return;
+    // A top-of-book quote lives in the NBBO book only (the depth book reads its level 0 from there).
+    if (level !== 0) {
+      this.depth.update(symbolId, venueId, level, bidTicks, askTicks, bidSize, askSize);
+      return;
+    }
     if (!this.nbbo.update(symbolId, venueId, bidTicks, askTicks, bidSize, askSize)) return;
     this.stats.nbboChanges += 1;
     this.#updatedMs[symbolId] = tsMs;
