@@ -25,7 +25,7 @@ const kindOf = (subject: string): MarketSubjectKind => subject.split('.')[1] as 
  */
 const formerClientQuote = (ingest: MarketIngest, s: number, tsMs: number): string => {
   const n = ingest.nbbo;
-  const json = quoteJson(ingest.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), ingest.lastTicks[s]!, ingest.dayVolume[s]!, tsMs);
+  const json = quoteJson(ingest.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), ingest.lastTicksOf(s), ingest.dayVolumeOf(s), tsMs);
   return encodeBusPayload('quotes', encoder.encode(json))!;
 };
 
