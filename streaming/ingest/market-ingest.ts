@@ -8,7 +8,7 @@ import { VENUE_COUNT, VENUES } from '../market/venues';
 import type { FeedSink } from '../feed/feed-sink';
 import { CandleRoller } from './candle-roller';
 import { createAggregatedLevels, DepthBook } from './depth-book';
-import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson, withChannel } from './edge-json';
+import { bookJson, bookLevelsJson, haltJson, tradeJson, withChannel } from './edge-json';
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
 import type { NbboBook } from './nbbo-book';
 import { PublishBatch } from './publish-batch';
@@ -43,6 +43,7 @@ export type IngestStats = {
 // Read on every quote: a local copy, not the CommonJS export getter tsx compiles an import to (V8 does not inline it).
 const QUOTE_JSON_BYTES_MAX = QUOTE_JSON_BYTES_MAX_EXPORTED;
 const QUOTE_CLOSING = asciiBytes(`,"channel":"${CHANNEL_OF_KIND.quote}"}`);
+const SNAPSHOT_CLOSING = asciiBytes('}');
 
 /**
  * The market data ingest: a FeedSink that keeps NBBO, depth, candles, LULD bands, last trade and day volume per
@@ -79,6 +80,7 @@ export class MarketIngest implements FeedSink {
   #pendingHalts: SnapshotEntry[] = [];
   readonly #batch: PublishBatch;
   readonly #quoteWriter: QuoteWriter;
+  readonly #snapshotBytes = Buffer.alloc(QUOTE_JSON_BYTES_MAX);
   #feedNowMs = 0;
   readonly stats: IngestStats = { quotes: 0, nbboChanges: 0, trades: 0, halts: 0, booksPublished: 0, haltsDropped: 0, candleDeltasDropped: 0 };
 
@@ -260,9 +262,14 @@ export class MarketIngest implements FeedSink {
     return deltas;
   }
 
+  /** The stored quote: QuoteWriter's bytes (the same as edge-json's quoteJson, without the date and string building per symbol). */
   #quoteJson(s: number): string {
     const n = this.nbbo;
-    return quoteJson(this.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), this.lastTicksOf(s), this.dayVolumeOf(s), this.#tape[s * TAPE_STRIDE + TAPE_UPDATED_MS]!);
+    const at = s * TAPE_STRIDE;
+    const tape = this.#tape;
+    const end = this.#quoteWriter.write(this.#snapshotBytes, 0, s, n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s),
+      tape[at + TAPE_LAST_TICKS]!, tape[at + TAPE_DAY_VOLUME]!, tape[at + TAPE_UPDATED_MS]!, SNAPSHOT_CLOSING);
+    return this.#snapshotBytes.toString('latin1', 0, end);
   }
 
   #markQuoteDirty(s: number): void {
