@@ -42,64 +42,42 @@ export class NbboBook {
     return this.#venues[(symbolId * this.venueCount + venueId) * VENUE_STRIDE + field]!;
   }
 
-  /**
-   * Records a venue's new top of book; true when the symbol's NBBO (prices or sizes) changed. Most quotes leave a
-   * side's best where it was (the venue was behind it and stays behind) or take it alone (a better price): those
-   * cost a few comparisons. Only a side where the venue was or is at the best price is summed again over all
-   * venues, in venue order, so the sizes are the same sums a full recount gives.
-   */
+  /** Records a venue's new top of book; true when the symbol's NBBO (prices or sizes) changed. */
   update(symbolId: number, venueId: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number): boolean {
     const venues = this.#venues;
     const slot = (symbolId * this.venueCount + venueId) * VENUE_STRIDE;
     const hasBid = bidTicks > 0 && bidSize > 0;
     const hasAsk = askTicks > 0 && askSize > 0;
-    const bid = hasBid ? bidTicks : 0;
-    const bidQty = hasBid ? bidSize : 0;
-    const ask = hasAsk ? askTicks : 0;
-    const askQty = hasAsk ? askSize : 0;
-    const oldBid = venues[slot + BID]!;
-    const oldBidQty = venues[slot + BID_SIZE]!;
-    const oldAsk = venues[slot + ASK]!;
-    const oldAskQty = venues[slot + ASK_SIZE]!;
-    if (bid === oldBid && bidQty === oldBidQty && ask === oldAsk && askQty === oldAskQty) return false;
-    venues[slot + BID] = bid;
-    venues[slot + BID_SIZE] = bidQty;
-    venues[slot + ASK] = ask;
-    venues[slot + ASK_SIZE] = askQty;
+    venues[slot + BID] = hasBid ? bidTicks : 0;
+    venues[slot + BID_SIZE] = hasBid ? bidSize : 0;
+    venues[slot + ASK] = hasAsk ? askTicks : 0;
+    venues[slot + ASK_SIZE] = hasAsk ? askSize : 0;
 
-    const best = this.#best;
-    const at = symbolId * VENUE_STRIDE;
-    const bestBid = best[at + BID]!;
-    const bestBidQty = best[at + BID_SIZE]!;
-    const bestAsk = best[at + ASK]!;
-    const bestAskQty = best[at + ASK_SIZE]!;
-    if (bid > bestBid) {
-      best[at + BID] = bid;
-      best[at + BID_SIZE] = bidQty;
-    } else if ((oldBid > 0 && oldBid === bestBid) || (bid > 0 && bid === bestBid)) this.#sumBest(symbolId, BID, -1);
-    if (ask > 0 && (bestAsk === 0 || ask < bestAsk)) {
-      best[at + ASK] = ask;
-      best[at + ASK_SIZE] = askQty;
-    } else if ((oldAsk > 0 && oldAsk === bestAsk) || (ask > 0 && ask === bestAsk)) this.#sumBest(symbolId, ASK, 1);
-    return best[at + BID] !== bestBid || best[at + BID_SIZE] !== bestBidQty || best[at + ASK] !== bestAsk || best[at + ASK_SIZE] !== bestAskQty;
-  }
-
-  /** One side's best price over all venues and the sum of the sizes there; direction -1: higher is better (bids), +1: lower. */
-  #sumBest(symbolId: number, side: number, direction: number): void {
-    const venues = this.#venues;
-    let price = 0;
-    let size = 0;
-    const first = symbolId * this.venueCount * VENUE_STRIDE + side;
+    let bid = 0;
+    let bidQty = 0;
+    let ask = 0;
+    let askQty = 0;
+    const first = symbolId * this.venueCount * VENUE_STRIDE;
     const end = first + this.venueCount * VENUE_STRIDE;
     for (let i = first; i < end; i += VENUE_STRIDE) {
-      const p = venues[i]!;
-      if (p === 0) continue;
-      if (price === 0 || (p - price) * direction < 0) {
-        price = p;
-        size = venues[i + 1]!;
-      } else if (p === price) size += venues[i + 1]!;
+      const b = venues[i + BID]!;
+      if (b > bid) {
+        bid = b;
+        bidQty = venues[i + BID_SIZE]!;
+      } else if (b === bid && b > 0) bidQty += venues[i + BID_SIZE]!;
+      const a = venues[i + ASK]!;
+      if (a > 0 && (ask === 0 || a < ask)) {
+        ask = a;
+        askQty = venues[i + ASK_SIZE]!;
+      } else if (a === ask && a > 0) askQty += venues[i + ASK_SIZE]!;
     }
-    this.#best[symbolId * VENUE_STRIDE + side] = price;
-    this.#best[symbolId * VENUE_STRIDE + side + 1] = size;
+    const best = this.#best;
+    const at = symbolId * VENUE_STRIDE;
+    if (bid === best[at + BID] && ask === best[at + ASK] && bidQty === best[at + BID_SIZE] && askQty === best[at + ASK_SIZE]) return false;
+    best[at + BID] = bid;
+    best[at + BID_SIZE] = bidQty;
+    best[at + ASK] = ask;
+    best[at + ASK_SIZE] = askQty;
+    return true;
   }
 }
