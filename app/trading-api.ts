@@ -28,7 +28,7 @@ import { createAssetsRouter } from '../read-api/assets/route';
 import { createComplianceReplayRouter } from '../read-api/compliance-replay/route';
 import { queryOrderHistory } from '../read-api/orders/query';
 import { createOrdersListRouter } from '../read-api/orders/route';
-import { createPortfolioRouter } from '../read-api/portfolio/route';
+import { portfolioRoute } from '../read-api/portfolio/route';
 import { createPortfolioHistoryRouter } from '../read-api/portfolio-history/route';
 import type { ReadModels } from '../read-api/read-models';
 import { ERROR_STATUSES } from './error-statuses';
@@ -100,11 +100,13 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     const read = { models: deps.readModels, jwtSecret: deps.jwtSecret, sessionStore };
     routers.push(
       createOrdersListRouter(read),
-      createPortfolioRouter({ ...read, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
       createActivitiesRouter(read),
       createPortfolioHistoryRouter({ ...read, ...(deps.market ? { candles: deps.market.candles } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
     );
   }
+  const hotGetRoutes = deps.readModels ? [
+    portfolioRoute({ models: deps.readModels, jwtSecret: deps.jwtSecret, sessionStore, ...(deps.market ? { market: deps.market.reader } : {}), ...(deps.nowMs ? { nowMs: deps.nowMs } : {}) }),
+  ] : [];
   if (deps.market) {
     routers.push(createMarketRouter({
       reader: deps.market.reader, candles: deps.market.candles, isKnownSymbol: (symbol) => findAsset(symbol) !== undefined,
@@ -112,7 +114,7 @@ export const createTradingApi = (deps: TradingApiDeps): HttpApp => {
     }));
   }
   return createHttpApp({
-    logger: deps.logger, routers, openApiDocument: buildOpenApiDocument(), errorStatuses: ERROR_STATUSES, metrics: deps.metrics,
+    logger: deps.logger, routers, hotGetRoutes, openApiDocument: buildOpenApiDocument(), errorStatuses: ERROR_STATUSES, metrics: deps.metrics,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     ...(deps.resources ? { resources: deps.resources } : {}),
     ...(deps.jsonBodyBytesMax !== undefined ? { jsonBodyBytesMax: deps.jsonBodyBytesMax } : {}),

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { connectNatsBus } from '../infrastructure/bus/nats';
-import { epochMs, send, symbolName } from './fanout-shared';
+import { epochMs, send, symbolName, type ParentCommand } from './fanout-shared';
 
 /** Publishes quotes round-robin over the universe at FANOUT_RATE per second for FANOUT_PUBLISH_S seconds, then exits. */
 export const PUBLISH_TICK_MS = 5;
@@ -17,15 +17,24 @@ const main = async (): Promise<void> => {
   let next = 0;
   // Prices move in integer ticks of $0.0001 and leave as decimal strings.
   const price = (ticks: number): string => `${Math.floor(ticks / 10_000)}.${String(ticks % 10_000).padStart(4, '0')}`;
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearInterval(timer);
+    void bus.close().then(() => {
+      logger.info({ published }, 'publisher done');
+      if (process.connected) send({ type: 'published', published });
+      process.exit(0);
+    });
+  };
+  // The bench stops it with the other processes when the measurement ends first.
+  process.on('message', (command: ParentCommand) => { if (command.type === 'stop') finish(); });
+  process.on('disconnect', finish);
   const timer = setInterval(() => {
     const elapsedMs = epochMs() - startedMs;
     if (elapsedMs >= seconds * 1000) {
-      clearInterval(timer);
-      void bus.close().then(() => {
-        logger.info({ published }, 'publisher done');
-        send({ type: 'published', published });
-        process.exit(0);
-      });
+      finish();
       return;
     }
     const due = Math.floor((elapsedMs * ratePerSecond) / 1000) - published;

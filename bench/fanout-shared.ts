@@ -35,7 +35,8 @@ export type ChildReport =
   | { type: 'report'; delivered: number; frames: number; histogram: number[]; cpuMs: number; disconnected?: number }
   | { type: 'published'; published: number };
 
-export type ParentCommand = { type: 'memory' } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };
+/** `gc: false` reads the node without a full GC first: a forced GC of a 50,000-connection heap stalls it for seconds, so the measurement's own reads skip it. */
+export type ParentCommand = { type: 'memory'; gc?: boolean } | { type: 'measure' } | { type: 'report' } | { type: 'stop' };
 
 export const send = (report: ChildReport): void => {
   process.send?.(report);

@@ -24,15 +24,24 @@ const config = {
   admissionsPerSecond: Number(process.env.FANOUT_ADMISSIONS_PER_S ?? 5_000),
   clientMode: process.env.FANOUT_CLIENT_MODE === 'light' ? 'light' : 'socketio',
   protocol: process.env.FANOUT_PROTOCOL === 'socketio' ? 'socketio' : 'ws',
+  /** The node as this many worker processes on one port (STREAMING_WORKERS); its RSS and CPU are the sums of all of them and the primary. */
+  nodeWorkers: Number(process.env.FANOUT_NODE_WORKERS ?? 1),
 };
 export const CONNECT_PHASE_MS_MAX = 600_000;
 export const REPORT_INTERVAL_MS = 1_000;
+/**
+ * The publisher outlives the measurement by this much and is stopped with the others: reading a node's memory
+ * (a full GC in each of its processes) can take many seconds with 50,000 connections on a busy box, and the
+ * measurement must not outrun the quotes.
+ */
+export const PUBLISH_SLACK_S = 120;
 
 const logger = pino({ name: 'bench-fanout' });
 const children: ChildProcess[] = [];
 const env = { ...process.env, FANOUT_PREFIX: `bench.${randomBytes(4).toString('hex')}.`, FANOUT_SECRET: randomBytes(16).toString('hex'),
   FANOUT_SYMBOLS: String(config.symbols), FANOUT_WATCH: String(config.watch), FANOUT_RATE: String(config.ratePerSecond),
-  FANOUT_WINDOW_MS: String(config.windowMs), FANOUT_ADMISSIONS_PER_S: String(config.admissionsPerSecond), FANOUT_PROTOCOL: config.protocol };
+  FANOUT_WINDOW_MS: String(config.windowMs), FANOUT_ADMISSIONS_PER_S: String(config.admissionsPerSecond), FANOUT_PROTOCOL: config.protocol,
+  FANOUT_NODE_WORKERS: String(config.nodeWorkers) };
 
 /** Children raise their descriptor limit first: each client and the node hold one socket per connection. */
 const start = (script: string, extraEnv: Record<string, string>, nodeFlags = ''): ChildProcess => {
@@ -88,10 +97,10 @@ const main = async (): Promise<void> => {
   const loaded = await next(node, 'memory');
   logger.info({ connected, failed: ready.reduce((a, r) => a + r.failed, 0), connectSeconds, busSubscriptions: loaded.stats.busSubscriptions }, 'clients connected and subscribed');
 
-  start('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + 2) });
+  start('fanout-publisher.ts', { FANOUT_PUBLISH_S: String(config.warmupS + config.measureS + PUBLISH_SLACK_S) });
   await sleep(config.warmupS * 1000);
   for (const child of clientProcs) tell(child, { type: 'measure' });
-  tell(node, { type: 'memory' });
+  tell(node, { type: 'memory', gc: false });
   const nodeAtStart = await next(node, 'memory');
 
   const histogram = newHistogram();
@@ -113,13 +122,13 @@ const main = async (): Promise<void> => {
     clientsDisconnected = reports.reduce((a, r) => a + (r.disconnected ?? 0), 0);
     logger.info({ second, deliveredPerS: deliveredNow, framesPerS: reports.reduce((a, r) => a + r.frames, 0), p50Ms: percentileMs(windowHistogram, 0.5), p99Ms: percentileMs(windowHistogram, 0.99) }, 'progress');
   }
-  tell(node, { type: 'memory' });
+  tell(node, { type: 'memory', gc: false });
   const nodeAtEnd = await next(node, 'memory');
   const seconds = config.measureS;
   const nodeCpuSeconds = (nodeAtEnd.cpuMs - nodeAtStart.cpuMs) / 1000;
   const framesWritten = nodeAtEnd.stats.framesWritten! - nodeAtStart.stats.framesWritten!;
   const summary = {
-    clientMode: config.clientMode, protocol: config.clientMode === 'light' ? config.protocol : 'socketio',
+    nodeWorkers: config.nodeWorkers, clientMode: config.clientMode, protocol: config.clientMode === 'light' ? config.protocol : 'socketio',
     clients: connected, connectSeconds, connectsPerS: Math.round(connected / connectSeconds),
     deliveredPerS: Math.round(delivered / seconds),
     framesPerS: Math.round(framesWritten / seconds),

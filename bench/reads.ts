@@ -20,6 +20,7 @@ import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
 import { startChildServer } from './lib/child-server';
+import { processTreeCpuMs } from './lib/process-cpu';
 import { decided, writeAccountLog } from './lib/rebuild-seed';
 
 const DURATION_S = Number(process.env.READS_BENCH_SECONDS ?? 20);
@@ -57,13 +58,35 @@ const historyOf = (accountId: string): AccountCommand[] => {
   return commands;
 };
 
-/** autocannon against `pathname` from its own process. */
-const hammer = async (url: string, pathname: string, tokensFile: string): Promise<autocannon.Result> => {
+type Hammered = autocannon.Result & { readonly serverCpuUsPerRequest: number; readonly serverCpuUsPerRequestLessFlow: number };
+
+/** How long the API's CPU is sampled with only the orders flowing, to take their share out of the reads' figure. */
+const FLOW_ONLY_SAMPLE_MS = 3_000;
+
+/** The API process tree's CPU (ms per second) while only the order flow runs. */
+const flowOnlyCpuMsPerS = async (serverPid: number): Promise<number> => {
+  const beforeMs = processTreeCpuMs(serverPid);
+  const startedMs = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, FLOW_ONLY_SAMPLE_MS));
+  return ((processTreeCpuMs(serverPid) - beforeMs) * 1000) / (Date.now() - startedMs);
+};
+
+/**
+ * autocannon against `pathname` from its own process, and the API process tree's CPU per answered request
+ * meanwhile, less what the orders flowing alongside cost it (`flowCpuMsPerS`, measured without reads).
+ */
+const hammer = async (url: string, pathname: string, tokensFile: string, serverPid: number, flowCpuMsPerS: number): Promise<Hammered> => {
+  const cpuBeforeMs = processTreeCpuMs(serverPid);
+  const startedMs = Date.now();
   const job = { url, path: pathname, connections: CONNECTIONS, durationS: DURATION_S, tokensFile };
   const child = run(process.execPath, ['--import', 'tsx', path.join(__dirname, 'lib', 'reads-load.ts'), JSON.stringify(job)], { maxBuffer: 64 * 1024 * 1024 });
   child.child.stderr?.pipe(process.stderr);
   const { stdout } = await child;
-  return JSON.parse(stdout) as autocannon.Result;
+  const result = JSON.parse(stdout) as autocannon.Result;
+  const cpuMs = processTreeCpuMs(serverPid) - cpuBeforeMs;
+  const flowMs = (flowCpuMsPerS * (Date.now() - startedMs)) / 1000;
+  const perRequestUs = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests.total));
+  return { ...result, serverCpuUsPerRequest: perRequestUs(cpuMs), serverCpuUsPerRequestLessFlow: perRequestUs(cpuMs - flowMs) };
 };
 
 /** Waits until every projection has applied everything up to the head. */
@@ -91,7 +114,8 @@ const main = async () => {
     writeFileSync(tokensFile, tokens.join('\n'));
     const env = { RUN_MODE: 'distributed', DATABASE_URL: database.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', JWT_SECRET, LOG_LEVEL: 'warn' };
     const projections = await startChildServer('scripts/start-projections.ts', API_PORT + 4, env);
-    const api = await startChildServer('scripts/start-api.ts', API_PORT, env);
+    // Its own ops port: the default one may be another process's on a shared machine.
+    const api = await startChildServer('scripts/start-api.ts', API_PORT, { ...env, OPS_PORT: String(API_PORT + 5) });
     await caughtUp(projections.url);
     log('projections caught up with the seeded log');
     const sample = await fetch(`${api.url}/v1/portfolio`, { headers: { authorization: `Bearer ${tokens[0]!}` } });
@@ -119,17 +143,20 @@ const main = async () => {
       await Promise.all(inFlight);
     })();
     log(`API ${api.url}, projections ${projections.url}; API_WORKERS=${process.env.API_WORKERS ?? '1'}; ${CONNECTIONS} connections for ${DURATION_S} s each; ~${ORDERS_PER_S} orders/s flowing; load ${load()}`);
-    const reference = await hammer(api.url, '/v1/assets/AAPL', tokensFile);
+    const flowCpuMsPerS = await flowOnlyCpuMsPerS(api.process.pid!);
+    log(`API CPU with only the orders flowing: ${flowCpuMsPerS.toFixed(0)} ms/s (the table's 'less order flow' takes that share out of the reads' CPU per request; an estimate, rough when reads are few)`);
+    const reference = await hammer(api.url, '/v1/assets/AAPL', tokensFile, api.process.pid!, flowCpuMsPerS);
     const loadDuringReference = load();
-    const portfolio = await hammer(api.url, '/v1/portfolio', tokensFile);
+    const portfolio = await hammer(api.url, '/v1/portfolio', tokensFile, api.process.pid!, flowCpuMsPerS);
     const loadDuringPortfolio = load();
     flowing = false;
     await flow;
     const lag = await (await fetch(`${projections.url}/healthz`)).json() as { projections?: unknown };
     await api.stop();
     await projections.stop();
-    const row = (what: string, r: autocannon.Result, loadAvg: string) => ({
-      what, 'reads/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors, non2xx: r.non2xx, 'load avg': loadAvg,
+    const row = (what: string, r: Hammered, loadAvg: string) => ({
+      what, 'reads/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors, non2xx: r.non2xx,
+      'API CPU µs/req': r.serverCpuUsPerRequest, 'less order flow': r.serverCpuUsPerRequestLessFlow, 'load avg': loadAvg,
     });
     console.table([row('GET /v1/portfolio', portfolio, loadDuringPortfolio), row('reference: GET /v1/assets/AAPL', reference, loadDuringReference)]);
     log(`orders placed meanwhile: ${placed} (outcome → count: ${JSON.stringify(Object.fromEntries(statuses))}); projections after: ${JSON.stringify(lag.projections)}`);

@@ -20,7 +20,7 @@ import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';
 import { consistencyWaitMsFromEnv } from '../read-api/read-models';
 import { createPool } from '../infrastructure/pg/pool';
 import { stopOnSignals, runProcess } from './process-lifecycle';
-import { apiWorkersFromEnv, runApiWorkers } from './api-workers';
+import { runWorkers, workersFromEnvOrExit } from './cluster-workers';
 
 const describeHead = async (store: EventStore): Promise<string> => {
   const head = await store.headPosition();
@@ -91,7 +91,6 @@ const main = async () => {
   });
 };
 
-const workers = (() => {
-  try { return apiWorkersFromEnv(process.env.API_WORKERS); } catch (error) { console.error(error instanceof Error ? error.message : error); return process.exit(1); }
-})();
-runProcess('api', () => runApiWorkers(workers, createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'api' }), main));
+runProcess('api', () => runWorkers({
+  count: workersFromEnvOrExit('API_WORKERS'), name: 'API', logger: createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'api' }), onWorkerExit: 'stop-all', serve: main,
+}));

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { startTradingHarness, type TradingHarness } from './support/trading-harness';
+import { startTradingHarness, TRADING_JWT_SECRET, type TradingHarness } from './support/trading-harness';
+import { signAccessToken } from '../infrastructure/auth/jwt';
+import { waitFor } from './support/wait-for';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { cashBuckets } from '../domain/account';
 import { asPrice, asQuantity } from '../domain/money';
@@ -124,6 +126,41 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
     const unquoted = await read('/v1/portfolio', user.token);
     expect(unquoted.body.positions[0]).toMatchObject({ current_price: '190.00', price_source: 'last_fill', market_value: '1900.00', unrealized_pnl: '2.00' });
     expect(unquoted.body.equity).toBe('10002.00');
+  });
+
+  it('serves GET /v1/portfolio ahead of the express router with the answers, headers and errors the router gives', async () => {
+    const user = await tradedUser();
+    // `/v1/portfolio/` (trailing slash) is the same route served by express's router; `/v1/portfolio` takes the hot dispatch.
+    const bothWays = async (token: string | undefined, headers: Record<string, string>) => Promise.all(['/v1/portfolio', '/v1/portfolio/'].map(async (path) => {
+      const reply = await h.request('GET', path, { ...(token === undefined ? {} : { token }), headers });
+      const sent = Object.fromEntries([...reply.headers.entries()].filter(([name]) => name !== 'date'));
+      return { status: reply.status, body: reply.body, headers: sent };
+    }));
+    const cases: Array<[string | undefined, Record<string, string>]> = [
+      [user.token, { 'X-Correlation-Id': 'hot-1', 'X-Consistency-Position': String(user.position) }],
+      [user.token, { 'X-Correlation-Id': 'hot-2', Origin: 'https://elsewhere.example' }],
+      [undefined, { 'X-Correlation-Id': 'hot-3' }],
+      [`${user.token}x`, { 'X-Correlation-Id': 'hot-4' }],
+      [user.token, { 'X-Correlation-Id': 'hot-5', 'X-Consistency-Position': 'latest' }],
+    ];
+    const statuses: number[] = [];
+    for (const [token, headers] of cases) {
+      const [hot, routed] = await bothWays(token, headers);
+      expect(hot).toEqual(routed);
+      statuses.push(hot!.status);
+    }
+    expect(statuses).toEqual([200, 200, 401, 401, 400]);
+  });
+
+  it('answers portfolio reads that share one statement each with its own account, and fails a malformed account id alone', async () => {
+    const amounts = ['1000.00', '2000.00', '3000.00', '4000.00', '5000.00', '6000.00'];
+    const users = await Promise.all(amounts.map((amount) => h.fundedAccount(amount)));
+    await waitFor(async () => ((await read('/v1/portfolio', users.at(-1)!.token)).body.cash.settled === amounts.at(-1) ? true : undefined), 'the last deposit in the portfolio model');
+    // Sent together, they reach the reader in one turn of the event loop, so they share statements.
+    const malformed = signAccessToken({ accountId: 'not-a-uuid' }, TRADING_JWT_SECRET);
+    const replies = await Promise.all([...users.map((user) => read('/v1/portfolio', user.token)), read('/v1/portfolio', malformed)]);
+    expect(replies.map((reply) => reply.status)).toEqual([...amounts.map(() => 200), 503]);
+    expect(replies.slice(0, -1).map((reply) => reply.body.cash.settled)).toEqual(amounts);
   });
 
   it('lists activities newest first, by type and time, in cursor pages', async () => {

@@ -45,8 +45,8 @@ export const signAccessToken = (claims: AccessClaims, secret: string, ttlSeconds
   });
 };
 
-/** The claims of a valid token, or undefined for anything else (expired, forged, wrong algorithm, malformed). */
-export const verifyAccessToken = (token: string, secret: string): VerifiedAccess | undefined => {
+/** The claims of a valid token, or undefined: every check, no cache. */
+const verifyAccessTokenOnce = (token: string, secret: string): VerifiedAccess | undefined => {
   try {
     // A token must say when it was issued, and live no longer than we ever issue one for: a token signed
     // for a hundred years (a leaked key's work, or an old bug's) is refused even with a good signature.
@@ -64,4 +64,28 @@ export const verifyAccessToken = (token: string, secret: string): VerifiedAccess
   } catch {
     return undefined;
   }
+};
+
+/**
+ * Tokens already verified, until they expire: a client presents the same token on every request for its
+ * lifetime, and checking its HMAC and claims again each time was most of a read's authentication cost.
+ * Keyed by the exact token string and held with its secret; only valid tokens enter (a forged one is checked
+ * every time). Bounded: when full, the oldest entry leaves. Revocation is not cached: the bearer check asks
+ * the session store on every request.
+ */
+const verified = new Map<string, { readonly secret: string; readonly claims: VerifiedAccess }>();
+export const VERIFIED_TOKENS_CACHED_MAX = 10_000;
+
+/** The claims of a valid token, or undefined for anything else (expired, forged, wrong algorithm, malformed). */
+export const verifyAccessToken = (token: string, secret: string): VerifiedAccess | undefined => {
+  const cached = verified.get(token);
+  // jsonwebtoken's own expiry rule: whole seconds, expired from the second `exp` on.
+  if (cached !== undefined && cached.secret === secret && Math.floor(Date.now() / 1000) * 1000 < cached.claims.expiresAtMs) return cached.claims;
+  if (cached !== undefined) verified.delete(token);
+  const claims = verifyAccessTokenOnce(token, secret);
+  if (claims !== undefined) {
+    if (verified.size >= VERIFIED_TOKENS_CACHED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { secret, claims });
+  }
+  return claims;
 };

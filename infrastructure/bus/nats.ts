@@ -157,7 +157,8 @@ export const connectNatsBus = async (options: NatsBusOptions): Promise<NatsBus> 
 
 /** The bus connection's health on `/metrics`: read at scrape time, so publishing touches plain numbers only. */
 export const registerNatsMetrics = (registry: Registry, bus: Pick<NatsBus, 'stats'>): void => {
-  new Gauge({ name: 'nats_connected', help: 'Whether the NATS connection is up (1) or reconnecting (0)', registers: [registry], collect() { this.set(bus.stats().connected ? 1 : 0); } });
+  // A node of several processes reports the least of its workers' (cluster-node.ts): 0 while any one is cut off.
+  new Gauge({ name: 'nats_connected', help: 'Whether the NATS connection is up (1) or reconnecting (0)', registers: [registry], aggregator: 'min', collect() { this.set(bus.stats().connected ? 1 : 0); } });
   const total = (name: string, help: string, pick: (s: NatsBusStats) => number) => {
     let seen = 0;
     new Counter({ name, help, registers: [registry], collect() {

@@ -9,6 +9,7 @@ import { correlation } from './correlation';
 import { errorHandler, notFound } from './error-handler';
 import { useErrorStatuses, type ErrorStatusTable } from './errors';
 import { healthz, type ReadinessCheck } from './health';
+import { hotDispatch, routerOf, type HotGetRoute } from './hot-routes';
 import { jsonShapeProblem } from './json-shape';
 import { listen } from './listen';
 import { JsonShapeRefused } from './error-handler';
@@ -18,6 +19,11 @@ export type HttpAppOptions = {
   readonly logger: Logger;
   /** Routers carry full paths (`/v1/orders`) and are mounted at the root in this order. */
   readonly routers: readonly Router[];
+  /**
+   * Mounted after `routers` like one more router each, and also served ahead of express's router (same
+   * middleware, same handlers) for a plain `GET` of exactly their path: the read routes clients poll.
+   */
+  readonly hotGetRoutes?: readonly HotGetRoute[];
   /** Served at `GET /v1/openapi.json`. */
   readonly openApiDocument: object;
   /** Stable error code → status, exhaustive over every code the routers send (app/error-statuses.ts). */
@@ -58,41 +64,48 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   app.set('etag', false);
   // req.ip is the socket's address unless the connection comes from a configured proxy.
   app.set('trust proxy', options.trustedProxies !== undefined && options.trustedProxies.length > 0 ? [...options.trustedProxies] : false);
-  // helmet's defaults fit an API: no sniffing, no framing, HSTS, no referrer; the CSP forbids everything a JSON API never needs.
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
-  app.use(cors({
-    origin: [...(options.corsOrigins ?? [])], methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Idempotency-Key', 'If-Match', 'X-Consistency-Position', 'X-MFA-Code'],
-    exposedHeaders: ['ETag', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id'], maxAge: 600,
-  }));
-  app.use(correlation(logger));
-  app.use(requestMetrics(metrics));
-  // While draining, every keep-alive connection is told to close after its current response, so close() is not held open.
   const active = new Set<Response>();
-  app.use(((_req, res, next) => {
-    if (draining) res.setHeader('Connection', 'close');
-    active.add(res);
-    res.on('close', () => active.delete(res));
-    next();
-  }) as RequestHandler);
-  app.use(express.json({
-    limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true,
-    // Before JSON.parse: a body too deep for our recursive walks, or naming a key twice, never becomes a value.
-    verify: (_req, _res, raw) => {
-      const problem = jsonShapeProblem(raw.toString('utf8'));
-      if (problem !== undefined) throw new JsonShapeRefused(problem);
-    },
-  }));
+  // Every request passes these, in this order, whether express's router or the hot dispatch serves it.
+  const platform: RequestHandler[] = [
+    // helmet's defaults fit an API: no sniffing, no framing, HSTS, no referrer; the CSP forbids everything a JSON API never needs.
+    helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
+    cors({
+      origin: [...(options.corsOrigins ?? [])], methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Idempotency-Key', 'If-Match', 'X-Consistency-Position', 'X-MFA-Code'],
+      exposedHeaders: ['ETag', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id'], maxAge: 600,
+    }),
+    correlation(logger),
+    requestMetrics(metrics),
+    // While draining, every keep-alive connection is told to close after its current response, so close() is not held open.
+    ((_req, res, next) => {
+      if (draining) res.setHeader('Connection', 'close');
+      active.add(res);
+      res.on('close', () => active.delete(res));
+      next();
+    }) as RequestHandler,
+    express.json({
+      limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true,
+      // Before JSON.parse: a body too deep for our recursive walks, or naming a key twice, never becomes a value.
+      verify: (_req, _res, raw) => {
+        const problem = jsonShapeProblem(raw.toString('utf8'));
+        if (problem !== undefined) throw new JsonShapeRefused(problem);
+      },
+    }),
+  ];
+  for (const middleware of platform) app.use(middleware);
 
   app.get('/healthz', healthz(options.readiness ?? alwaysReady, () => draining));
   // `/metrics` is served on the ops port only (ops-server.ts): what the process does is not the public's business.
   app.get('/v1/openapi.json', (_req, res) => { res.json(options.openApiDocument); });
   for (const router of options.routers) app.use(router);
+  for (const route of options.hotGetRoutes ?? []) app.use(routerOf(route));
   app.use(notFound);
-  app.use(errorHandler(logger));
+  const onError = errorHandler(logger);
+  app.use(onError);
+  const listener = hotDispatch(app, { platform, routes: options.hotGetRoutes ?? [], notFound, onError });
 
   const start = async (port: number, host = '127.0.0.1', portVariable = 'PORT'): Promise<number> => {
-    const listening = createServer(app);
+    const listening = createServer(listener);
     const bound = await listen(listening, port, host, portVariable);
     server = listening;
     logger.info({ port: bound }, 'http server listening');

@@ -8,7 +8,7 @@ import { createFoldStates, type FoldStep } from './fold-states';
  * A read model folded from the account decider's states, in two halves: `note` gathers in memory what
  * each step changes (pure), `write` stores what was gathered (upserts, so a later step's rows replace an
  * earlier one's). The runner gathers one batch and writes it; a rebuild gathers many pages and writes
- * once per flush. Both go through the same two functions, so they end in the same rows.
+ * them once in a while, folding on while it writes. Both go through the same two functions, so they end in the same rows.
  */
 export type AccountModel<Changes> = {
   readonly name: string;
@@ -38,10 +38,17 @@ export const accountModelProjection = <Changes>(model: AccountModel<Changes>): P
       return {
         add: (db, events) => states.fold(db, schema, accountFacts(events), (step) => model.note(changes, step)),
         pending: () => model.size(changes) + states.unsaved(schema),
-        flush: async (tx) => {
-          await states.save(tx, schema);
-          await model.write(tx, schema, changes);
+        take: () => {
+          const saving = states.take(schema);
+          const held = changes;
           changes = model.changes();
+          return {
+            write: async (tx) => {
+              await saving.write(tx);
+              await model.write(tx, schema, held);
+            },
+            committed: saving.committed,
+          };
         },
       };
     },

@@ -1,4 +1,4 @@
-import { evolve, initialState, type AccountState } from '../../domain/account';
+import { evolve, initialState, type AccountState, type OpenAccountState } from '../../domain/account';
 import { isTerminal } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
 import type { AccountFact } from './account-events';
@@ -22,9 +22,16 @@ export type FoldStep = AccountFact & { readonly state: AccountState };
  * which the write side already enforced before the event was recorded.
  */
 export const trimmed = (state: AccountState): AccountState => {
-  if (state.status !== 'open') return state;
+  if (state.status !== 'open' || !hasTrimmable(state)) return state;
   const orders = Object.fromEntries(Object.entries(state.orders).filter(([, order]) => !isTerminal(order.status)));
   return { ...state, orders, appliedExecIds: {}, withdrawals: {} };
+};
+
+const hasTrimmable = (state: OpenAccountState): boolean => {
+  for (const _ in state.appliedExecIds) return true;
+  for (const _ in state.withdrawals) return true;
+  for (const id in state.orders) if (isTerminal(state.orders[id]!.status)) return true;
+  return false;
 };
 
 export const accountStateTableSql = (schema: string): string =>
@@ -42,6 +49,12 @@ export type FoldStates = {
   unsaved(schema: string): number;
   /** Writes every unsaved state of `schema` (trimmed), then bounds what stays in memory. */
   save(tx: SqlClient, schema: string): Promise<void>;
+  /**
+   * `save` in two halves, for a write that runs while folding goes on: the states to write are fixed now,
+   * and only once their transaction committed may the memory bound drop any (a dropped state is read
+   * back from the table, so it must be there).
+   */
+  take(schema: string): { write(tx: SqlClient): Promise<void>; committed(): void };
   forget(): void;
 };
 
@@ -81,24 +94,35 @@ export const createFoldStates = (): FoldStates => {
         unsaved.add(fact.accountId);
         onStep({ ...fact, state });
       }
+      // Fold on from trimmed states, as the runner does after each batch: a rebuild folds many pages between
+      // saves, and every event copies the account's order and ExecID maps, ended entries included.
+      for (const fact of facts) cache.set(fact.accountId, trimmed(cache.get(fact.accountId)!));
     },
     unsaved: (schema) => bySchema.get(schema)?.unsaved.size ?? 0,
     save: async (tx, schema) => {
+      const taken = states.take(schema);
+      await taken.write(tx);
+      taken.committed();
+    },
+    take: (schema) => {
       const { cache, unsaved } = statesOf(schema);
-      const ids = [...unsaved];
+      const saved = [...unsaved].map((id) => { const state = trimmed(cache.get(id)!); cache.set(id, state); return { account_id: id, state }; });
       unsaved.clear();
-      const saved = ids.map((id) => { const state = trimmed(cache.get(id)!); cache.set(id, state); return { account_id: id, state }; });
-      // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
-      await inChunks(saved, SAVE_CHUNK_STATES, (chunk) => tx.query({
-        text: `INSERT INTO ${schema}.account_state (account_id, state)
-          SELECT account_id, state FROM jsonb_to_recordset($1::jsonb) AS r(account_id uuid, state jsonb)
-          ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state`,
-      }, [JSON.stringify(chunk)]));
-      // Bounded: drop the oldest entries; every one is saved now, so it is read back from the table when next touched.
-      for (const id of cache.keys()) {
-        if (cache.size <= FOLD_CACHE_ACCOUNTS_MAX) break;
-        cache.delete(id);
-      }
+      return {
+        // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
+        write: (tx) => inChunks(saved, SAVE_CHUNK_STATES, (chunk) => tx.query({
+          text: `INSERT INTO ${schema}.account_state (account_id, state)
+            SELECT account_id, state FROM jsonb_to_recordset($1::jsonb) AS r(account_id uuid, state jsonb)
+            ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state`,
+        }, [JSON.stringify(chunk)])),
+        committed: () => {
+          // Bounded: drop the oldest saved entries (folded again since the take: not saved, kept); each is read back from the table when next touched.
+          for (const id of cache.keys()) {
+            if (cache.size <= FOLD_CACHE_ACCOUNTS_MAX) break;
+            if (!unsaved.has(id)) cache.delete(id);
+          }
+        },
+      };
     },
     forget: () => bySchema.clear(),
   };

@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/port';
 import type { SqlDatabase } from '../../infrastructure/pg/sql-client';
 import { ensureCheckpoint, migrateCheckpoints, readCheckpoint, writeCheckpoint } from '../runner/checkpoints';
-import { liveSchemaOf, schemaIdentifier, type BulkApply, type Projection } from '../runner/projection';
+import { liveSchemaOf, schemaIdentifier, type BulkApply, type BulkWrite, type Projection } from '../runner/projection';
 
 /** Events per page a rebuild reads (one keyset query each) and, for a model without a bulk path, per transaction. */
 export const REBUILD_PAGE_EVENTS = 10_000;
@@ -75,28 +75,56 @@ async function* pagesUpTo(store: EventStore, from: bigint, head: bigint, pageSiz
 }
 
 /**
+ * One bulk write at a time, each in its own transaction, while the caller folds on: PostgreSQL writes the
+ * rows taken from the last pages on one core while node folds the next pages on the other. `settled`
+ * waits for the write in flight and throws its failure.
+ */
+const createWriter = (db: SqlDatabase) => {
+  let inFlight: Promise<void> = Promise.resolve();
+  const settled = () => inFlight;
+  return {
+    settled,
+    /** Waits for the write before (so at most two sets of rows are in memory), then starts this one. */
+    start: async (taken: BulkWrite): Promise<void> => {
+      await inFlight;
+      inFlight = db.transaction((tx) => taken.write(tx)).then(() => taken.committed());
+      // Awaited by the next start or settled(); this only keeps a failure meanwhile from counting as unhandled.
+      inFlight.catch(() => undefined);
+    },
+  };
+};
+
+/**
  * Applies the events after `from` up to `head` into `schema`. A model with a bulk path folds them in
- * memory and writes its rows once per BULK_PENDING_ROWS_MAX (and at the end); any other applies each page
- * in its own transaction. Returns the last position applied; everything up to it is committed.
+ * memory and writes its rows once per BULK_PENDING_ROWS_MAX (and at the end), in the background while
+ * it folds the next pages; any other applies each page in its own transaction. Returns the last position
+ * applied; everything up to it is committed.
  */
 const applyAll = async (
   options: RebuildOptions, schema: string, bulk: BulkApply | undefined, from: bigint, counter: { events: number }, head: bigint, phase: RebuildProgress['phase'],
 ): Promise<bigint> => {
   if (head <= from) return from;
   const pendingRowsMax = options.pendingRowsMax ?? BULK_PENDING_ROWS_MAX;
+  const writer = createWriter(options.db);
   let position = from;
-  for await (const page of pagesUpTo(options.store, from, head, options.pageEvents ?? REBUILD_PAGE_EVENTS)) {
-    if (bulk === undefined) {
-      await options.db.transaction((client) => options.projection.apply(client, schema, page));
-    } else {
-      await bulk.add(options.db, page);
-      if (bulk.pending() >= pendingRowsMax) await options.db.transaction((tx) => bulk.flush(tx));
+  try {
+    for await (const page of pagesUpTo(options.store, from, head, options.pageEvents ?? REBUILD_PAGE_EVENTS)) {
+      if (bulk === undefined) {
+        await options.db.transaction((client) => options.projection.apply(client, schema, page));
+      } else {
+        await bulk.add(options.db, page);
+        if (bulk.pending() >= pendingRowsMax) await writer.start(bulk.take());
+      }
+      counter.events += page.length;
+      position = page[page.length - 1]!.position;
+      options.onProgress?.({ events: counter.events, position, head, phase });
     }
-    counter.events += page.length;
-    position = page[page.length - 1]!.position;
-    options.onProgress?.({ events: counter.events, position, head, phase });
+    if (bulk !== undefined) await writer.start(bulk.take());
+  } finally {
+    // Never return (nor throw) with a write still running: its rows would land after the caller moved on.
+    await writer.settled().catch(() => undefined);
   }
-  if (bulk !== undefined) await options.db.transaction((tx) => bulk.flush(tx));
+  await writer.settled();
   return position;
 };
 

@@ -33,8 +33,18 @@ export type BulkApply = {
   add(db: SqlClient, events: readonly RecordedEvent[]): Promise<void>;
   /** Rows and states held in memory, not yet written. */
   pending(): number;
-  /** Writes everything held, in `tx`, and lets it go. */
-  flush(tx: SqlClient): Promise<void>;
+  /**
+   * Lets go of everything held and hands back its write. Folding may go on while it runs (a rebuild writes
+   * on another connection meanwhile), so what it writes is fixed when it is taken.
+   */
+  take(): BulkWrite;
+};
+
+/** Writes taken from a BulkApply run one at a time, in the order taken, each in its own transaction. */
+export type BulkWrite = {
+  write(tx: SqlClient): Promise<void>;
+  /** Called once the write's transaction committed: what it wrote may now be read back from the tables. */
+  committed(): void;
 };
 
 const SCHEMA_NAME_PATTERN = /^[a-z][a-z0-9_]{0,50}$/;

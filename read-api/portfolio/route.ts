@@ -1,7 +1,7 @@
 import type { SessionStore } from '../../infrastructure/sessions/store';
-import { Router } from 'express';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import { accountIdOf } from '../../infrastructure/http/context';
+import type { HotGetRoute } from '../../infrastructure/http/hot-routes';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import { ACTIVITIES_PROJECTION } from '../../projections/activities/model';
 import { PORTFOLIO_PROJECTION } from '../../projections/portfolio/model';
@@ -10,27 +10,28 @@ import type { ReadModels } from '../read-models';
 import { readRoute } from '../read-route';
 import { dayTradesRemaining, dayTradeWindowStartMs } from './day-trades';
 import { equityOf, pricePosition } from './pricing';
-import { queryPortfolio } from './query';
+import { createPortfolioReader } from './query';
 
 export const PORTFOLIO_READS = [PORTFOLIO_PROJECTION, ACTIVITIES_PROJECTION] as const;
 
 /**
  * `GET /v1/portfolio` in the seed's shape: cash buckets and positions from the portfolio model, each
  * position priced with the market data plane's last quote (else the account's last fill), equity to the cent.
+ * A hot route: clients poll it, so the HTTP platform serves it ahead of express's router.
  */
-export const createPortfolioRouter = (deps: {
+export const portfolioRoute = (deps: {
   readonly models: ReadModels;
   readonly jwtSecret: string; readonly sessionStore?: Pick<SessionStore, 'revocationOf'>;
   readonly market?: MarketDataReader;
   readonly nowMs?: () => number;
-}): Router => {
-  const router = Router();
+}): HotGetRoute => {
   const nowMs = deps.nowMs ?? (() => Date.now());
-  router.get('/v1/portfolio', requireBearer(deps.jwtSecret, deps.sessionStore), readRoute(async (req, res) => {
+  const readPortfolio = createPortfolioReader(deps.models.db);
+  return { path: '/v1/portfolio', handlers: [requireBearer(deps.jwtSecret, deps.sessionStore), readRoute(async (req, res) => {
     const accountId = accountIdOf(res);
     if (!(await awaitConsistency(req, res, deps.models, PORTFOLIO_READS))) return;
     const now = nowMs();
-    const rows = await queryPortfolio(deps.models.db, accountId, dayTradeWindowStartMs(now));
+    const rows = await readPortfolio(accountId, dayTradeWindowStartMs(now));
     // Market data is AP: a quote store that fails prices from the last fill rather than failing the read.
     const quotes = deps.market === undefined || rows.positions.length === 0 ? []
       : await deps.market.lastQuotes(rows.positions.map((p) => p.symbol)).catch(() => []);
@@ -43,6 +44,5 @@ export const createPortfolioRouter = (deps: {
       positions,
       as_of: new Date(now).toISOString(),
     });
-  }));
-  return router;
+  })] };
 };

@@ -11,6 +11,7 @@ import type { SessionStore } from '../../infrastructure/sessions/store';
 import { listen } from '../../infrastructure/http/listen';
 import { ADMISSIONS_PER_SECOND_MAX, createAdmissionControl } from './admission';
 import { CONFLATION_WINDOW_MS, createFanOut, type ClientSink, type Connection } from './fanout';
+import { nodeReportsFromPrimary, type HealthStatus } from './cluster-node';
 import { createNodeMetrics } from './metrics';
 import { ACCOUNT_ID_PATTERN, ordersSubject, parseClientRequest, ProtocolErrorCode, subjectsFor, type ClientRequest } from './protocol';
 import { createSocketIoSink, createWsSink, WS_BUFFERED_BYTES_MAX } from './sinks';
@@ -51,6 +52,12 @@ export type StreamingNodeOptions = {
    * connects until it expires.
    */
   readonly revocations?: Pick<SessionStore, 'revocationOf'>;
+  /**
+   * This process is one worker of a node of several (STREAMING_WORKERS, scripts/start-streaming.ts): its /healthz
+   * and /metrics answer for the whole node, gathered by the primary (cluster-node.ts), since a request on the shared
+   * port lands on any worker.
+   */
+  readonly workerOfNode?: boolean;
 };
 
 /** What a socket's token said, to match revocation notices against. */
@@ -171,14 +178,23 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
     handleRequest(connection, raw).catch((error: unknown) => logger.error({ err: error }, 'subscribe failed'));
   };
 
+  const health = (): { status: HealthStatus; connections: number } => ({ status: draining ? 'draining' : 'ok', connections: fanOut.stats().connections });
+  const reports = options.workerOfNode === true
+    ? nodeReportsFromPrimary(health, metrics.registry)
+    : { health: () => Promise.resolve(health()), metrics: () => metrics.registry.metrics() };
   const server: Server = createServer((request, response) => {
     if (request.url === '/healthz') {
-      response.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', connections: fanOut.stats().connections }));
+      reports.health().then((report) => {
+        response.writeHead(report.status === 'draining' ? 503 : 200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(report));
+      }, (error: unknown) => {
+        logger.error({ err: error }, 'health report failed');
+        response.writeHead(500).end();
+      });
       return;
     }
     if (request.url === '/metrics') {
-      metrics.registry.metrics().then((text) => {
+      reports.metrics().then((text) => {
         response.writeHead(200, { 'content-type': metrics.registry.contentType });
         response.end(text);
       }, (error: unknown) => {
@@ -277,6 +293,8 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
     fanOut,
     metrics,
     stats: fanOut.stats,
+    /** This process's own state (a worker's part of its node's /healthz). */
+    health,
     /** Ends the current conflation window now (the timer calls it every window; tests call it to make windows explicit). */
     flushWindow: () => fanOut.flush(),
     listen(port = 0, host = '127.0.0.1', portVariable = 'PORT'): Promise<number> {
