@@ -6,6 +6,8 @@
  * no-op bus), with the garbage collections it caused; (2) NBBO + the quote of every changed NBBO, as the former
  * hand-built string encoded to bytes, then as the bytes QuoteWriter writes in place. The full step runs before (2)
  * because the former serializer's garbage slowed whatever ran after it.
+ * `INGEST_STAGES=ingest` (a comma list of reference, nbbo, ingest, json, bytes; all by default) runs only those
+ * stages: under `valgrind --tool=callgrind` the difference between two pass counts is the step's instructions per quote.
  */
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -24,6 +26,8 @@ const QUOTES = Number(process.argv[2] ?? 2_000_000);
 const PASSES = Number(process.argv[3] ?? 5);
 const SEED = 20_261_125;
 const START_MS = Date.UTC(2026, 10, 25, 14, 30);
+
+const STAGES = new Set((process.env.INGEST_STAGES ?? 'reference,nbbo,ingest,json,bytes').split(','));
 
 const log = (message: string) => process.stdout.write(`${message}\n`);
 
@@ -84,8 +88,8 @@ const time = (label: string, run: (pass: number) => number): void => {
     + `by CPU ${(elapsedCpuNs / 1e6).toFixed(0)} ms = ${Math.round(total / (elapsedCpuNs / 1e9)).toLocaleString()} quotes/s (${(elapsedCpuNs / total).toFixed(1)} ns/quote); NBBO changed on ${((100 * changed) / total).toFixed(1)}% of quotes`);
 };
 
-log('(0) reference: a fixed integer loop (xorshift32), 100M steps');
-{
+if (STAGES.has('reference')) {
+  log('(0) reference: a fixed integer loop (xorshift32), 100M steps');
   const STEPS = 100_000_000;
   const started = process.hrtime.bigint();
   const startedCpu = cpuNs();
@@ -100,8 +104,8 @@ log('(0) reference: a fixed integer loop (xorshift32), 100M steps');
   log(`reference: ${(ns / STEPS).toFixed(2)} ns/step wall, ${(cpu / STEPS).toFixed(2)} ns/step by CPU (checksum ${x >>> 0}); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-log('(1) NBBO hot path only');
-{
+if (STAGES.has('nbbo')) {
+  log('(1) NBBO hot path only');
   const book = new NbboBook(SYMBOL_COUNT, VENUE_COUNT);
   time('nbbo', () => {
     let changed = 0;
@@ -110,8 +114,8 @@ log('(1) NBBO hot path only');
   });
 }
 
-log('(3) full MarketIngest.onQuote (depth, book scheduling, snapshots, quote bytes, batched publish to a no-op bus)');
-{
+if (STAGES.has('ingest')) {
+  log('(3) full MarketIngest.onQuote (depth, book scheduling, snapshots, quote bytes, batched publish to a no-op bus)');
   let published = 0;
   let gcs = 0;
   let gcMs = 0;
@@ -135,8 +139,8 @@ log('(3) full MarketIngest.onQuote (depth, book scheduling, snapshots, quote byt
   });
 }
 
-log('(2a) NBBO + the former quote JSON of each changed NBBO (hand-built string, encoded to bytes)');
-{
+if (STAGES.has('json')) {
+  log('(2a) NBBO + the former quote JSON of each changed NBBO (hand-built string, encoded to bytes)');
   const book = new NbboBook(SYMBOL_COUNT, VENUE_COUNT);
   const encoder = new TextEncoder();
   let bytes = 0;
@@ -153,8 +157,8 @@ log('(2a) NBBO + the former quote JSON of each changed NBBO (hand-built string, 
   log(`  ${bytes.toLocaleString()} bytes of quote JSON`);
 }
 
-log('(2b) NBBO + the quote bytes QuoteWriter writes in place (decimals cached per symbol, no string)');
-{
+if (STAGES.has('bytes')) {
+  log('(2b) NBBO + the quote bytes QuoteWriter writes in place (decimals cached per symbol, no string)');
   const book = new NbboBook(SYMBOL_COUNT, VENUE_COUNT);
   const writer = new QuoteWriter(symbols);
   const out = new Uint8Array(QUOTE_JSON_BYTES_MAX);

@@ -62,7 +62,7 @@ describe('simulated feed -> ingest -> Redis and PostgreSQL (real services)', () 
       const quote = await market.lastQuote(symbol);
       expect(quote).toMatchObject({
         symbol, bid: ticksToDecimal(ingest.nbbo.bestBid(s)), ask: ticksToDecimal(ingest.nbbo.bestAsk(s)),
-        bid_size: ingest.nbbo.bestBidSize(s), ask_size: ingest.nbbo.bestAskSize(s), last: ticksToDecimal(ingest.lastTicks[s]!),
+        bid_size: ingest.nbbo.bestBidSize(s), ask_size: ingest.nbbo.bestAskSize(s), last: ticksToDecimal(ingest.lastTicksOf(s)),
         volume: trades.filter((t) => t.s === s).reduce((sum, t) => sum + t.size, 0),
       });
       expect((await market.lastBook(symbol))?.symbol).toBe(symbol);

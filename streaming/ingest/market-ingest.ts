@@ -8,9 +8,9 @@ import { VENUE_COUNT, VENUES } from '../market/venues';
 import type { FeedSink } from '../feed/feed-sink';
 import { CandleRoller } from './candle-roller';
 import { createAggregatedLevels, DepthBook } from './depth-book';
-import { bookJson, bookLevelsJson, haltJson, quoteJson, tradeJson, withChannel } from './edge-json';
+import { bookJson, bookLevelsJson, haltJson, tradeJson, withChannel } from './edge-json';
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
-import { NbboBook } from './nbbo-book';
+import type { NbboBook } from './nbbo-book';
 import { PublishBatch } from './publish-batch';
 import { asciiBytes, QUOTE_JSON_BYTES_MAX as QUOTE_JSON_BYTES_MAX_EXPORTED, QuoteWriter } from './quote-writer';
 
@@ -19,6 +19,15 @@ export const BOOK_MIN_INTERVAL_MS = 250;
 /** Halts waiting for the next snapshot write; beyond this they are dropped and counted (they are also on the bus). */
 export const HALTS_PENDING_MAX = 10_000;
 const DAY_MS = 86_400_000;
+const TAPE_LAST_TICKS = 0;
+const TAPE_DAY_VOLUME = 1;
+const TAPE_UPDATED_MS = 2;
+const TAPE_DAY_START_MS = 3;
+const TAPE_STRIDE = 4;
+const MARK_BOOK_TOUCHED = 1;
+const MARK_QUOTE_DIRTY = 2;
+const MARK_BOOK_DIRTY = 4;
+const MARK_SNAPSHOT_QUEUED = 8;
 
 export type IngestOptions = {
   readonly bookMinIntervalMs?: number;
@@ -34,6 +43,7 @@ export type IngestStats = {
 // Read on every quote: a local copy, not the CommonJS export getter tsx compiles an import to (V8 does not inline it).
 const QUOTE_JSON_BYTES_MAX = QUOTE_JSON_BYTES_MAX_EXPORTED;
 const QUOTE_CLOSING = asciiBytes(`,"channel":"${CHANNEL_OF_KIND.quote}"}`);
+const SNAPSHOT_CLOSING = asciiBytes('}');
 
 /**
  * The market data ingest: a FeedSink that keeps NBBO, depth, candles, LULD bands, last trade and day volume per
@@ -45,47 +55,43 @@ export class MarketIngest implements FeedSink {
   readonly depth: DepthBook;
   readonly candles: CandleRoller;
   readonly luld: LuldBands;
-  readonly lastTicks: Float64Array;
-  readonly dayVolume: Float64Array;
   readonly haltedUntilMs: Float64Array;
-  readonly #dayStartMs: Float64Array;
-  readonly #updatedMs: Float64Array;
+  /** Per symbol, TAPE_STRIDE numbers side by side (last trade, day volume, last update, day start): a quote reads one cache line for them. */
+  readonly #tape: Float64Array;
   readonly #subjects: { quote: string[]; trade: string[]; book: string[]; halt: string[] };
   readonly #subjectPrefix: string;
   /** The current candle of each interval per symbol that has traded: bounded by the symbol table. */
   readonly #liveCandles = new Map<string, Partial<Record<CandleInterval, CandleTicks>>>();
   readonly #bookMinIntervalMs: number;
-  // Symbols whose depth changed since their last book, waiting for their rate limit.
-  readonly #bookTouched: Uint8Array;
+  /**
+   * Per symbol, the MARK_* bits: whether its depth changed since its last book (it waits in the book queue for its
+   * rate limit), whether its quote or book changed since the last snapshot drain, and whether it waits in the
+   * snapshot queue. One byte, so a quote touches one cache line for all of them.
+   */
+  readonly #marks: Uint8Array;
   readonly #bookQueue: Int32Array;
   #bookQueueLength = 0;
   readonly #bookPublishedMs: Float64Array;
   readonly #bookLevels: (string | undefined)[];
   readonly #bookSnapshot: (string | undefined)[];
   readonly #levels = createAggregatedLevels();
-  // Symbols whose quote or book changed since the last snapshot drain (latest wins).
-  readonly #quoteDirty: Uint8Array;
-  readonly #bookDirty: Uint8Array;
-  readonly #snapshotQueued: Uint8Array;
   readonly #snapshotQueue: Int32Array;
   #snapshotQueueLength = 0;
   #pendingHalts: SnapshotEntry[] = [];
   readonly #batch: PublishBatch;
   readonly #quoteWriter: QuoteWriter;
+  readonly #snapshotBytes = Buffer.alloc(QUOTE_JSON_BYTES_MAX);
   #feedNowMs = 0;
   readonly stats: IngestStats = { quotes: 0, nbboChanges: 0, trades: 0, halts: 0, booksPublished: 0, haltsDropped: 0, candleDeltasDropped: 0 };
 
   constructor(readonly symbols: SymbolTable, bus: Bus, options: IngestOptions = {}) {
     const n = symbols.size;
-    this.nbbo = new NbboBook(n, VENUE_COUNT);
     this.depth = new DepthBook(n, VENUE_COUNT);
+    this.nbbo = this.depth.top;
     this.candles = new CandleRoller(symbols);
     this.luld = new LuldBands(n);
-    this.lastTicks = new Float64Array(n);
-    this.dayVolume = new Float64Array(n);
     this.haltedUntilMs = new Float64Array(n);
-    this.#dayStartMs = new Float64Array(n);
-    this.#updatedMs = new Float64Array(n);
+    this.#tape = new Float64Array(n * TAPE_STRIDE);
     const prefix = options.subjectPrefix ?? '';
     this.#subjectPrefix = prefix;
     const names = Array.from({ length: n }, (_, id) => symbols.name(id));
@@ -94,17 +100,24 @@ export class MarketIngest implements FeedSink {
       book: names.map((s) => prefix + marketSubject('book', s)), halt: names.map((s) => prefix + marketSubject('halt', s)),
     };
     this.#bookMinIntervalMs = options.bookMinIntervalMs ?? BOOK_MIN_INTERVAL_MS;
-    this.#bookTouched = new Uint8Array(n);
+    this.#marks = new Uint8Array(n);
     this.#bookQueue = new Int32Array(n);
     this.#bookPublishedMs = new Float64Array(n).fill(-Infinity);
     this.#bookLevels = new Array<string | undefined>(n).fill(undefined);
     this.#bookSnapshot = new Array<string | undefined>(n).fill(undefined);
-    this.#quoteDirty = new Uint8Array(n);
-    this.#bookDirty = new Uint8Array(n);
-    this.#snapshotQueued = new Uint8Array(n);
     this.#snapshotQueue = new Int32Array(n);
     this.#batch = new PublishBatch(bus);
     this.#quoteWriter = new QuoteWriter(symbols);
+  }
+
+  /** The symbol's last trade price in ticks (0: none yet). */
+  lastTicksOf(symbolId: number): number {
+    return this.#tape[symbolId * TAPE_STRIDE + TAPE_LAST_TICKS]!;
+  }
+
+  /** The shares the symbol traded on the day of its last trade. */
+  dayVolumeOf(symbolId: number): number {
+    return this.#tape[symbolId * TAPE_STRIDE + TAPE_DAY_VOLUME]!;
   }
 
   /** The latest feed timestamp seen: the ingest's notion of now. */
@@ -115,23 +128,29 @@ export class MarketIngest implements FeedSink {
   onQuote(symbolId: number, venueId: number, level: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number, tsMs: number): void {
     if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
     this.stats.quotes += 1;
-    this.depth.update(symbolId, venueId, level, bidTicks, askTicks, bidSize, askSize);
-    if (this.#bookTouched[symbolId] === 0) {
-      this.#bookTouched[symbolId] = 1;
+    const marks = this.#marks;
+    if ((marks[symbolId]! & MARK_BOOK_TOUCHED) === 0) {
+      marks[symbolId] = marks[symbolId]! | MARK_BOOK_TOUCHED;
       this.#bookQueue[this.#bookQueueLength] = symbolId;
       this.#bookQueueLength += 1;
     }
-    if (level !== 0) return;
+    // A top-of-book quote lives in the NBBO book only (the depth book reads its level 0 from there).
+    if (level !== 0) {
+      this.depth.update(symbolId, venueId, level, bidTicks, askTicks, bidSize, askSize);
+      return;
+    }
     if (!this.nbbo.update(symbolId, venueId, bidTicks, askTicks, bidSize, askSize)) return;
     this.stats.nbboChanges += 1;
-    this.#updatedMs[symbolId] = tsMs;
+    const tape = this.#tape;
+    const at = symbolId * TAPE_STRIDE;
+    tape[at + TAPE_UPDATED_MS] = tsMs;
     this.#markQuoteDirty(symbolId);
     // The hot path: the quote's bytes go straight into the batch buffer.
     const batch = this.#batch;
     const start = batch.begin(QUOTE_JSON_BYTES_MAX);
     const n = this.nbbo;
     const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid(symbolId), n.bestAsk(symbolId), n.bestBidSize(symbolId), n.bestAskSize(symbolId),
-      this.lastTicks[symbolId]!, this.dayVolume[symbolId]!, tsMs, QUOTE_CLOSING);
+      tape[at + TAPE_LAST_TICKS]!, tape[at + TAPE_DAY_VOLUME]!, tsMs, QUOTE_CLOSING);
     batch.commit(this.#subjects.quote[symbolId]!, end);
   }
 
@@ -139,13 +158,15 @@ export class MarketIngest implements FeedSink {
     if (tsMs > this.#feedNowMs) this.#feedNowMs = tsMs;
     this.stats.trades += 1;
     const dayStartMs = Math.floor(tsMs / DAY_MS) * DAY_MS;
-    if (dayStartMs !== this.#dayStartMs[symbolId]) {
-      this.#dayStartMs[symbolId] = dayStartMs;
-      this.dayVolume[symbolId] = 0;
+    const tape = this.#tape;
+    const at = symbolId * TAPE_STRIDE;
+    if (dayStartMs !== tape[at + TAPE_DAY_START_MS]) {
+      tape[at + TAPE_DAY_START_MS] = dayStartMs;
+      tape[at + TAPE_DAY_VOLUME] = 0;
     }
-    this.dayVolume[symbolId]! += size;
-    this.lastTicks[symbolId] = priceTicks;
-    this.#updatedMs[symbolId] = tsMs;
+    tape[at + TAPE_DAY_VOLUME]! += size;
+    tape[at + TAPE_LAST_TICKS] = priceTicks;
+    tape[at + TAPE_UPDATED_MS] = tsMs;
     this.#markQuoteDirty(symbolId);
     this.candles.onTrade(symbolId, priceTicks, size, tsMs);
     const symbol = this.symbols.name(symbolId);
@@ -180,7 +201,7 @@ export class MarketIngest implements FeedSink {
         kept += 1;
         continue;
       }
-      this.#bookTouched[s] = 0;
+      this.#marks[s] = this.#marks[s]! & ~MARK_BOOK_TOUCHED;
       this.depth.aggregate(s, this.#levels);
       const levels = bookLevelsJson(this.#levels);
       if (levels === this.#bookLevels[s]) continue;
@@ -188,7 +209,7 @@ export class MarketIngest implements FeedSink {
       this.#bookPublishedMs[s] = nowMs;
       const json = bookJson(this.symbols.name(s), levels, nowMs);
       this.#bookSnapshot[s] = json;
-      this.#bookDirty[s] = 1;
+      this.#marks[s] = this.#marks[s]! | MARK_BOOK_DIRTY;
       this.#enqueueSnapshot(s);
       this.#batch.add(this.#subjects.book[s]!, withChannel(json, CHANNEL_OF_KIND.book));
       published += 1;
@@ -206,12 +227,11 @@ export class MarketIngest implements FeedSink {
     for (let i = 0; i < this.#snapshotQueueLength; i += 1) {
       const s = this.#snapshotQueue[i]!;
       const symbol = this.symbols.name(s);
-      if (this.#quoteDirty[s] === 1) out.push({ kind: 'quote', symbol, json: this.#quoteJson(s) });
+      const marks = this.#marks[s]!;
+      if ((marks & MARK_QUOTE_DIRTY) !== 0) out.push({ kind: 'quote', symbol, json: this.#quoteJson(s) });
       const book = this.#bookSnapshot[s];
-      if (this.#bookDirty[s] === 1 && book !== undefined) out.push({ kind: 'book', symbol, json: book });
-      this.#quoteDirty[s] = 0;
-      this.#bookDirty[s] = 0;
-      this.#snapshotQueued[s] = 0;
+      if ((marks & MARK_BOOK_DIRTY) !== 0 && book !== undefined) out.push({ kind: 'book', symbol, json: book });
+      this.#marks[s] = marks & MARK_BOOK_TOUCHED;
     }
     this.#snapshotQueueLength = 0;
     return out;
@@ -242,19 +262,24 @@ export class MarketIngest implements FeedSink {
     return deltas;
   }
 
+  /** The stored quote: QuoteWriter's bytes (the same as edge-json's quoteJson, without the date and string building per symbol). */
   #quoteJson(s: number): string {
     const n = this.nbbo;
-    return quoteJson(this.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), this.lastTicks[s]!, this.dayVolume[s]!, this.#updatedMs[s]!);
+    const at = s * TAPE_STRIDE;
+    const tape = this.#tape;
+    const end = this.#quoteWriter.write(this.#snapshotBytes, 0, s, n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s),
+      tape[at + TAPE_LAST_TICKS]!, tape[at + TAPE_DAY_VOLUME]!, tape[at + TAPE_UPDATED_MS]!, SNAPSHOT_CLOSING);
+    return this.#snapshotBytes.toString('latin1', 0, end);
   }
 
   #markQuoteDirty(s: number): void {
-    this.#quoteDirty[s] = 1;
+    this.#marks[s] = this.#marks[s]! | MARK_QUOTE_DIRTY;
     this.#enqueueSnapshot(s);
   }
 
   #enqueueSnapshot(s: number): void {
-    if (this.#snapshotQueued[s] === 1) return;
-    this.#snapshotQueued[s] = 1;
+    if ((this.#marks[s]! & MARK_SNAPSHOT_QUEUED) !== 0) return;
+    this.#marks[s] = this.#marks[s]! | MARK_SNAPSHOT_QUEUED;
     this.#snapshotQueue[this.#snapshotQueueLength] = s;
     this.#snapshotQueueLength += 1;
   }

@@ -37,6 +37,11 @@ export class NbboBook {
     return this.#best[symbolId * VENUE_STRIDE + ASK_SIZE]!;
   }
 
+  /** One number of a venue's top of book: `field` 0 bid, 1 bid size, 2 ask, 3 ask size (0 when the side is absent). */
+  venueLevel(symbolId: number, venueId: number, field: number): number {
+    return this.#venues[(symbolId * this.venueCount + venueId) * VENUE_STRIDE + field]!;
+  }
+
   /** Records a venue's new top of book; true when the symbol's NBBO (prices or sizes) changed. */
   update(symbolId: number, venueId: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number): boolean {
     const venues = this.#venues;

@@ -25,7 +25,7 @@ const kindOf = (subject: string): MarketSubjectKind => subject.split('.')[1] as 
  */
 const formerClientQuote = (ingest: MarketIngest, s: number, tsMs: number): string => {
   const n = ingest.nbbo;
-  const json = quoteJson(ingest.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), ingest.lastTicks[s]!, ingest.dayVolume[s]!, tsMs);
+  const json = quoteJson(ingest.symbols.name(s), n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), ingest.lastTicksOf(s), ingest.dayVolumeOf(s), tsMs);
   return encodeBusPayload('quotes', encoder.encode(json))!;
 };
 
@@ -37,6 +37,18 @@ const runFeed = async (symbols: SymbolTable, feed: (sink: FeedSink) => Promise<v
   const bus = createRecordingBus();
   const ingest = new MarketIngest(symbols, bus, { bookMinIntervalMs: 0 });
   const formerQuotes: string[] = [];
+  // The quotes ingest hands to the snapshot store, beside the former quoteJson of the same state (drained after every event).
+  const storedQuotes: string[] = [];
+  const formerStoredQuotes: string[] = [];
+  const drainQuotes = (tsMs: number): void => {
+    for (const entry of ingest.drainSnapshots()) {
+      if (entry.kind !== 'quote') continue;
+      const s = symbols.id(entry.symbol)!;
+      const n = ingest.nbbo;
+      storedQuotes.push(entry.json);
+      formerStoredQuotes.push(quoteJson(entry.symbol, n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s), ingest.lastTicksOf(s), ingest.dayVolumeOf(s), tsMs));
+    }
+  };
   const published = (): number => {
     ingest.publishPending();
     return bus.messages.length;
@@ -46,13 +58,19 @@ const runFeed = async (symbols: SymbolTable, feed: (sink: FeedSink) => Promise<v
       const before = published();
       ingest.onQuote(s, v, level, bid, ask, bidSize, askSize, tsMs);
       if (published() > before) formerQuotes.push(formerClientQuote(ingest, s, tsMs));
+      drainQuotes(tsMs);
     },
-    onTrade: (...args) => ingest.onTrade(...args),
+    onTrade: (s, venue, priceTicks, size, tsMs) => {
+      ingest.onTrade(s, venue, priceTicks, size, tsMs);
+      drainQuotes(tsMs);
+    },
     onHalt: (...args) => ingest.onHalt(...args),
   };
   await feed(sink);
   ingest.publishDueBooks();
   ingest.drainCandles();
+  expect(storedQuotes.length).toBeGreaterThan(0);
+  expect(storedQuotes).toEqual(formerStoredQuotes);
   return { messages: bus.messages, formerQuotes };
 };
 
