@@ -249,12 +249,17 @@ describe('execution faults with real processes', () => {
     const ids = await placeMany(user.token, 6);
     await allTerminal(user.token, ids);
     expect((await ops(activeOps, '/metrics')).text).toMatch(/^fix_gateway_reports_total\{outcome="booked",exec_type="(fill|partial_fill)"\} \d+/m);
+    // The router chose among the venues, and a venue restarted by an earlier test counts from zero: some venue, not each, acknowledged.
+    const acknowledging: string[] = [];
     for (const [mic, { process: venue }] of venues) {
       const venueOps = (await venue.logged((l) => l.msg === 'venue running', `venue ${mic} running`)).opsPort;
       expect((await ops(venueOps, '/healthz')).status).toBe(200);
       await waitFor(async () => ((await ops(venueOps, '/metrics')).text.includes(`venue_fix_session_logged_on{venue="${mic}"} 1`) ? true : undefined), `${mic}'s logged-on gauge`);
-      expect((await ops(venueOps, '/metrics')).text).toMatch(new RegExp(`^venue_executions_total\\{venue="${mic}",exec_type="new"\\} \\d+`, 'm'));
+      const text = (await ops(venueOps, '/metrics')).text;
+      expect(text).toContain('# TYPE venue_executions_total counter');
+      if (new RegExp(`^venue_executions_total\\{venue="${mic}",exec_type="new"\\} [1-9]`, 'm').test(text)) acknowledging.push(mic);
     }
+    expect(acknowledging.length).toBeGreaterThan(0);
 
     const before = seenCounts();
     expect(await active.stop()).toBe(0);
