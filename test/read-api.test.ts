@@ -155,7 +155,10 @@ describe('read API over the projections (PostgreSQL, real HTTP)', () => {
   it('answers portfolio reads that share one statement each with its own account, and fails a malformed account id alone', async () => {
     const amounts = ['1000.00', '2000.00', '3000.00', '4000.00', '5000.00', '6000.00'];
     const users = await Promise.all(amounts.map((amount) => h.fundedAccount(amount)));
-    await waitFor(async () => ((await read('/v1/portfolio', users.at(-1)!.token)).body.cash.settled === amounts.at(-1) ? true : undefined), 'the last deposit in the portfolio model');
+    // Funded side by side, so their deposits commit in any order: wait for each one in the model.
+    for (const [index, user] of users.entries()) {
+      await waitFor(async () => ((await read('/v1/portfolio', user.token)).body.cash.settled === amounts[index] ? true : undefined), `deposit ${index + 1} in the portfolio model`);
+    }
     // Sent together, they reach the reader in one turn of the event loop, so they share statements.
     const malformed = signAccessToken({ accountId: 'not-a-uuid' }, TRADING_JWT_SECRET);
     const replies = await Promise.all([...users.map((user) => read('/v1/portfolio', user.token)), read('/v1/portfolio', malformed)]);
