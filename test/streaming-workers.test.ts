@@ -87,8 +87,10 @@ describe('a streaming node of two worker processes', () => {
     const after = await waitFor(async () => {
       const health = await healthOf(port).catch(() => undefined);
       return health !== undefined && health.body.workers.length === WORKERS && !health.body.workers.some((w) => w.pid === victim) ? health.body : undefined;
-    }, 'a new worker in place of the dead one', 60_000);
-    await waitFor(async () => (listeningLines(node).length === WORKERS + 1 ? true : undefined), 'the new worker listening', 60_000);
+    }, 'a new worker in place of the dead one', 60_000).catch((error: unknown) => { throw new Error(`${String(error)}\n${node.tail()}`); });
+    await waitFor(async () => (listeningLines(node).length === WORKERS + 1 ? true : undefined), 'the new worker listening', 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${node.tail()}`);
+    });
     expect(after.connections).toBe(survivorClients);
     // The victim's clients see their sockets close; the others still get quotes.
     await eventually(() => clients.filter((c) => c.isClosed()).length === CLIENTS - survivorClients, 'the dead worker\'s clients closed');
