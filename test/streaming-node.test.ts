@@ -70,6 +70,8 @@ describe('streaming node (in-process bus)', () => {
     beforeEach(() => start());
 
     it('tells each protocol\'s client its token expired and closes it, while a fresh token keeps streaming', async () => {
+      // Expiry counts whole seconds: signed at the start of a second, a one-second token lives a whole second, not 1 ms.
+      await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000)));
       const shortLived = signAccessToken({ accountId: 'a1' }, SECRET, 1);
       const sio = expectConnected(await connectSocketIoClient(port, shortLived)).client;
       const ws = expectConnected(await connectWsClient(port, { query: shortLived })).client;
