@@ -48,7 +48,9 @@ export const runWorkers = (options: ClusterOptions): Promise<void> => {
   if (count <= 1 || !cluster.isPrimary) return options.serve();
   let stopping = false;
   const listened = new Set<number>();
-  for (let i = 0; i < count; i += 1) cluster.fork();
+  // A worker's IPC channel breaks when it dies; a send racing that would otherwise be an 'error' with no listener, fatal to the primary.
+  const fork = () => cluster.fork().on('error', (error) => logger.warn({ err: error }, `${name} worker's channel failed`));
+  for (let i = 0; i < count; i += 1) fork();
   options.primary?.();
   const stop = (signal: NodeJS.Signals) => {
     stopping = true;
@@ -61,7 +63,7 @@ export const runWorkers = (options: ClusterOptions): Promise<void> => {
     if (!stopping) {
       if (options.onWorkerExit === 'restart' && listened.has(worker.id)) {
         logger.error({ pid: worker.process.pid, code, signal }, `${name} worker died: starting another`);
-        cluster.fork();
+        fork();
       } else {
         logger.error({ pid: worker.process.pid, code, signal }, `${name} worker died: stopping the others`);
         stop('SIGTERM');

@@ -83,6 +83,9 @@ describe('a streaming node of two worker processes', () => {
     const victim = before[0]!.pid;
     const survivorClients = before[1]!.connections;
     process.kill(victim, 'SIGKILL');
+    // Health probes racing the death: the primary asks the dead worker for its part before it hears of the death,
+    // and that failed send must not end the primary (it did: an EPIPE 'error' with no listener).
+    await Promise.all(Array.from({ length: 20 }, () => healthOf(port).catch(() => undefined)));
     // Until the primary sees the death it may still hand the dead worker a connection, which is reset: probe again.
     const after = await waitFor(async () => {
       const health = await healthOf(port).catch(() => undefined);

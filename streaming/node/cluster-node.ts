@@ -34,8 +34,11 @@ export const serveNodeReports = (): void => {
     const parts = await Promise.all(workers.map((worker) => new Promise<WorkerPart | undefined>((resolve) => {
       const id = (nextId += 1);
       const timer = setTimeout(() => { pending.delete(id); resolve(undefined); }, PART_WAIT_MS_MAX);
-      pending.set(id, (part) => { clearTimeout(timer); pending.delete(id); resolve(part); });
-      worker.send({ kind: 'streaming-node:part?', id, withMetrics } satisfies Message);
+      const settle = (part: WorkerPart | undefined) => { clearTimeout(timer); pending.delete(id); resolve(part); };
+      pending.set(id, settle);
+      // A worker killed a moment ago still looks connected until the primary hears of it; the send then fails
+      // (EPIPE). With a callback the failure is ours to handle instead of an 'error' event that ends the primary.
+      worker.send({ kind: 'streaming-node:part?', id, withMetrics } satisfies Message, (error) => { if (error) settle(undefined); });
     })));
     const answered = parts.filter((p): p is WorkerPart => p !== undefined);
     const health: NodeHealth = {
@@ -52,7 +55,8 @@ export const serveNodeReports = (): void => {
     if (message.kind === 'streaming-node:report?') {
       const { id } = message;
       void gather(message.withMetrics).then((report) => {
-        if (worker.isConnected()) worker.send({ kind: 'streaming-node:report', id, report } satisfies Message);
+        // The asking worker may have died meanwhile: nobody is left to answer.
+        if (worker.isConnected()) worker.send({ kind: 'streaming-node:report', id, report } satisfies Message, () => undefined);
       });
     }
   });
