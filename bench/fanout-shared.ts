@@ -42,8 +42,11 @@ export const send = (report: ChildReport): void => {
   process.send?.(report);
 };
 
-/** Zipf exponent of symbol popularity: a few hot symbols, a long tail. */
-export const POPULARITY_EXPONENT = 1;
+/**
+ * Zipf exponent of symbol popularity: 1 (the default) gives a few hot symbols and a long tail, where one tick of the
+ * hottest symbol is a frame to nearly every client at once; 0 (`FANOUT_ZIPF=0`) draws watchlists uniformly.
+ */
+export const POPULARITY_EXPONENT = Number(process.env.FANOUT_ZIPF ?? 1);
 
 /** A watchlist drawer: `watch` distinct symbols out of `symbols`, the popular ones more often (Zipf). */
 export const watchlistPicker = (symbols: number, watch: number): (() => string[]) => {

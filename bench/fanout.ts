@@ -17,6 +17,7 @@ const config = {
   procs: Number(process.env.FANOUT_PROCS ?? 4),
   symbols: Number(process.env.FANOUT_SYMBOLS ?? 1_000),
   watch: Number(process.env.FANOUT_WATCH ?? 20),
+  zipf: Number(process.env.FANOUT_ZIPF ?? 1),
   ratePerSecond: Number(process.env.FANOUT_RATE ?? 10_000),
   windowMs: Number(process.env.FANOUT_WINDOW_MS ?? 50),
   warmupS: Number(process.env.FANOUT_WARMUP_S ?? 3),
@@ -42,7 +43,7 @@ export const PUBLISH_SLACK_S = 120;
 const logger = pino({ name: 'bench-fanout' });
 const children: ChildProcess[] = [];
 const env = { ...process.env, FANOUT_PREFIX: `bench.${randomBytes(4).toString('hex')}.`, FANOUT_SECRET: randomBytes(16).toString('hex'),
-  FANOUT_SYMBOLS: String(config.symbols), FANOUT_WATCH: String(config.watch), FANOUT_RATE: String(config.ratePerSecond),
+  FANOUT_SYMBOLS: String(config.symbols), FANOUT_WATCH: String(config.watch), FANOUT_ZIPF: String(config.zipf), FANOUT_RATE: String(config.ratePerSecond),
   FANOUT_WINDOW_MS: String(config.windowMs), FANOUT_ADMISSIONS_PER_S: String(config.admissionsPerSecond), FANOUT_PROTOCOL: config.protocol,
   FANOUT_NODE_WORKERS: String(config.nodeWorkers) };
 
