@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
+#include <linux/io_uring.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -68,10 +70,11 @@ typedef struct {
 static struct {
   int clients, messages, message_bytes, window_ms, warmup_s, measure_s, receivers, threads;
   int slots;          /* flush slots per window: 1 = burst at the window's end, >1 = clients' windows staggered */
-  int zerocopy, writev_split, nodelay, buffer_bytes, use_send;
+  int zerocopy, writev_split, nodelay, buffer_bytes, use_send, uring_batch;
   const char *congestion;
   int xorshift_only;
-} opt = { 10000, 10, 120, 50, 1, 4, 2, 1, 1, 0, 0, 1, 0, 0, NULL, 0 };
+} opt = { .clients = 10000, .messages = 10, .message_bytes = 120, .window_ms = 50, .warmup_s = 1, .measure_s = 4, .receivers = 2,
+            .threads = 1, .slots = 1, .nodelay = 1 };
 
 static shared_state *shared;
 static uint16_t port;
@@ -300,6 +303,87 @@ static void write_frame(sender_thread *t, sink *s, const char *frame, size_t len
   if (measuring) t->frames++;
 }
 
+/*
+ * io_uring: one io_uring_enter submits a batch of sends on registered descriptors, so a frame pays the TCP work
+ * and not a syscall entry, an fd lookup and the VFS write path of its own. Only the floor can do this: libuv
+ * writes sockets with write(2)/writev(2).
+ */
+typedef struct {
+  int fd;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask, entries;
+  struct io_uring_sqe *sqes;
+  struct io_uring_cqe *cqes;
+} uring;
+
+static void uring_init(uring *u, unsigned entries, const sink *s, int count) {
+  struct io_uring_params p = { 0 };
+  u->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+  if (u->fd < 0) die("io_uring_setup");
+  size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned), cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (cq_size > sq_size) sq_size = cq_size;
+  char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_SQ_RING);
+  if (sq == MAP_FAILED) die("mmap sq");
+  char *cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq : mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_CQ_RING);
+  u->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_SQES);
+  if (u->sqes == MAP_FAILED) die("mmap sqes");
+  u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  u->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  u->sq_array = (unsigned *)(sq + p.sq_off.array);
+  u->cq_head = (unsigned *)(cq + p.cq_off.head);
+  u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  u->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+  u->entries = p.sq_entries;
+  int *fds = malloc((size_t)count * sizeof *fds);
+  for (int i = 0; i < count; i++) fds[i] = s[i].fd;
+  if (syscall(__NR_io_uring_register, u->fd, IORING_REGISTER_FILES, fds, count) < 0) die("io_uring_register");
+  free(fds);
+}
+
+/* Sends frame to sinks [from, to) in batches of the ring's size; a short send leaves the rest pending. */
+static void uring_flush(sender_thread *t, uring *u, int from, int to, const char *frame, size_t len, int measuring) {
+  while (from < to) {
+    unsigned tail = *u->sq_tail, queued = 0;
+    for (; from < to && queued < u->entries; from++) {
+      sink *s = &t->sinks[from];
+      if (s->pending_at < s->pending_len && !drain(t, s)) {
+        if (measuring) t->dropped++;
+        continue;
+      }
+      unsigned index = (tail + queued) & *u->sq_mask;
+      struct io_uring_sqe *sqe = &u->sqes[index];
+      memset(sqe, 0, sizeof *sqe);
+      sqe->opcode = IORING_OP_SEND;
+      sqe->flags = IOSQE_FIXED_FILE;
+      sqe->fd = from;
+      sqe->addr = (uint64_t)(uintptr_t)frame;
+      sqe->len = (uint32_t)len;
+      sqe->msg_flags = MSG_DONTWAIT;
+      sqe->user_data = (uint64_t)from;
+      u->sq_array[index] = index;
+      queued++;
+    }
+    if (!queued) return;
+    __atomic_store_n(u->sq_tail, tail + queued, __ATOMIC_RELEASE);
+    if (syscall(__NR_io_uring_enter, u->fd, queued, queued, IORING_ENTER_GETEVENTS, NULL, 0) < 0) die("io_uring_enter");
+    unsigned head = *u->cq_head, end = __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE);
+    for (; head != end; head++) {
+      struct io_uring_cqe *cqe = &u->cqes[head & *u->cq_mask];
+      sink *s = &t->sinks[cqe->user_data];
+      ssize_t n = cqe->res < 0 ? 0 : cqe->res;
+      if ((size_t)n < len) {
+        if (measuring) t->partial++;
+        s->pending = realloc(s->pending, len - (size_t)n);
+        memcpy(s->pending, frame + n, len - (size_t)n);
+        s->pending_len = (uint32_t)(len - (size_t)n);
+        s->pending_at = 0;
+      }
+      if (measuring) t->frames++;
+    }
+    __atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
+  }
+}
+
 static void sleep_until_us(uint64_t at) {
   struct timespec t = { (time_t)(at / 1000000u), (long)(at % 1000000u) * 1000 };
   clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &t, NULL);
@@ -316,6 +400,8 @@ static void *run_sender(void *arg) {
   uint64_t rng = rng_state ^ ((uint64_t)t->first + 1) * 0x9e3779b97f4a7c15ull;
   uint64_t window_us = (uint64_t)opt.window_ms * 1000u, slot_us = window_us / (uint64_t)opt.slots;
   uint64_t next = (now_us() / window_us + 1) * window_us;
+  uring u = { 0 };
+  if (opt.uring_batch) uring_init(&u, (unsigned)opt.uring_batch, t->sinks, t->count);
   for (uint64_t w = 0;; w++) {
     int phase = shared->phase;
     if (phase == PHASE_STOP) break;
@@ -328,7 +414,8 @@ static void *run_sender(void *arg) {
       char *frame = frames[(w * (uint64_t)opt.slots + (uint64_t)slot) & 1];
       stamp_frame(frame, started, &rng);
       int from = t->count * slot / opt.slots, to = t->count * (slot + 1) / opt.slots;
-      for (int i = from; i < to; i++) write_frame(t, &t->sinks[i], frame, len, h, measuring);
+      if (opt.uring_batch) uring_flush(t, &u, from, to, frame, len, measuring);
+      else for (int i = from; i < to; i++) write_frame(t, &t->sinks[i], frame, len, h, measuring);
       flush_us += now_us() - started;
       uint64_t now = now_us();
       if (now > next) next = now; /* a flush longer than its slot stretches the window rather than piling up */
@@ -363,13 +450,14 @@ static void usage(void) {
   fprintf(stderr, "fanout-floor [-n clients] [-m messages/frame] [-b bytes/message] [-w window ms] [-u warmup s] [-s measure s]\n"
                   "             [-r receiver procs] [-t sender threads] [-p flush slots/window] [-z zerocopy] [-v writev]\n"
                   "             [-N 0|1 nodelay] [-B socket buffer bytes] [-S send() not write()] [-C congestion control]\n"
+                  "             [-U io_uring batch size]\n"
                   "             [-X xorshift reference only]\n");
   exit(1);
 }
 
 int main(int argc, char **argv) {
   int c;
-  while ((c = getopt(argc, argv, "n:m:b:w:u:s:r:t:p:zvN:B:XSC:")) != -1) {
+  while ((c = getopt(argc, argv, "n:m:b:w:u:s:r:t:p:zvN:B:XSC:U:")) != -1) {
     switch (c) {
       case 'n': opt.clients = atoi(optarg); break;
       case 'm': opt.messages = atoi(optarg); break;
@@ -386,6 +474,7 @@ int main(int argc, char **argv) {
       case 'B': opt.buffer_bytes = atoi(optarg); break;
       case 'X': opt.xorshift_only = 1; break;
       case 'S': opt.use_send = 1; break;
+      case 'U': opt.uring_batch = atoi(optarg); break;
       case 'C': opt.congestion = optarg; break;
       default: usage();
     }
@@ -480,13 +569,13 @@ int main(int argc, char **argv) {
   double seconds = (double)measured_us / 1e6;
   double suser = ru_seconds(&s0, &s1, 0), ssys = ru_seconds(&s0, &s1, 1);
   printf("{\"clients\":%d,\"messagesPerFrame\":%d,\"messageBytes\":%d,\"frameBytes\":%zu,\"windowMs\":%d,\"slots\":%d,\"senderThreads\":%d,"
-         "\"receivers\":%d,\"send\":%d,\"congestion\":\"%s\",\"zerocopy\":%d,\"writev\":%d,\"nodelay\":%d,\"bufferBytes\":%d,\"seconds\":%.3f,"
+         "\"receivers\":%d,\"send\":%d,\"congestion\":\"%s\",\"uringBatch\":%d,\"zerocopy\":%d,\"writev\":%d,\"nodelay\":%d,\"bufferBytes\":%d,\"seconds\":%.3f,"
          "\"framesWritten\":%llu,\"framesReceived\":%llu,\"messagesReceived\":%llu,\"dropped\":%llu,\"partialWrites\":%llu,"
          "\"windows\":%llu,\"flushMsAvg\":%.2f,\"flushMsMax\":%.2f,"
          "\"senderUserS\":%.3f,\"senderSysS\":%.3f,\"receiverUserS\":%.3f,\"receiverSysS\":%.3f,\"receiverReads\":%llu,\"receiverWakeups\":%llu,"
          "\"zerocopyReaps\":%llu,\"zerocopyCopied\":%llu,\"p50Ms\":%.1f,\"p99Ms\":%.1f,\"p999Ms\":%.1f,\"maxMs\":%.1f}\n",
          opt.clients, opt.messages, opt.message_bytes, header_len(payload_len()) + payload_len(), opt.window_ms, opt.slots, opt.threads,
-         opt.receivers, opt.use_send, opt.congestion ? opt.congestion : "default", opt.zerocopy, opt.writev_split, opt.nodelay, opt.buffer_bytes, seconds,
+         opt.receivers, opt.use_send, opt.congestion ? opt.congestion : "default", opt.uring_batch, opt.zerocopy, opt.writev_split, opt.nodelay, opt.buffer_bytes, seconds,
          (unsigned long long)frames, (unsigned long long)rframes, (unsigned long long)messages, (unsigned long long)dropped,
          (unsigned long long)partial, (unsigned long long)windows, windows ? (double)flush_total / (double)windows / 1000.0 : 0.0,
          (double)flush_max / 1000.0, suser, ssys, ruser, rsys, (unsigned long long)reads, (unsigned long long)wakeups,
