@@ -52,5 +52,11 @@ describe('account event codecs', () => {
     expect(E.isLeft(decodeAccountEvent('OrderTeleported', placed.data))).toBe(true);
     // A tolerant reader: fields this version does not know are dropped, not trusted.
     expect(decodeAccountEvent('OrderPlaced', { ...placed.data, sneaky: true })).toEqual(E.right(placed));
+    // Also nested: in a sale's consumed lots, and at the top level beside `data`'s named keys.
+    const sale = events.find((e) => e.type === 'OrderFilled' && e.data.side === 'sell')!;
+    expect(sale.type === 'OrderFilled' && sale.data.lotsConsumed.length).toBeGreaterThan(0);
+    const withSneakyLot = { ...sale.data, lotsConsumed: sale.type === 'OrderFilled' ? sale.data.lotsConsumed.map((lot) => ({ ...lot, sneaky: 1 })) : [] };
+    expect(decodeAccountEvent('OrderFilled', withSneakyLot)).toEqual(E.right(sale));
+    expect(decodeAccountEvent('OrderFilled', JSON.parse(JSON.stringify(sale.data)))).toEqual(E.right(sale));
   });
 });
