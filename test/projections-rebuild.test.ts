@@ -8,7 +8,7 @@ import { asCash, asPrice, asQuantity } from '../domain/money';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import type { EventStore } from '../infrastructure/event-store/port';
 import { createLogger } from '../infrastructure/logging';
-import { sqlDatabaseFromPool, type SqlDatabase } from '../infrastructure/pg/sql-client';
+import { sqlDatabaseFromPool, type SqlClient, type SqlDatabase } from '../infrastructure/pg/sql-client';
 import { createTestDatabase, type TestDatabase } from './support/pg-database';
 import { createOrdersProjection } from '../projections/orders/model';
 import { createPortfolioProjection } from '../projections/portfolio/model';
@@ -120,6 +120,49 @@ describe('rebuild from scratch while orders keep coming', () => {
       expect(await portfolioRowsOf('rm_portfolio')).toEqual(await portfolioRowsOf('check_portfolio'));
     } finally {
       await runner.stop();
+    }
+  });
+
+  it("lets the store's subscribers see new events while a rebuild's write is under way", async () => {
+    const accountId = await openFunded();
+    for (let i = 0; i < 4; i += 1) await trade(accountId, i);
+    // Holds the rebuild right after its first write statement, as a busy server holds a slow write.
+    let reachedGate!: () => void;
+    let openGate!: () => void;
+    const atGate = new Promise<void>((resolve) => { reachedGate = resolve; });
+    const gateOpen = new Promise<void>((resolve) => { openGate = resolve; });
+    let gated = false;
+    const gate = (client: SqlClient): SqlClient => ({
+      query: async <R>(statement: Parameters<SqlClient['query']>[0], params?: readonly unknown[]) => {
+        const result = await client.query<R>(statement, params);
+        if (!gated && /^\s*INSERT INTO gate_check\./.test(statement.text)) {
+          gated = true;
+          reachedGate();
+          await gateOpen;
+        }
+        return result;
+      },
+    });
+    const gatedDb: SqlDatabase = { ...gate(db), transaction: (work) => db.transaction((tx) => work(gate(tx))), close: () => db.close() };
+
+    const rebuilding = rebuildProjection({ store, db: gatedDb, projection: createOrdersProjection(), intoSchemaOnly: 'gate_check', pendingRowsMax: 1 });
+    try {
+      await atGate;
+      const head = (await store.headPosition()).position;
+      const deposited = await run(accountId, { type: 'RequestDeposit', data: { transferId: randomUUID(), amount: asCash('5.00'), atMs: T0 } });
+      const stop = AbortSignal.timeout(10_000);
+      let seen: bigint | undefined;
+      try {
+        for await (const event of store.subscribeToAll({ fromPosition: head, signal: stop })) {
+          if (event.position >= deposited) { seen = event.position; break; }
+        }
+      } catch (error) {
+        if (!stop.aborted) throw error;
+      }
+      expect(seen).toBe(deposited);
+    } finally {
+      openGate();
+      await rebuilding;
     }
   });
 });

@@ -43,9 +43,9 @@ export const accountModelProjection = <Changes>(model: AccountModel<Changes>): P
           const held = changes;
           changes = model.changes();
           return {
-            write: async (tx) => {
-              await saving.write(tx);
-              await model.write(tx, schema, held);
+            write: async (db) => {
+              await saving.write(db);
+              await model.write(db, schema, held);
             },
             committed: saving.committed,
           };

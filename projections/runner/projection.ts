@@ -40,9 +40,12 @@ export type BulkApply = {
   take(): BulkWrite;
 };
 
-/** Writes taken from a BulkApply run one at a time, in the order taken, each in its own transaction. */
+/**
+ * Writes taken from a BulkApply run one at a time, in the order taken. `db` commits each statement on its
+ * own (see the rebuild's writer): a write must not rely on its statements landing together.
+ */
 export type BulkWrite = {
-  write(tx: SqlClient): Promise<void>;
+  write(db: SqlClient): Promise<void>;
   /** Called once the write's transaction committed: what it wrote may now be read back from the tables. */
   committed(): void;
 };
