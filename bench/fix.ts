@@ -22,7 +22,9 @@ import { createLogger } from '../infrastructure/logging';
 import { createTestDatabase } from '../test/support/pg-database';
 import { BENCH_ASK, BENCH_SYMBOL, countingStore, startBenchGateway, startBenchVenue, type AppendCounts } from './lib/fix-roles';
 import type { RoleMessage, RoleUsage } from './lib/fix-role-process';
+import { pgBackendCpu } from './lib/pg-backend-cpu';
 import { countPgStatements } from './lib/pg-statements';
+import { Pool } from 'pg';
 
 const envInt = (name: string, fallback: number): number => {
   const value = Number.parseInt(process.env[name] ?? String(fallback), 10);
@@ -153,6 +155,8 @@ const main = async () => {
     const usageBefore = await Promise.all(roles.map((r) => r.usage()));
     const placingBefore = { ...placing };
     const cpuBefore = cpuMsNow();
+    const backendPool = new Pool({ connectionString: db.url, max: 1 });
+    const pgCpuSince = await pgBackendCpu(backendPool);
     const statementsBefore = statements();
     const startedMs = performance.now();
     const progress = setInterval(() => process.stdout.write(`  ${committedAt.size} committed, ${latenciesMs.length} filled\n`), PROGRESS_EVERY_MS);
@@ -186,6 +190,8 @@ const main = async () => {
     const cpuMs = cpuMsNow() - cpuBefore;
     const benchStatements = statements() - statementsBefore;
     const usageAfter = await Promise.all(roles.map((r) => r.usage()));
+    const pgCpuMs = await pgCpuSince();
+    await backendPool.end();
     abort.abort();
     await watching;
     const exitedByThemselves = [await gateway.stop(), await venue.stop()];
@@ -216,6 +222,7 @@ const main = async () => {
     row('  p50 / p99 PlaceOrder command (ms)', `${p50(placeMs)} / ${percentile([...placeMs].sort((a, b) => a - b), 99).toFixed(1)}`);
     row('CPU ms per order: placing process', perOrder(cpuMs, 3) + (LAYOUT === 'one' ? ' (gateway and venue included)' : ''));
     if (LAYOUT === 'processes') roles.forEach((r, i) => row(`CPU ms per order: ${r.name}`, perOrder(usageAfter[i]!.cpuMs - usageBefore[i]!.cpuMs, 3)));
+    row('CPU ms per order: PostgreSQL backends', perOrder(pgCpuMs, 3));
     const allStatements = benchStatements + roles.reduce((sum, _r, i) => sum + usageAfter[i]!.pgStatements - usageBefore[i]!.pgStatements, 0);
     row('PostgreSQL statements per order (all processes)', perOrder(allStatements));
     row('appends / conflicts per order: placing', `${perOrder(placing.appends - placingBefore.appends)} / ${perOrder(placing.conflicts - placingBefore.conflicts)}`);
