@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import type { AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { conflictTailRange, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions } from './port';
 import { type SqlDatabase, sqlDatabaseFromPglite, sqlDatabaseFromPool } from '../pg/sql-client';
 import { sqlDatabaseFromPgliteWorker } from '../pg/pglite-worker';
 import { migrateEventStore } from './postgres/schema';
@@ -63,7 +63,11 @@ export const createSqlEventStore = async (
   const appendEmpty = async (streamId: string, expected: ExpectedRevision): Promise<AppendResult> => {
     const tail = await streamTail(database, streamId);
     const actual = tail ? tail.revision : 'no_stream';
-    if (!matchesExpected(expected, actual)) return { kind: 'RevisionConflict', streamId, expected, actual };
+    if (!matchesExpected(expected, actual)) {
+      const range = conflictTailRange(expected, actual);
+      const tail = range === undefined ? undefined : await readStreamPage(database, streamId, range.fromRevision, range.count);
+      return { kind: 'RevisionConflict', streamId, expected, actual, ...(tail === undefined ? {} : { tail }) };
+    }
     return { kind: 'Appended', nextRevision: tail ? tail.revision : -1n, position: tail ? tail.position : 0n };
   };
 
