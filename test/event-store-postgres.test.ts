@@ -132,8 +132,9 @@ describe('PostgreSQL server: subscribers filtered by event type', () => {
     const controller = new AbortController();
     const received: string[] = [];
     let arrived: () => void = () => undefined;
+    const start = (await reader.headPosition()).position;
     const subscription = (async () => {
-      for await (const recorded of reader.subscribeToAll({ fromPosition: (await reader.headPosition()).position, filter: { eventTypes: ['Wanted'] }, signal: controller.signal })) {
+      for await (const recorded of reader.subscribeToAll({ fromPosition: start, filter: { eventTypes: ['Wanted'] }, signal: controller.signal })) {
         if (!recorded.streamId.startsWith(prefix)) continue;
         received.push(String((recorded.data as { n: number }).n));
         arrived();
