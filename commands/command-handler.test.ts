@@ -138,7 +138,7 @@ describe('handleCommand', () => {
     expect(cache.get('tally-1')).toEqual(expect.objectContaining({ state: { total: CAP }, revision: 2n }));
   });
 
-  it('accepts on the cached state without reading the stream, and appends nothing when the cache is stale', async () => {
+  it('accepts on the cached state without reading the stream, and appends nothing when the cache is stale; a stale cache catches up on the conflict\'s tail', async () => {
     const store = createInMemoryEventStore();
     const cache = new StreamStateCache<unknown>();
     await handleCommand(store, tally, codec, { type: 'Add', amount: 1 }, { ...options('k1'), cache });
@@ -146,10 +146,21 @@ describe('handleCommand', () => {
     const counted = { ...store, readStream: (...args: Parameters<typeof store.readStream>) => { reads.push(args[0]); return store.readStream(...args); } };
     await handleCommand(counted, tally, codec, { type: 'Add', amount: 2 }, { ...options('k2'), cache });
     expect(reads).toEqual([]);
-    // Someone else writes; our cached decision's append conflicts and the retry reads the stream.
+    // Someone else writes; our cached decision's append conflicts, and its tail brings what we missed: no read.
     await handleCommand(store, tally, codec, { type: 'Add', amount: 4 }, options('k3'));
-    const result = await handleCommand(counted, tally, codec, { type: 'Add', amount: 8 }, { ...options('k4'), cache });
+    const appends: string[] = [];
+    const countedBoth = { ...counted, appendToStream: (...args: Parameters<typeof store.appendToStream>) => { appends.push(args[0]); return store.appendToStream(...args); } };
+    const result = await handleCommand(countedBoth, tally, codec, { type: 'Add', amount: 8 }, { ...options('k4'), cache });
     expect(result).toEqual(E.right(expect.objectContaining({ state: { total: 15 } })));
+    expect([reads, appends.length]).toEqual([[], 2]);
+    expect(cache.get('tally-1')).toEqual(expect.objectContaining({ state: { total: 15 }, revision: 3n }));
+    // A conflict without a tail (too far behind) reads the stream.
+    await handleCommand(store, tally, codec, { type: 'Add', amount: 16 }, options('k5'));
+    const withoutTail = { ...counted, appendToStream: async (...args: Parameters<typeof store.appendToStream>) => {
+      const outcome = await store.appendToStream(...args);
+      return outcome.kind === 'RevisionConflict' ? { ...outcome, tail: undefined } : outcome;
+    } };
+    expect(await handleCommand(withoutTail, tally, codec, { type: 'Add', amount: 32 }, { ...options('k6'), cache })).toEqual(E.right(expect.objectContaining({ state: { total: 63 } })));
     expect(reads.length).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { invariant } from '../domain/invariant';
 import type { EventMetadata, EventStore } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
 import type { StreamStateCache } from './state-cache';
-import { lastPositionOf, loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot, type SnapshotIgnored } from './stream-loader';
+import { foldTail, lastPositionOf, loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot, type LoadedStream, type SnapshotIgnored } from './stream-loader';
 
 export const COMMAND_ATTEMPTS_MAX = 5; // read-decide-append rounds per command
 export const RETRY_BACKOFF_MS = 5; // multiplied by the attempt number, plus jitter
@@ -77,8 +77,11 @@ export const handleCommand = async <C, S, Ev, R>(
     const loaded = cached ?? await loadStream(store, streamId, decider, codec, stateVersion, cache, hooks?.onSnapshotIgnored);
     return { loaded, cached: cached !== undefined, decision: decider.decide(command, loaded.state) };
   };
+  // The stream as a conflict's tail showed it: the next round decides on it without reading.
+  let caughtUp: LoadedStream<S> | undefined;
   for (let attempt = 1; attempt <= COMMAND_ATTEMPTS_MAX; attempt += 1) {
-    const first = await decideOn(attempt === 1);
+    const first = caughtUp !== undefined ? { loaded: caughtUp, cached: false, decision: decider.decide(command, caughtUp.state) } : await decideOn(attempt === 1);
+    caughtUp = undefined;
     const doubtful = first.cached && (E.isLeft(first.decision) || first.decision.right.length === 0);
     const { loaded, decision, cached } = doubtful ? await decideOn(false) : first;
     if (E.isLeft(decision)) return decision;
@@ -112,8 +115,14 @@ export const handleCommand = async <C, S, Ev, R>(
     }
     invariant(outcome.kind === 'RevisionConflict', 'append returned an unknown outcome');
     hooks?.onConflictRetry?.(streamId, attempt);
+    if (outcome.tail !== undefined) {
+      const folded = foldTail(decider, codec, loaded, outcome.tail);
+      cache?.set(streamId, folded);
+      caughtUp = folded;
+    }
     // Decided on the cached state: it was stale (another process wrote), which is no contention to back
-    // off from; the next round reads the tail and decides at once. Lost on a fresh read: back off.
+    // off from; the next round decides at once, on the conflict's tail when it came with one (no read), else
+    // on a read of the stream. Lost on a fresh state: back off.
     if (!cached) await sleepMs(RETRY_BACKOFF_MS * attempt + Math.floor(Math.random() * RETRY_BACKOFF_MS));
   }
   return E.left({ code: ConcurrencyRetriesExhausted, message: `${streamId}: ${COMMAND_ATTEMPTS_MAX} attempts lost to concurrent writers` });

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { invariant } from '../domain/invariant';
-import type { EventStore } from '../infrastructure/event-store/port';
+import type { EventStore, RecordedEvent } from '../infrastructure/event-store/port';
 import type { Decider, EventCodec } from './decider';
 import type { StreamStateCache } from './state-cache';
 
@@ -69,16 +69,25 @@ export const loadStream = async <C, S, Ev, R>(
       ({ state, revision } = used.right);
     }
   }
+  let loaded: LoadedStream<S> = { state, revision, eventsSinceSnapshot };
   const fromRevision = revision === 'no_stream' ? 0n : revision + 1n;
-  for await (const recorded of store.readStream(streamId, { fromRevision })) {
-    const decoded = codec.decode(recorded.type, recorded.data);
-    invariant(E.isRight(decoded), `event ${recorded.id} at ${streamId}@${recorded.revision} fails its codec`);
-    state = decider.evolve(state, decoded.right);
-    revision = recorded.revision;
-    eventsSinceSnapshot += 1;
-  }
-  if (cache !== undefined && revision !== 'no_stream') cache.set(streamId, { state, revision, eventsSinceSnapshot });
-  return { state, revision, eventsSinceSnapshot };
+  for await (const recorded of store.readStream(streamId, { fromRevision })) loaded = foldEvent(decider, codec, loaded, recorded);
+  if (cache !== undefined && loaded.revision !== 'no_stream') cache.set(streamId, loaded as LoadedStream<S> & { revision: bigint });
+  return loaded;
+};
+
+const foldEvent = <C, S, Ev, R>(decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, loaded: LoadedStream<S>, recorded: RecordedEvent): LoadedStream<S> => {
+  const decoded = codec.decode(recorded.type, recorded.data);
+  invariant(E.isRight(decoded), `event ${recorded.id} at ${recorded.streamId}@${recorded.revision} fails its codec`);
+  return { state: decider.evolve(loaded.state, decoded.right), revision: recorded.revision, eventsSinceSnapshot: loaded.eventsSinceSnapshot + 1 };
+};
+
+/** The stream after `tail`, the events that follow `loaded` (a revision conflict's tail), folded in. */
+export const foldTail = <C, S, Ev, R>(decider: Decider<C, S, Ev, R>, codec: EventCodec<Ev>, loaded: LoadedStream<S>, tail: readonly RecordedEvent[]): LoadedStream<S> & { readonly revision: bigint } => {
+  const first = tail[0];
+  invariant(first !== undefined && first.revision === (loaded.revision === 'no_stream' ? 0n : loaded.revision + 1n), 'a conflict\'s tail does not follow the state it is folded onto');
+  const folded = tail.reduce((acc, recorded) => foldEvent(decider, codec, acc, recorded), loaded);
+  return folded as LoadedStream<S> & { readonly revision: bigint };
 };
 
 /**

@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import { registerEventStoreContract } from './support/event-store-contract';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { runAppendBatch } from '../infrastructure/event-store/postgres/append-sql';
-import { collect, type EventStore, type ExpectedRevision, type RecordedEvent } from '../infrastructure/event-store/port';
+import { collect, type AppendResult, type EventStore, type ExpectedRevision, type RecordedEvent } from '../infrastructure/event-store/port';
 import { createTestDatabase, type TestDatabase } from './support/pg-database';
 import type { SqlClient } from '../infrastructure/pg/sql-client';
 
@@ -20,6 +20,8 @@ afterAll(async () => {
 });
 
 registerEventStoreContract('PostgreSQL server (pg Pool)', () => createPostgresEventStore({ pool }), { eventIdsUniqueAcrossStreams: true });
+
+const appendedOk = (result: AppendResult) => expect(result.kind).toBe('Appended');
 
 const asSqlClient = (client: Client): SqlClient => ({
   query: async <R>(statement: { text: string }, params: readonly unknown[] = []) => ({ rows: (await client.query(statement.text, [...params])).rows as R[] }),
@@ -112,6 +114,57 @@ describe('PostgreSQL server: subscribers of another process', () => {
       await reader.close();
     }
   }, 10_000);
+});
+
+describe('PostgreSQL server: subscribers filtered by event type', () => {
+  it('sleep through commits of other types (read nothing for them) and wake on their own, in this process and another', async () => {
+    const readerPool = new Pool({ connectionString: database.url, max: 4 });
+    let reads = 0;
+    const query = readerPool.query.bind(readerPool) as (...args: unknown[]) => unknown;
+    readerPool.query = ((...args: unknown[]) => {
+      if ((args[0] as { name?: string }).name?.startsWith('es_read_all') === true) reads += 1;
+      return query(...args);
+    }) as typeof readerPool.query;
+    // Polls once an hour: only a wake-up delivers in time.
+    const reader = await createPostgresEventStore({ pool: readerPool, pollIntervalMs: 3_600_000 });
+    const writer = await createPostgresEventStore({ pool });
+    const prefix = `typed${randomUUID().slice(0, 8)}_`;
+    const controller = new AbortController();
+    const received: string[] = [];
+    let arrived: () => void = () => undefined;
+    const start = (await reader.headPosition()).position;
+    const subscription = (async () => {
+      for await (const recorded of reader.subscribeToAll({ fromPosition: start, filter: { eventTypes: ['Wanted'] }, signal: controller.signal })) {
+        if (!recorded.streamId.startsWith(prefix)) continue;
+        received.push(String((recorded.data as { n: number }).n));
+        arrived();
+      }
+    })();
+    const next = () => new Promise<void>((resolve) => { arrived = resolve; });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      for (const [n, store] of [[1, writer], [2, reader]] as const) {
+        const delivered = next();
+        appendedOk(await store.appendToStream(`${prefix}w${n}`, [{ id: randomUUID(), type: 'Wanted', data: { n } }], { expectedRevision: 'no_stream' }));
+        await delivered;
+        await settle();
+        const readsBefore = reads;
+        for (let k = 0; k < 5; k += 1) appendedOk(await store.appendToStream(`${prefix}o${n}-${k}`, [{ id: randomUUID(), type: 'Other', data: {} }], { expectedRevision: 'no_stream' }));
+        await settle();
+        expect(reads - readsBefore).toBe(0);
+      }
+      const delivered = next();
+      appendedOk(await writer.appendToStream(`${prefix}w3`, [{ id: randomUUID(), type: 'Wanted', data: { n: 3 } }], { expectedRevision: 'no_stream' }));
+      await delivered;
+      expect(received).toEqual(['1', '2', '3']);
+    } finally {
+      controller.abort();
+      await subscription;
+      await writer.close();
+      await reader.close();
+      await readerPool.end();
+    }
+  }, 20_000);
 });
 
 describe('PostgreSQL server: group commit isolates a failing append', () => {

@@ -11,7 +11,7 @@ const childrenOf = (pid: number): number[] => {
   }
 };
 
-const ownCpuMs = (pid: number): number => {
+export const ownCpuMs = (pid: number): number => {
   try {
     // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime and stime are the 12th and 13th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -16,6 +16,12 @@ export const RECEIVE_QUEUE_MAX = 1_000;
 /** No message for this many heartbeat intervals: ask with a TestRequest; twice that: the link is dead. */
 const TEST_REQUEST_AFTER_INTERVALS = 1.5;
 const DISCONNECT_AFTER_INTERVALS = 3;
+/**
+ * The next target sequence number is stored at most this often while messages flow (close and Logout store
+ * it at once). Behind is safe: a restart asks for the messages after the stored number again, and handlers
+ * are idempotent; storing it after every batch cost a statement per batch on both sides of a busy session.
+ */
+export const TARGET_SEQ_SAVE_EVERY_MS = 100;
 /** How long close() waits for the counterparty's Logout before dropping the socket. */
 export const LOGOUT_WAIT_MS = 2_000;
 
@@ -101,6 +107,8 @@ export class FixSessionEngine implements FixSession {
   private targetSeqDirty = false;
   private targetSeqWriting: Promise<void> | undefined;
   private targetSeqWrites: Promise<void> = Promise.resolve();
+  private targetSeqWrittenAtMs = Number.NEGATIVE_INFINITY;
+  private targetSeqTimer: NodeJS.Timeout | undefined;
   private closing = false;
   /** The last sequence number written to a socket: anything stored above it waits for a resend request. */
   private lastWrittenSeq = 0;
@@ -268,6 +276,8 @@ export class FixSessionEngine implements FixSession {
     await this.draining?.catch(() => undefined);
     await this.receiving;
     await Promise.allSettled([...this.handlers]);
+    clearTimeout(this.targetSeqTimer);
+    this.targetSeqTimer = undefined;
     await this.targetSeqWriting;
     await this.flushTargetSeq();
   }
@@ -396,7 +406,17 @@ export class FixSessionEngine implements FixSession {
   }
 
   private kickTargetSeqWrite(): void {
-    if (this.targetSeqWriting !== undefined || !this.targetSeqDirty) return;
+    if (this.targetSeqWriting !== undefined || this.targetSeqTimer !== undefined || !this.targetSeqDirty) return;
+    const waitMs = this.targetSeqWrittenAtMs + TARGET_SEQ_SAVE_EVERY_MS - performance.now();
+    if (waitMs > 0) {
+      this.targetSeqTimer = setTimeout(() => {
+        this.targetSeqTimer = undefined;
+        if (!this.closing) this.kickTargetSeqWrite();
+      }, waitMs);
+      this.targetSeqTimer.unref();
+      return;
+    }
+    this.targetSeqWrittenAtMs = performance.now();
     this.targetSeqWriting = this.flushTargetSeq()
       .catch((error: unknown) => {
         this.targetSeqDirty = true;

@@ -4,7 +4,7 @@ import {
   type AllStreamRecordedEvent, type Filter, type JSONType, type Position,
 } from '@eventstore/db-client';
 import { assertStorableEvents } from './storable-events';
-import type { AllFilter, AppendResult, EventData, EventMetadata, EventStore, HeadPosition, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { conflictTailRange, type AllFilter, type AppendResult, type EventData, type EventMetadata, type EventStore, type HeadPosition, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions } from './port';
 
 /** Events per read request when paging $all or a stream. */
 export const ESDB_READ_PAGE_SIZE = 512;
@@ -62,6 +62,15 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
   }
   const client = EventStoreDBClient.connectionString(options.connectionString);
 
+  // EventStoreDB answers a conflict without events: the tail is read here, so callers see one contract.
+  const conflict = async (streamId: string, expected: ExpectedRevision, actual: bigint | 'no_stream'): Promise<AppendResult> => {
+    const range = conflictTailRange(expected, actual);
+    if (range === undefined) return { kind: 'RevisionConflict', streamId, expected, actual };
+    const tail: RecordedEvent[] = [];
+    for await (const recorded of readStream(streamId, { fromRevision: range.fromRevision, maxCount: range.count })) tail.push(recorded);
+    return { kind: 'RevisionConflict', streamId, expected, actual, tail };
+  };
+
   const appendToStream = async (streamId: string, events: readonly EventData[], appendOptions: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> => {
     const expected = appendOptions.expectedRevision;
     assertStorableEvents(streamId, events);
@@ -75,14 +84,14 @@ export const createEventStoreDbEventStore = (options: { readonly connectionStrin
       // never become a 201: a failed append is the conflict it stands for.
       if (!result.success) {
         const actual = result.nextExpectedRevision;
-        return { kind: 'RevisionConflict', streamId, expected, actual: actual < 0n ? 'no_stream' : actual };
+        return conflict(streamId, expected, actual < 0n ? 'no_stream' : actual);
       }
       if (result.position === undefined) throw new Error(`EventStoreDB appended to ${streamId} without a position (server older than 20.x?)`);
       return { kind: 'Appended', nextRevision: result.nextExpectedRevision, position: result.position.commit };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion;
-        return { kind: 'RevisionConflict', streamId, expected, actual: typeof actual === 'bigint' ? actual : 'no_stream' };
+        return conflict(streamId, expected, typeof actual === 'bigint' ? actual : 'no_stream');
       }
       throw error;
     }

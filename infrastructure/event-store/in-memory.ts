@@ -1,4 +1,4 @@
-import type { AllFilter, AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { conflictTailRange, type AllFilter, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions } from './port';
 import { assertStorableEvents } from './storable-events';
 
 const matches = (event: RecordedEvent, filter: AllFilter | undefined): boolean =>
@@ -17,6 +17,11 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
     const stream = streams.get(streamId) ?? [];
     const actual = stream.length === 0 ? 'no_stream' : BigInt(stream.length - 1);
     const { expectedRevision } = options;
+    const conflict = (): AppendResult => {
+      const range = conflictTailRange(expectedRevision, actual);
+      const tail = range === undefined ? undefined : stream.slice(Number(range.fromRevision), Number(range.fromRevision) + range.count);
+      return { kind: 'RevisionConflict', streamId, expected: expectedRevision, actual, ...(tail === undefined ? {} : { tail }) };
+    };
     // An id stored before is either a retry of events already written at exactly this place
     // (a success that writes nothing) or a conflict; never a second copy.
     const stored = events.map((event) => byId.get(event.id));
@@ -26,10 +31,10 @@ export const createInMemoryEventStore = (nowMs: () => number = () => Date.now())
       const samePlace = stored.every((recorded, i) => recorded?.streamId === streamId && recorded.revision === startRevision + BigInt(i));
       const last = stored[stored.length - 1];
       if (samePlace && last) return { kind: 'Appended', nextRevision: last.revision, position: last.position };
-      return { kind: 'RevisionConflict', streamId, expected: expectedRevision, actual };
+      return conflict();
     }
     if (expectedRevision !== 'any' && expectedRevision !== (actual === 'no_stream' ? 'no_stream' : actual)) {
-      return { kind: 'RevisionConflict', streamId, expected: expectedRevision, actual };
+      return conflict();
     }
     for (const event of events) {
       const recorded: RecordedEvent = {

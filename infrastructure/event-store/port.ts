@@ -49,7 +49,27 @@ export type HeadPosition = { readonly position: bigint; readonly mayBeBehind: bo
 export type AppendResult =
   /** `position`: of the append's last event (for an empty append, the stream's last event, 0n when it has none). */
   | { readonly kind: 'Appended'; readonly nextRevision: bigint; readonly position: bigint }
-  | { readonly kind: 'RevisionConflict'; readonly streamId: string; readonly expected: ExpectedRevision; readonly actual: bigint | 'no_stream' };
+  | {
+    readonly kind: 'RevisionConflict'; readonly streamId: string; readonly expected: ExpectedRevision; readonly actual: bigint | 'no_stream';
+    /**
+     * The events the caller has not seen: those after `expected` through `actual`, in order, read with the
+     * conflict. Present exactly when conflictTailRange gives a range (the stream moved on from an exact
+     * revision or from no_stream by at most CONFLICT_TAIL_MAX events). A caller holding the stream's state at
+     * `expected` folds them and decides again without reading: one round trip instead of two.
+     */
+    readonly tail?: readonly RecordedEvent[];
+  };
+
+/** The most events a conflict carries back; a caller further behind reads the stream. */
+export const CONFLICT_TAIL_MAX = 32;
+
+/** The revisions a conflict's tail holds (fromRevision inclusive, count events), or undefined when it carries none. */
+export const conflictTailRange = (expected: ExpectedRevision, actual: bigint | 'no_stream'): { readonly fromRevision: bigint; readonly count: number } | undefined => {
+  if (expected === 'any' || actual === 'no_stream') return undefined;
+  const seen = expected === 'no_stream' ? -1n : expected;
+  if (actual <= seen || actual - seen > BigInt(CONFLICT_TAIL_MAX)) return undefined;
+  return { fromRevision: seen + 1n, count: Number(actual - seen) };
+};
 
 export type ReadStreamOptions = {
   /** Inclusive. Default 0. */

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import type { AppendResult, EventData, EventStore, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions } from './port';
+import { conflictTailRange, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions } from './port';
 import { type SqlDatabase, sqlDatabaseFromPglite, sqlDatabaseFromPool } from '../pg/sql-client';
 import { sqlDatabaseFromPgliteWorker } from '../pg/pglite-worker';
 import { migrateEventStore } from './postgres/schema';
@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../logging';
 import { metrics as processMetrics, type Metrics } from '../metrics';
 import { createPool } from '../pg/pool';
 import { isConnectionLoss } from '../pg/connection-loss';
-import { createGroupCommit } from './postgres/group-commit';
+import { createGroupCommit, type CommittedTypes } from './postgres/group-commit';
 import { headBelow, readAllPage, readStreamPage, SETTLE_WAIT_MS_MAX, settledVisibleBound, streamTail } from './postgres/read-sql';
 
 /** Rows per page for readStream / readAll / subscriptions: one query each, never the whole table. */
@@ -37,10 +37,62 @@ export type SqlEventStoreOptions = {
 };
 
 /** How a store hears about commits of other processes (LISTEN/NOTIFY on a server; nothing on PGlite). */
-type CommitSignalFactory = (onWake: () => void) => Promise<CommitSignal>;
+type CommitSignalFactory = (onWake: (committed: CommittedTypes | undefined) => void) => Promise<CommitSignal>;
 
 const matchesExpected = (expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean =>
   expected === 'any' || expected === actual;
+
+/**
+ * One subscription's wake-ups. Counted, so one that comes while the subscriber is reading (not yet waiting)
+ * is not lost: its read may have been too early to see the commit that woke it. A subscriber filtered by
+ * event type is woken only by a commit that holds one of its types above the position it has read to (or
+ * whose types are unknown), with one exception: while such a commit is not read yet, every commit wakes
+ * it, as every commit would without the filter. A read can miss the commit that woke it, held back by
+ * another transaction still in flight (the visibility bound), and that one's commit is what lets it through.
+ */
+class Subscriber {
+  wakeUps = 0;
+  waiting: (() => void) | undefined;
+  /** Position of the last event handed out. */
+  readUpTo: bigint;
+  /** Highest position of a commit it was woken for and has not read past; 'unknown' until a read finds something. */
+  private awaited: bigint | 'unknown' | undefined = 'unknown';
+  private awaitedSince = 0;
+  private readonly eventTypes: ReadonlySet<string> | undefined;
+
+  constructor(eventTypes: readonly string[] | undefined, fromPosition: bigint) {
+    this.eventTypes = eventTypes === undefined ? undefined : new Set(eventTypes);
+    this.readUpTo = fromPosition;
+  }
+
+  private expecting(): boolean {
+    return this.awaited === 'unknown' || (this.awaited !== undefined && this.awaited > this.readUpTo);
+  }
+
+  wake(committed: CommittedTypes | undefined): void {
+    let matching: bigint | 'unknown' | undefined = committed === undefined ? 'unknown' : undefined;
+    for (const [type, position] of committed ?? []) {
+      if ((this.eventTypes === undefined || this.eventTypes.has(type)) && position > this.readUpTo && (matching === undefined || (matching !== 'unknown' && position > matching))) matching = position;
+    }
+    if (matching === undefined && !this.expecting()) return;
+    if (matching === 'unknown' || this.awaited === 'unknown') this.awaited = 'unknown';
+    else if (matching !== undefined && (this.awaited === undefined || matching > this.awaited)) this.awaited = matching;
+    if (matching !== undefined) this.awaitedSince += 1;
+    this.wakeUps += 1;
+    this.waiting?.();
+  }
+
+  /** Matching wakes so far: taken before a read, given back to `read` after it. */
+  matchingWakes(): number {
+    return this.awaitedSince;
+  }
+
+  /** After each page read: an unknown commit counts as read once a read started after it finds something. */
+  read(events: number, awaitedSinceBeforeRead: number): void {
+    if (this.awaited === 'unknown' && events > 0 && this.awaitedSince === awaitedSinceBeforeRead) this.awaited = undefined;
+    if (typeof this.awaited === 'bigint' && this.awaited <= this.readUpTo) this.awaited = undefined;
+  }
+}
 
 /** The PostgreSQL event store over the SQL seam: the same code on a server and on PGlite. Migrates on start. */
 export const createSqlEventStore = async (
@@ -50,20 +102,21 @@ export const createSqlEventStore = async (
   await migrateEventStore(database);
   const pollIntervalMs = options.pollIntervalMs ?? SUBSCRIBE_POLL_INTERVAL_MS;
   const settleWaitMsMax = options.settleWaitMsMax ?? SETTLE_WAIT_MS_MAX;
-  const waiters = new Set<() => void>();
-  // Counts wake-ups, so one that comes while a subscriber is reading (not yet waiting) is not lost:
-  // its read may have been too early to see the commit that woke it.
-  let wakeUps = 0;
-  const wakeAll = () => { wakeUps += 1; for (const wake of [...waiters]) wake(); };
+  const subscribers = new Set<Subscriber>();
+  const wakeAll = (committed: CommittedTypes | undefined) => { for (const subscriber of [...subscribers]) subscriber.wake(committed); };
   const signal = options.commitSignal ? await options.commitSignal(wakeAll) : undefined;
-  const onCommitted = () => { wakeAll(); signal?.committed(); };
+  const onCommitted = (committed: CommittedTypes) => { wakeAll(committed); signal?.committed(committed); };
   const groupCommit = createGroupCommit(database, onCommitted, options.batchesInFlightMax ?? options.batchesInFlightDefault ?? 1);
   let closed = false;
 
   const appendEmpty = async (streamId: string, expected: ExpectedRevision): Promise<AppendResult> => {
     const tail = await streamTail(database, streamId);
     const actual = tail ? tail.revision : 'no_stream';
-    if (!matchesExpected(expected, actual)) return { kind: 'RevisionConflict', streamId, expected, actual };
+    if (!matchesExpected(expected, actual)) {
+      const range = conflictTailRange(expected, actual);
+      const tail = range === undefined ? undefined : await readStreamPage(database, streamId, range.fromRevision, range.count);
+      return { kind: 'RevisionConflict', streamId, expected, actual, ...(tail === undefined ? {} : { tail }) };
+    }
     return { kind: 'Appended', nextRevision: tail ? tail.revision : -1n, position: tail ? tail.position : 0n };
   };
 
@@ -107,16 +160,16 @@ export const createSqlEventStore = async (
     signal?.addEventListener('abort', done, { once: true });
   });
 
-  const sleepUntilWoken = (signal: AbortSignal | undefined, wakeUpsBeforeRead: number): Promise<void> => new Promise<void>((resolve) => {
-    if (wakeUps !== wakeUpsBeforeRead) { resolve(); return; }
+  const sleepUntilWoken = (subscriber: Subscriber, signal: AbortSignal | undefined, wakeUpsBeforeRead: number): Promise<void> => new Promise<void>((resolve) => {
+    if (subscriber.wakeUps !== wakeUpsBeforeRead) { resolve(); return; }
     const wake = () => {
       clearTimeout(timer);
-      waiters.delete(wake);
+      subscriber.waiting = undefined;
       signal?.removeEventListener('abort', wake);
       resolve();
     };
     const timer = setTimeout(wake, pollIntervalMs);
-    waiters.add(wake);
+    subscriber.waiting = wake;
     signal?.addEventListener('abort', wake, { once: true });
   });
 
@@ -124,11 +177,20 @@ export const createSqlEventStore = async (
     const { signal, filter } = subscribeOptions;
     const pageSize = subscribeOptions.pageSize ?? READ_PAGE_SIZE;
     let from = subscribeOptions.fromPosition ?? 0n;
+    const subscriber = new Subscriber(filter?.eventTypes, from);
+    subscribers.add(subscriber);
+    try {
+      yield* pages();
+    } finally {
+      subscribers.delete(subscriber);
+    }
+    async function* pages(): AsyncIterable<RecordedEvent> {
     while (!signal?.aborted && !closed) {
       // No fixed bound: each page reads up to the live visibility bound, so a slow transaction
       // holds the subscriber back until it commits, and then it is read in its place.
       let page: RecordedEvent[];
-      const wakeUpsBeforeRead = wakeUps;
+      const wakeUpsBeforeRead = subscriber.wakeUps;
+      const matchingBeforeRead = subscriber.matchingWakes();
       try {
         page = await readAllPage(database, from, pageSize, filter);
       } catch (error) {
@@ -141,10 +203,13 @@ export const createSqlEventStore = async (
       }
       for (const event of page) {
         from = event.position;
+        subscriber.readUpTo = from;
         yield event;
         if (signal?.aborted || closed) return;
       }
-      if (page.length < pageSize) await sleepUntilWoken(signal, wakeUpsBeforeRead);
+      subscriber.read(page.length, matchingBeforeRead);
+      if (page.length < pageSize) await sleepUntilWoken(subscriber, signal, wakeUpsBeforeRead);
+    }
     }
   }
 
@@ -156,7 +221,7 @@ export const createSqlEventStore = async (
     },
     close: async () => {
       closed = true;
-      wakeAll();
+      wakeAll(undefined);
       await groupCommit.idle();
       await signal?.close();
       await database.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AppendResult, collect, type EventData, type EventStore, type ExpectedRevision, type RecordedEvent } from '../../infrastructure/event-store/port';
+import { type AppendResult, collect, CONFLICT_TAIL_MAX, conflictTailRange, type EventData, type EventStore, type ExpectedRevision, type RecordedEvent } from '../../infrastructure/event-store/port';
 
 /**
  * The one contract every EventStore adapter passes. Register it from a test file with a factory;
@@ -67,25 +67,45 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
         expect(second.position).toBeGreaterThan(first.position);
       });
 
-      it('no_stream on an existing stream is a conflict that names the actual revision', async () => {
+      it('no_stream on an existing stream is a conflict that names the actual revision and carries the stream', async () => {
         const id = stream('account');
         appended(await store.appendToStream(id, [event(), event()], { expectedRevision: 'no_stream' }));
+        const written = await collect(store.readStream(id));
         await expect(store.appendToStream(id, [event()], { expectedRevision: 'no_stream' }))
-          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 'no_stream', actual: 1n });
+          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 'no_stream', actual: 1n, tail: written });
       });
 
       it('an exact revision that is stale, ahead, or on a missing stream is a conflict and writes nothing', async () => {
         const id = stream('account');
         appended(await store.appendToStream(id, [event(), event(), event()], { expectedRevision: 'no_stream' }));
+        const written = await collect(store.readStream(id));
         await expect(store.appendToStream(id, [event()], { expectedRevision: 1n }))
-          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 1n, actual: 2n });
+          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 1n, actual: 2n, tail: written.slice(2) });
         await expect(store.appendToStream(id, [event()], { expectedRevision: 5n }))
-          .resolves.toMatchObject({ kind: 'RevisionConflict', actual: 2n });
+          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 5n, actual: 2n });
         const missing = stream('missing');
         await expect(store.appendToStream(missing, [event()], { expectedRevision: 0n }))
           .resolves.toEqual({ kind: 'RevisionConflict', streamId: missing, expected: 0n, actual: 'no_stream' });
         expect(await collect(store.readStream(id))).toHaveLength(3);
         expect(await collect(store.readStream(missing))).toEqual([]);
+      });
+
+      it(`a stale revision's conflict carries the events after it (so the caller need not read), up to ${CONFLICT_TAIL_MAX} of them`, async () => {
+        const id = stream('account');
+        appended(await store.appendToStream(id, Array.from({ length: CONFLICT_TAIL_MAX + 2 }, () => event('Tested', { n: 1, text: 'ü "quoted"' })), { expectedRevision: 'no_stream' }));
+        const written = await collect(store.readStream(id));
+        const actual = BigInt(CONFLICT_TAIL_MAX + 1);
+        // An id conflict elsewhere in the stream carries it too: the tail describes the stream, not the append.
+        for (const events of [[event()], [written[0]!]]) {
+          await expect(store.appendToStream(id, events, { expectedRevision: 1n }))
+            .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 1n, actual, tail: written.slice(2) });
+        }
+        await expect(store.appendToStream(id, [], { expectedRevision: 1n }))
+          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 1n, actual, tail: written.slice(2) });
+        // Further behind than that: no tail, the caller reads.
+        await expect(store.appendToStream(id, [event()], { expectedRevision: 0n }))
+          .resolves.toEqual({ kind: 'RevisionConflict', streamId: id, expected: 0n, actual });
+        expect(conflictTailRange('any', actual)).toBeUndefined();
       });
 
       it('any appends to a missing and to an existing stream', async () => {

@@ -1,6 +1,7 @@
-import type { AppendResult, EventData, ExpectedRevision } from '../port';
+import { CONFLICT_TAIL_MAX, conflictTailRange, type AppendResult, type EventData, type ExpectedRevision, type RecordedEvent } from '../port';
 import { invariant } from '../../../domain/invariant';
 import type { SqlClient } from '../../pg/sql-client';
+import { toRecordedEvent, type EventRow } from './read-sql';
 import { SEQ_BITS } from './schema';
 
 export type AppendRequest = {
@@ -63,25 +64,49 @@ WITH input AS (
          ev.event_id, ev.type, ev.data::jsonb, ev.metadata::jsonb, tx.now_ms
   FROM applied a JOIN input i USING (append_idx) JOIN events_in ev USING (append_idx) CROSS JOIN tx
   RETURNING 1
+), refused AS (
+  SELECT i.append_idx, i.stream_id, i.expected, s.revision AS actual
+  FROM input i LEFT JOIN es_streams s ON s.stream_id = i.stream_id
+  WHERE i.append_idx NOT IN (SELECT append_idx FROM applied)
 )
 SELECT 'applied' AS kind, a.append_idx::int AS append_idx, NULL AS event_id, NULL AS stream_id,
-       a.revision::text AS revision, ((SELECT base FROM tx) | max(ev.seq))::text AS position
+       a.revision::text AS revision, ((SELECT base FROM tx) | max(ev.seq))::text AS position,
+       NULL::text AS type, NULL::jsonb AS data, NULL::jsonb AS metadata, NULL::text AS created_at_ms
 FROM applied a JOIN events_in ev USING (append_idx) GROUP BY a.append_idx, a.revision
 UNION ALL
-SELECT 'existing', x.append_idx::int, x.event_id, x.stream_id, x.revision::text, x.position::text FROM existing x
+SELECT 'existing', x.append_idx::int, x.event_id, x.stream_id, x.revision::text, x.position::text, NULL, NULL, NULL, NULL FROM existing x
 UNION ALL
-SELECT 'current', i.append_idx::int, NULL, NULL, s.revision::text, NULL
-FROM input i LEFT JOIN es_streams s ON s.stream_id = i.stream_id
-WHERE i.append_idx NOT IN (SELECT append_idx FROM applied)`,
+SELECT 'current', r.append_idx::int, NULL, NULL, r.actual::text, NULL, NULL, NULL, NULL, NULL FROM refused r
+UNION ALL
+-- A refused append's tail (port.ts, conflictTailRange): the events after its expected revision, read in the
+-- statement's snapshot like the 'current' row, so the two agree.
+SELECT 'tail', r.append_idx::int, e.event_id, e.stream_id, e.revision::text, e.position::text, e.type, e.data, e.metadata, e.created_at_ms::text
+FROM refused r JOIN es_events e ON e.stream_id = r.stream_id AND e.revision > r.expected AND e.revision <= r.actual
+WHERE r.expected >= ${EXPECT_NO_STREAM} AND r.actual > r.expected AND r.actual - r.expected <= ${CONFLICT_TAIL_MAX}`,
 } as const;
 
 export type AppendRow = {
-  readonly kind: 'applied' | 'existing' | 'current';
+  readonly kind: 'applied' | 'existing' | 'current' | 'tail';
   readonly append_idx: number;
   readonly event_id: string | null;
   readonly stream_id: string | null;
   readonly revision: string | null;
   readonly position: string | null;
+  /** The rest of a 'tail' row's event; null on the other kinds. */
+  readonly type: string | null;
+  readonly data: unknown;
+  readonly metadata: Record<string, unknown> | null;
+  readonly created_at_ms: string | null;
+};
+
+/** A conflict's tail from its rows, when the port says it carries one (the rows are then exactly its range). */
+const tailOf = (expected: ExpectedRevision, actual: bigint | 'no_stream', rows: readonly AppendRow[]): { readonly tail?: readonly RecordedEvent[] } => {
+  const range = conflictTailRange(expected, actual);
+  if (range === undefined) return {};
+  const tail = rows.filter((row) => row.kind === 'tail').map((row) => toRecordedEvent(row as EventRow));
+  tail.sort((a, b) => (a.revision < b.revision ? -1 : 1));
+  invariant(tail.length === range.count, 'a conflict\'s tail rows disagree with its current revision');
+  return { tail };
 };
 
 const encodeExpected = (expected: ExpectedRevision): string =>
@@ -122,7 +147,7 @@ export const decideOutcome = (request: AppendRequest, rows: readonly AppendRow[]
   const current = rows.find((row) => row.kind === 'current');
   invariant(current !== undefined, `append of ${streamId} has neither an applied nor a current row`);
   const actual = current.revision === null ? 'no_stream' : BigInt(current.revision);
-  const conflict: AppendResult = { kind: 'RevisionConflict', streamId, expected, actual };
+  const conflict: AppendResult = { kind: 'RevisionConflict', streamId, expected, actual, ...tailOf(expected, actual, rows) };
   const existing = rows.filter((row) => row.kind === 'existing');
   if (existing.length > 0) return { result: isSamePlace(request, existing) ?? conflict, settled: true };
   const snapshotMatched = expected === 'any' || (expected === 'no_stream' ? actual === 'no_stream' : actual === expected);

@@ -37,12 +37,17 @@ const isRetryable = (error: unknown): boolean => {
 };
 
 /**
+ * `onCommitted` hears, after each batch, the event types it wrote and where (a wake-up hint for subscribers).
+ *
  * Group commit: at most `batchesInFlightMax` batch statements run at once; appends that arrive
  * meanwhile wait and go together in the next one, so under load one round trip and one commit
  * serve many appends. Our own batches never share a stream, so they cannot deadlock each other;
  * another process can still deadlock with us, which the solo retry absorbs.
  */
-export const createGroupCommit = (client: SqlClient, onCommitted: () => void, batchesInFlightMax: number) => {
+/** What a finished batch wrote: each event type with the position of the last append that held it. */
+export type CommittedTypes = ReadonlyMap<string, bigint>;
+
+export const createGroupCommit = (client: SqlClient, onCommitted: (committed: CommittedTypes) => void, batchesInFlightMax: number) => {
   const pending: Pending[] = [];
   const streamsInFlight = new Set<string>();
   let running = 0;
@@ -120,10 +125,20 @@ export const createGroupCommit = (client: SqlClient, onCommitted: () => void, ba
       if (batch.length === 0) return; // everything waiting is behind a stream in flight
       running += 1;
       for (const item of batch) streamsInFlight.add(item.request.streamId);
-      void runBatch(batch).finally(() => {
+      const committed = new Map<string, bigint>();
+      const heard = batch.map((item): Pending => ({
+        ...item,
+        resolve: (result) => {
+          if (result.kind === 'Appended') {
+            for (const event of item.request.events) if ((committed.get(event.type) ?? -1n) < result.position) committed.set(event.type, result.position);
+          }
+          item.resolve(result);
+        },
+      }));
+      void runBatch(heard).finally(() => {
         running -= 1;
         for (const item of batch) streamsInFlight.delete(item.request.streamId);
-        onCommitted();
+        onCommitted(committed);
         pump();
       });
     }

@@ -1,7 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
+import type { CommittedTypes } from './group-commit';
 
-/** The channel appends are announced on; the payload is empty (subscribers re-read from their position). */
+/**
+ * The channel appends are announced on. The payload names the event types committed in the window, each
+ * with the position of the last append that held it (`Type@position`, comma separated), so a subscriber
+ * filtered by type sleeps through commits it would read nothing from, and one already past the position
+ * through commits it has read. An empty payload (too long, or an older process) means "anything".
+ * Subscribers re-read from their position.
+ */
 export const APPENDED_CHANNEL = 'es_appended';
+/** Longer payloads are sent empty (PostgreSQL allows 8000 bytes; a window holds a handful of types). */
+export const NOTIFY_PAYLOAD_MAX = 2_000;
 /** At most one NOTIFY per this window per process: a wake-up hint, not a message per append. */
 export const NOTIFY_COALESCE_MS = 5;
 /** Waits before LISTENing again on a new connection, doubling per failed try up to the max. */
@@ -10,17 +19,40 @@ export const RELISTEN_DELAY_MS_MAX = 5_000;
 
 export type CommitSignal = {
   /** Called after each of our commits; sends a coalesced NOTIFY. */
-  committed(): void;
+  committed(committed: CommittedTypes): void;
   close(): Promise<void>;
 };
 
 export type CommitSignalEvents = {
-  /** A NOTIFY arrived, or the LISTEN connection came back (notifications may have been missed meanwhile). */
-  readonly onWake: () => void;
+  /**
+   * A NOTIFY arrived (with the event types it names), or the LISTEN connection came back (undefined: anything
+   * may have been committed, notifications may have been missed meanwhile).
+   */
+  readonly onWake: (committed: CommittedTypes | undefined) => void;
   /** Anything that went wrong; the signal carries on. */
   readonly onError: (error: unknown) => void;
   /** LISTEN re-established on a new connection after the old one broke. */
   readonly onRelisten?: () => void;
+};
+
+/** A type holding a separator could not be told apart: such a window, like a long one, says "anything". */
+export const formatPayload = (committed: CommittedTypes): string => {
+  const entries = [...committed].map(([type, position]) => `${type}@${position}`);
+  const payload = entries.join(',');
+  return [...committed.keys()].some((type) => type.includes(',') || type.includes('@')) || payload.length > NOTIFY_PAYLOAD_MAX ? '' : payload;
+};
+
+/** undefined: anything may have been committed. */
+export const parsePayload = (payload: string | undefined): CommittedTypes | undefined => {
+  if (payload === undefined || payload === '') return undefined;
+  const committed = new Map<string, bigint>();
+  for (const entry of payload.split(',')) {
+    const at = entry.lastIndexOf('@');
+    const digits = entry.slice(at + 1);
+    if (at <= 0 || !/^\d{1,20}$/.test(digits)) return undefined;
+    committed.set(entry.slice(0, at), BigInt(digits));
+  }
+  return committed;
 };
 
 /**
@@ -41,7 +73,10 @@ export const startCommitSignal = async (pool: Pool, events: CommitSignalEvents):
   const listen = async (): Promise<void> => {
     const client = await pool.connect();
     let broken = false;
-    client.on('notification', (message) => { if (message.channel === APPENDED_CHANNEL) events.onWake(); });
+    client.on('notification', (message) => {
+      if (message.channel !== APPENDED_CHANNEL) return;
+      events.onWake(parsePayload(message.payload));
+    });
     client.on('error', (error) => {
       if (broken) return;
       broken = true;
@@ -66,7 +101,7 @@ export const startCommitSignal = async (pool: Pool, events: CommitSignalEvents):
       if (closed) return;
       listen().then(() => {
         events.onRelisten?.();
-        events.onWake();
+        events.onWake(undefined);
       }, (error: unknown) => {
         events.onError(error);
         scheduleRelisten(Math.min(delayMs * 2, RELISTEN_DELAY_MS_MAX));
@@ -75,12 +110,18 @@ export const startCommitSignal = async (pool: Pool, events: CommitSignalEvents):
   };
 
   await listen();
+  let windowTypes = new Map<string, bigint>();
   const send = () => {
     timer = undefined;
-    if (!closed) pool.query('SELECT pg_notify($1, \'\')', [APPENDED_CHANNEL]).catch(events.onError);
+    const payload = formatPayload(windowTypes);
+    windowTypes = new Map();
+    if (!closed) pool.query('SELECT pg_notify($1, $2)', [APPENDED_CHANNEL, payload]).catch(events.onError);
   };
   return {
-    committed: () => { if (!timer && !closed) timer = setTimeout(send, NOTIFY_COALESCE_MS); },
+    committed: (committed) => {
+      for (const [type, position] of committed) if ((windowTypes.get(type) ?? -1n) < position) windowTypes.set(type, position);
+      if (!timer && !closed) timer = setTimeout(send, NOTIFY_COALESCE_MS);
+    },
     close: async () => {
       closed = true;
       if (timer) clearTimeout(timer);

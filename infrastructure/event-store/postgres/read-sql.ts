@@ -5,7 +5,7 @@ import { SEQ_BITS } from './schema';
 const EVENT_COLUMNS = `position::text AS position, stream_id, revision::text AS revision, event_id, type, data, metadata,
   created_at_ms::text AS created_at_ms`;
 
-type EventRow = {
+export type EventRow = {
   readonly position: string; readonly stream_id: string; readonly revision: string; readonly event_id: string;
   readonly type: string; readonly data: unknown; readonly metadata: Record<string, unknown> | null; readonly created_at_ms: string;
 };
