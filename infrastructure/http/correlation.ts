@@ -11,7 +11,9 @@ export const correlation = (logger: Logger): RequestHandler => (req, res, next) 
   const sent = req.get(CORRELATION_HEADER);
   const correlationId = sent !== undefined && CLIENT_ID_PATTERN.test(sent) ? sent : randomUUID();
   res.locals.correlationId = correlationId;
-  res.locals.log = logger.child({ correlationId });
+  // Made when first used: at LOG_LEVEL=warn a read that goes well logs nothing, and a child costs more than the id.
+  let log: Logger | undefined;
+  Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ correlationId })), enumerable: true, configurable: true });
   res.setHeader(CORRELATION_HEADER, correlationId);
   next();
 };

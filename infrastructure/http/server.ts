@@ -11,6 +11,7 @@ import { useErrorStatuses, type ErrorStatusTable } from './errors';
 import { healthz, type ReadinessCheck } from './health';
 import { hotDispatch, routerOf, type HotGetRoute } from './hot-routes';
 import { jsonShapeProblem } from './json-shape';
+import { replayedHeaders } from './recorded-headers';
 import { listen } from './listen';
 import { JsonShapeRefused } from './error-handler';
 import { requestMetrics } from './request-metrics';
@@ -49,6 +50,17 @@ export type HttpApp = {
   stop(): Promise<void>;
 };
 
+/**
+ * body-parser's own first test (type-is's hasBody), made before entering it: a request with neither
+ * Transfer-Encoding nor Content-Length (every GET) has no body, and the parser would only set `req.body`
+ * to undefined after its other checks.
+ */
+const withoutBodySkipped = (parse: RequestHandler): RequestHandler => (req, res, next) => {
+  if (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined) { void parse(req, res, next); return; }
+  if (!('body' in req)) (req as { body?: unknown }).body = undefined;
+  next();
+};
+
 const alwaysReady: ReadinessCheck = async () => ({ ready: true });
 
 export const createHttpApp = (options: HttpAppOptions): HttpApp => {
@@ -68,14 +80,18 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
   // Every request passes these, in this order, whether express's router or the hot dispatch serves it.
   const platform: RequestHandler[] = [
     // helmet's defaults fit an API: no sniffing, no framing, HSTS, no referrer; the CSP forbids everything a JSON API never needs.
-    helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
-    cors({
+    // Its headers are the same for every request (static directives), so they are recorded once and replayed.
+    replayedHeaders(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }), { method: 'GET', headers: {} }, () => true),
+    // A request without an Origin (every client but a browser's cross-origin call) gets the same CORS headers each
+    // time (Vary, the exposed headers), recorded once; a browser's origin or preflight runs cors itself. No middleware
+    // before this one sets Vary, which cors appends to.
+    replayedHeaders(cors({
       origin: [...(options.corsOrigins ?? [])], methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Idempotency-Key', 'If-Match', 'X-Consistency-Position', 'X-MFA-Code'],
       exposedHeaders: ['ETag', 'Retry-After', 'Idempotent-Replayed', 'X-Correlation-Id'], maxAge: 600,
-    }),
+    }), { method: 'GET', headers: {} }, (req) => req.headers.origin === undefined && req.method !== 'OPTIONS'),
     correlation(logger),
-    requestMetrics(metrics),
+    requestMetrics(metrics, logger),
     // While draining, every keep-alive connection is told to close after its current response, so close() is not held open.
     ((_req, res, next) => {
       if (draining) res.setHeader('Connection', 'close');
@@ -83,14 +99,14 @@ export const createHttpApp = (options: HttpAppOptions): HttpApp => {
       res.on('close', () => active.delete(res));
       next();
     }) as RequestHandler,
-    express.json({
+    withoutBodySkipped(express.json({
       limit: options.jsonBodyBytesMax ?? JSON_BODY_BYTES_MAX_DEFAULT, strict: true,
       // Before JSON.parse: a body too deep for our recursive walks, or naming a key twice, never becomes a value.
       verify: (_req, _res, raw) => {
         const problem = jsonShapeProblem(raw.toString('utf8'));
         if (problem !== undefined) throw new JsonShapeRefused(problem);
       },
-    }),
+    })),
   ];
   for (const middleware of platform) app.use(middleware);
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { batchedMget } from '../redis/batched-mget';
 import type { MarketDataReader, MarketSnapshotWriter, SnapshotEntry } from './port';
 import type { Book, Quote } from './quote';
 
@@ -12,6 +13,8 @@ export const marketKeys = (prefix: string) => ({
 /** Distributed mode: ingest writes with one pipeline per batch; API and portfolio read single keys. */
 export const createRedisMarketData = (redis: Redis, keyPrefix: string): MarketDataReader & MarketSnapshotWriter => {
   const keys = marketKeys(keyPrefix);
+  // Portfolio reads answered by one statement price their positions in the same turn: one MGET for all of them.
+  const mget = batchedMget(redis);
   const queue = (pipeline: ReturnType<Redis['pipeline']>, entry: SnapshotEntry): void => {
     switch (entry.kind) {
       case 'quote':
@@ -41,7 +44,7 @@ export const createRedisMarketData = (redis: Redis, keyPrefix: string): MarketDa
     },
     lastQuotes: async (symbols) => {
       if (symbols.length === 0) return [];
-      const values = await redis.mget(...symbols.map((symbol) => keys.quote(symbol)));
+      const values = await mget(symbols.map((symbol) => keys.quote(symbol)));
       return values.map((json) => (json === null ? undefined : (JSON.parse(json) as Quote)));
     },
     lastBook: async (symbol) => {

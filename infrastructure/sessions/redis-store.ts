@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { batchedMget } from '../redis/batched-mget';
 import { USED_TOKENS_REMEMBERED_MAX, type RotateOutcome, type SessionStore } from './store';
 
 /** Compare-and-rotate in one step, so two refreshes with one token cannot both win. */
@@ -41,6 +42,8 @@ export const createRedisSessionStore = (redis: Redis, options: { readonly keyPre
   const family = (id: string) => `${options.keyPrefix}family:${id}`;
   const session = (id: string) => `${options.keyPrefix}revoked:${id}`;
   const account = (id: string) => `${options.keyPrefix}revoked-before:${id}`;
+  // Every request's bearer check asks: the checks of one event-loop turn share one MGET.
+  const mget = batchedMget(redis);
   return {
     createFamily: async (familyId, accountId, tokenHash, createdAtMs, ttlS) => {
       await redis.set(family(familyId), JSON.stringify({ accountId, current: tokenHash, used: [], createdAtMs, revoked: false }), 'EX', ttlS);
@@ -55,7 +58,7 @@ export const createRedisSessionStore = (redis: Redis, options: { readonly keyPre
     revokeSession: async (sessionId, ttlS) => { await redis.set(session(sessionId), '1', 'EX', ttlS); },
     revokeAccountBefore: async (accountId, beforeMs, ttlS) => { await redis.set(account(accountId), String(beforeMs), 'EX', ttlS); },
     revocationOf: async (sessionId, accountId) => {
-      const [revoked, before] = await redis.mget(sessionId === undefined ? `${options.keyPrefix}revoked:-` : session(sessionId), account(accountId));
+      const [revoked, before] = await mget([sessionId === undefined ? `${options.keyPrefix}revoked:-` : session(sessionId), account(accountId)]);
       return { sessionRevoked: revoked !== null && sessionId !== undefined, accountRevokedBeforeMs: before === null || before === undefined ? undefined : Number(before) };
     },
     close: async () => { if (options.ownsClient) await redis.quit(); },

@@ -1,6 +1,7 @@
 import type { SessionStore } from '../../infrastructure/sessions/store';
 import { requireBearer } from '../../infrastructure/auth/bearer';
 import { accountIdOf } from '../../infrastructure/http/context';
+import { sendJson } from '../../infrastructure/http/send-json';
 import type { HotGetRoute } from '../../infrastructure/http/hot-routes';
 import type { MarketDataReader } from '../../infrastructure/market/port';
 import { ACTIVITIES_PROJECTION } from '../../projections/activities/model';
@@ -36,7 +37,7 @@ export const portfolioRoute = (deps: {
     const quotes = deps.market === undefined || rows.positions.length === 0 ? []
       : await deps.market.lastQuotes(rows.positions.map((p) => p.symbol)).catch(() => []);
     const positions = rows.positions.map((position, index) => pricePosition(position, quotes[index]));
-    res.json({
+    sendJson(req, res, {
       equity: equityOf(rows.cash, positions),
       cash: { settled: rows.cash.settled, unsettled: rows.cash.unsettled, withdrawable: rows.cash.withdrawable },
       buying_power: rows.cash.buyingPower,
