@@ -18,6 +18,14 @@ const ZERO = 0x30;
 const QUOTE = 0x22;
 const DOT = 0x2e;
 const MS_PER_DAY = 86_400_000;
+/** Where write reads a quote's numbers: the NBBO's layout (NbboBook.best) and the tape's (last trade, day volume, update time). */
+const NBBO_BID = 0;
+const NBBO_BID_SIZE = 1;
+const NBBO_ASK = 2;
+const NBBO_ASK_SIZE = 3;
+export const TAPE_LAST = 0;
+export const TAPE_VOLUME = 1;
+export const TAPE_TS = 2;
 /** The ISO-8601 form `2026-11-25T15:00:00.000Z`, for years 0..9999 (Date's own form beyond). */
 export const ISO_BYTES = 24;
 const ISO_DAYS_MAX = 2_932_896; // 9999-12-31
@@ -256,9 +264,19 @@ export class QuoteWriter {
     }
   }
 
-  /** Writes the quote at `pos`, then `closing` (`}`, or `,"channel":"quotes"}` for the bus); returns the end. */
-  write(out: Uint8Array, pos: number, s: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number,
-    lastTicks: number, volume: number, tsMs: number, closing: Uint8Array): number {
+  /**
+   * Writes symbol `s`'s quote at `pos`, then `closing` (`}`, or `,"channel":"quotes"}` for the bus); returns the end.
+   * The numbers are read where they live, the NBBO at `nbbo[nbboAt + NBBO_*]` and the tape at `tape[tapeAt + TAPE_*]`,
+   * rather than passed: a price or a timestamp passed to a function V8 does not inline is boxed in a fresh HeapNumber.
+   */
+  write(out: Uint8Array, pos: number, s: number, nbbo: Float64Array, nbboAt: number, tape: Float64Array, tapeAt: number, closing: Uint8Array): number {
+    const bidTicks = nbbo[nbboAt + NBBO_BID]!;
+    const bidSize = nbbo[nbboAt + NBBO_BID_SIZE]!;
+    const askTicks = nbbo[nbboAt + NBBO_ASK]!;
+    const askSize = nbbo[nbboAt + NBBO_ASK_SIZE]!;
+    const lastTicks = tape[tapeAt + TAPE_LAST]!;
+    const volume = tape[tapeAt + TAPE_VOLUME]!;
+    const tsMs = tape[tapeAt + TAPE_TS]!;
     if (out !== this.#out) {
       this.#out = out;
       this.#view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -321,9 +339,17 @@ export class QuoteWriter {
       view.setInt32(at, digits[volume]!, true);
       at += digitCount[volume]!;
     } else at = this.#count(view, out, at, volume);
+    // The ending is 33 bytes at least (`}` closing) and 52 for the bus: six words always, unrolled (a loop re-checks
+    // the arrays per word), and the rest of a longer one in a loop.
     const ending = this.#ending;
     const endingLength = this.#endingLength;
-    for (let k = 0, word = 0; k < endingLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, ending[word]!, true);
+    view.setFloat64(at, ending[0]!, true);
+    view.setFloat64(at + 8, ending[1]!, true);
+    view.setFloat64(at + 16, ending[2]!, true);
+    view.setFloat64(at + 24, ending[3]!, true);
+    view.setFloat64(at + 32, ending[4]!, true);
+    view.setFloat64(at + 40, ending[5]!, true);
+    for (let k = 48, word = 6; k < endingLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, ending[word]!, true);
     return at + endingLength;
   }
 
