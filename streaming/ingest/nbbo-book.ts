@@ -64,12 +64,22 @@ export class NbboBook {
     const venues = this.#venues;
     const first = symbolId * SYMBOL_STRIDE;
     const slot = first + venueId * VENUE_STRIDE;
-    const hasBid = bidTicks > 0 && bidSize > 0;
-    const hasAsk = askTicks > 0 && askSize > 0;
-    venues[slot + BID] = hasBid ? bidTicks : 0;
-    venues[slot + BID_SIZE] = hasBid ? bidSize : 0;
-    venues[slot + ASK] = hasAsk ? askTicks : 0;
-    venues[slot + ASK_SIZE] = hasAsk ? askSize : 0;
+    // Branches, not `hasBid ? bidTicks : 0`: a conditional of an argument and 0 stays a tagged value, which V8
+    // then checks and converts again at every store.
+    if (bidTicks > 0 && bidSize > 0) {
+      venues[slot + BID] = bidTicks;
+      venues[slot + BID_SIZE] = bidSize;
+    } else {
+      venues[slot + BID] = 0;
+      venues[slot + BID_SIZE] = 0;
+    }
+    if (askTicks > 0 && askSize > 0) {
+      venues[slot + ASK] = askTicks;
+      venues[slot + ASK_SIZE] = askSize;
+    } else {
+      venues[slot + ASK] = 0;
+      venues[slot + ASK_SIZE] = 0;
+    }
 
     // Best bid: the highest price (0 when no venue bids); its size, every venue's at that price, summed in venue order.
     const b0 = venues[first + BID]!;
