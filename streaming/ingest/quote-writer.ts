@@ -326,6 +326,7 @@ export class QuoteWriter {
     const ending3 = ending[3]!;
     const ending4 = ending[4]!;
     const ending5 = ending[5]!;
+    const ending6 = ending[6]!;
     const digits = DIGITS.unpadded;
     const digitCount = DIGITS.lengths;
     const view = this.#view;
@@ -368,14 +369,15 @@ export class QuoteWriter {
       view.setInt32(at, digits[volume]!, true);
       at += digitCount[volume]!;
     } else at = this.#count(view, out, at, volume);
-    // The ending is 33 bytes at least (`}` closing) and 52 for the bus: six words always, and the rest of a longer one.
+    // The ending is 52 bytes for the bus (33 with a `}` closing): seven words always, and the rest of a longer one.
     view.setFloat64(at, ending0, true);
     view.setFloat64(at + 8, ending1, true);
     view.setFloat64(at + 16, ending2, true);
     view.setFloat64(at + 24, ending3, true);
     view.setFloat64(at + 32, ending4, true);
     view.setFloat64(at + 40, ending5, true);
-    for (let k = 48, word = 6; k < endingLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, ending[word]!, true);
+    view.setFloat64(at + 48, ending6, true);
+    for (let k = 56, word = 7; k < endingLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, ending[word]!, true);
     return at + endingLength;
   }
 
