@@ -164,12 +164,17 @@ const BID = OPENING + OPENING_WORDS; // `"9999999.9999","ask":`, 21 bytes at mos
 const BID_WORDS = 4;
 const ASK = BID + BID_WORDS; // `"9999999.9999","bid_size":`, 26 bytes at most
 const ASK_WORDS = 4;
-const LAST = ASK + ASK_WORDS; // `"9999999.9999","volume":`, 24 bytes at most
-const LAST_WORDS = 4;
-/** Then the tick values the bid, ask and last pieces were rendered from (-1: none yet)... */
+/**
+ * The tail `,"last":"9999999.9999","volume":<up to 16 digits>`, 48 bytes at most (and a digit store's 3 bytes
+ * beyond): it changes only on a trade, so the last price and the volume are rendered together, once per change.
+ */
+const LAST = ASK + ASK_WORDS;
+const LAST_WORDS = 7;
+/** Then the tick values the bid, ask and last pieces were rendered from (-1: none yet), and the volume (NaN: none yet)... */
 const TICKS = LAST + LAST_WORDS;
+const VOLUME = TICKS + 3;
 /** ...and one word holding the byte lengths of the opening and the three price pieces: a symbol's record is one read. */
-const LENGTHS = TICKS + 3;
+const LENGTHS = VOLUME + 1;
 const RECORD_WORDS = LENGTHS + 1;
 const ASK_SIZE_KEY = asciiBytes(',"ask_size":');
 const LAST_KEY = asciiBytes(',"last":');
@@ -265,6 +270,7 @@ export class QuoteWriter {
       this.#wordBytes.set(opening, (s * RECORD_WORDS + OPENING) * WORD_BYTES);
       this.#wordBytes[(s * RECORD_WORDS + LENGTHS) * WORD_BYTES] = opening.length;
       this.#words.fill(-1, s * RECORD_WORDS + TICKS, s * RECORD_WORDS + TICKS + 3);
+      this.#words[s * RECORD_WORDS + VOLUME] = Number.NaN;
     }
   }
 
@@ -293,7 +299,7 @@ export class QuoteWriter {
     const record = s * RECORD_WORDS;
     if (words[record + TICKS] !== bidTicks) this.#renderPrice(s, 0, BID, bidTicks);
     if (words[record + TICKS + 1] !== askTicks) this.#renderPrice(s, 1, ASK, askTicks);
-    if (words[record + TICKS + 2] !== lastTicks) this.#renderPrice(s, 2, LAST, lastTicks);
+    if (words[record + TICKS + 2] !== lastTicks || words[record + VOLUME] !== volume) this.#renderTail(s, lastTicks, volume);
     if (tsMs !== this.#endingMs || closing !== this.#endingClosing) this.#renderEnding(tsMs, closing);
     // Every word this message copies is read first, then everything is stored, with no calls on the common path:
     // a DataView store makes V8 forget what it checked about every array, so a read after a store re-checks the
@@ -318,6 +324,7 @@ export class QuoteWriter {
     const last0 = words[record + LAST]!;
     const last1 = words[record + LAST + 1]!;
     const last2 = words[record + LAST + 2]!;
+    const last3 = words[record + LAST + 3]!;
     const ending = this.#ending;
     const endingLength = this.#endingLength;
     const ending0 = ending[0]!;
@@ -359,16 +366,15 @@ export class QuoteWriter {
       view.setInt32(at, digits[askSize]!, true);
       at += digitCount[askSize]!;
     } else at = this.#count(view, out, at, askSize);
-    view.setFloat64(at, LAST_KEY_WORD, true);
-    at += LAST_KEY_LENGTH;
+    // The tail is 23 bytes before the first trade (3 words), ~31 after (4); longer ones read the rest after the stores.
     view.setFloat64(at, last0, true);
     view.setFloat64(at + 8, last1, true);
-    if (lastLength > 16) view.setFloat64(at + 16, last2, true);
+    view.setFloat64(at + 16, last2, true);
+    if (lastLength > 24) {
+      view.setFloat64(at + 24, last3, true);
+      for (let k = 32, word = 4; k < lastLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, words[record + LAST + word]!, true);
+    }
     at += lastLength;
-    if (volume >= 0 && volume < SMALL_COUNT_LIMIT && (volume | 0) === volume) {
-      view.setInt32(at, digits[volume]!, true);
-      at += digitCount[volume]!;
-    } else at = this.#count(view, out, at, volume);
     // The ending is 52 bytes for the bus (33 with a `}` closing): seven words always, and the rest of a longer one.
     view.setFloat64(at, ending0, true);
     view.setFloat64(at + 8, ending1, true);
@@ -397,12 +403,27 @@ export class QuoteWriter {
     return writeWhole(out, pos, n);
   }
 
-  /** The price piece `"187.42"` (or `null`) and the key after it, into the symbol's slot for the field, in word stores. */
-  #renderPrice(s: number, field: number, slotWord: number, ticks: number): void {
+  /** The tail `,"last":<price or null>,"volume":<volume>` into the symbol's slot, in word stores. */
+  #renderTail(s: number, lastTicks: number, volume: number): void {
+    const record = s * RECORD_WORDS;
+    this.#words[record + VOLUME] = volume;
+    const view = this.#wordView;
+    const start = (record + LAST) * WORD_BYTES;
+    view.setFloat64(start, LAST_KEY_WORD, true);
+    this.#renderPrice(s, 2, LAST, lastTicks, LAST_KEY_LENGTH);
+    const at = start + this.#wordBytes[(record + LENGTHS) * WORD_BYTES + 3]!;
+    this.#wordBytes[(record + LENGTHS) * WORD_BYTES + 3] = this.#count(view, this.#wordBytes, at, volume) - start;
+  }
+
+  /**
+   * The price piece `"187.42"` (or `null`) and the key after it, into the symbol's slot for the field (`skip` bytes
+   * into it), in word stores; the piece's length, from the slot's start, goes into the record's lengths.
+   */
+  #renderPrice(s: number, field: number, slotWord: number, ticks: number, skip = 0): void {
     this.#words[s * RECORD_WORDS + TICKS + field] = ticks;
     const view = this.#wordView;
     const start = (s * RECORD_WORDS + slotWord) * WORD_BYTES;
-    let at = start;
+    let at = start + skip;
     if (ticks <= 0) {
       view.setFloat64(at, NULL_WORD, true);
       at += 4;
