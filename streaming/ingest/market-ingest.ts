@@ -10,18 +10,19 @@ import { CandleRoller } from './candle-roller';
 import { createAggregatedLevels, DepthBook } from './depth-book';
 import { bookJson, bookLevelsJson, haltJson, tradeJson, withChannel } from './edge-json';
 import { LULD_HALT_MS, LuldBands } from './luld-bands';
-import type { NbboBook } from './nbbo-book';
+import { NBBO_STRIDE as NBBO_STRIDE_EXPORTED, type NbboBook } from './nbbo-book';
 import { PublishBatch } from './publish-batch';
-import { asciiBytes, QUOTE_JSON_BYTES_MAX as QUOTE_JSON_BYTES_MAX_EXPORTED, QuoteWriter } from './quote-writer';
+import { asciiBytes, QUOTE_JSON_BYTES_MAX as QUOTE_JSON_BYTES_MAX_EXPORTED, QuoteWriter, TAPE_LAST, TAPE_TS, TAPE_VOLUME } from './quote-writer';
 
 /** `md.book.<SYM>` goes out at most this often per symbol (by feed time); changes in between coalesce. */
 export const BOOK_MIN_INTERVAL_MS = 250;
 /** Halts waiting for the next snapshot write; beyond this they are dropped and counted (they are also on the bus). */
 export const HALTS_PENDING_MAX = 10_000;
 const DAY_MS = 86_400_000;
-const TAPE_LAST_TICKS = 0;
-const TAPE_DAY_VOLUME = 1;
-const TAPE_UPDATED_MS = 2;
+// The first three as QuoteWriter reads them: a quote's bytes are written from this array in place.
+const TAPE_LAST_TICKS = TAPE_LAST;
+const TAPE_DAY_VOLUME = TAPE_VOLUME;
+const TAPE_UPDATED_MS = TAPE_TS;
 const TAPE_DAY_START_MS = 3;
 const TAPE_STRIDE = 4;
 const MARK_BOOK_TOUCHED = 1;
@@ -42,6 +43,7 @@ export type IngestStats = {
 
 // Read on every quote: a local copy, not the CommonJS export getter tsx compiles an import to (V8 does not inline it).
 const QUOTE_JSON_BYTES_MAX = QUOTE_JSON_BYTES_MAX_EXPORTED;
+const NBBO_STRIDE = NBBO_STRIDE_EXPORTED;
 const QUOTE_CLOSING = asciiBytes(`,"channel":"${CHANNEL_OF_KIND.quote}"}`);
 const SNAPSHOT_CLOSING = asciiBytes('}');
 
@@ -52,6 +54,7 @@ const SNAPSHOT_CLOSING = asciiBytes('}');
  */
 export class MarketIngest implements FeedSink {
   readonly nbbo: NbboBook;
+  readonly #nbboBest: Float64Array;
   readonly depth: DepthBook;
   readonly candles: CandleRoller;
   readonly luld: LuldBands;
@@ -88,6 +91,7 @@ export class MarketIngest implements FeedSink {
     const n = symbols.size;
     this.depth = new DepthBook(n, VENUE_COUNT);
     this.nbbo = this.depth.top;
+    this.#nbboBest = this.nbbo.best;
     this.candles = new CandleRoller(symbols);
     this.luld = new LuldBands(n);
     this.haltedUntilMs = new Float64Array(n);
@@ -148,9 +152,7 @@ export class MarketIngest implements FeedSink {
     // The hot path: the quote's bytes go straight into the batch buffer.
     const batch = this.#batch;
     const start = batch.begin(QUOTE_JSON_BYTES_MAX);
-    const n = this.nbbo;
-    const end = this.#quoteWriter.write(batch.data, start, symbolId, n.bestBid(symbolId), n.bestAsk(symbolId), n.bestBidSize(symbolId), n.bestAskSize(symbolId),
-      tape[at + TAPE_LAST_TICKS]!, tape[at + TAPE_DAY_VOLUME]!, tsMs, QUOTE_CLOSING);
+    const end = this.#quoteWriter.write(batch.data, start, symbolId, this.#nbboBest, symbolId * NBBO_STRIDE, tape, at, QUOTE_CLOSING);
     batch.commit(this.#subjects.quote[symbolId]!, end);
   }
 
@@ -264,11 +266,7 @@ export class MarketIngest implements FeedSink {
 
   /** The stored quote: QuoteWriter's bytes (the same as edge-json's quoteJson, without the date and string building per symbol). */
   #quoteJson(s: number): string {
-    const n = this.nbbo;
-    const at = s * TAPE_STRIDE;
-    const tape = this.#tape;
-    const end = this.#quoteWriter.write(this.#snapshotBytes, 0, s, n.bestBid(s), n.bestAsk(s), n.bestBidSize(s), n.bestAskSize(s),
-      tape[at + TAPE_LAST_TICKS]!, tape[at + TAPE_DAY_VOLUME]!, tape[at + TAPE_UPDATED_MS]!, SNAPSHOT_CLOSING);
+    const end = this.#quoteWriter.write(this.#snapshotBytes, 0, s, this.#nbboBest, s * NBBO_STRIDE, this.#tape, s * TAPE_STRIDE, SNAPSHOT_CLOSING);
     return this.#snapshotBytes.toString('latin1', 0, end);
   }
 

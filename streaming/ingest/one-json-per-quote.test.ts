@@ -124,7 +124,7 @@ describe('one JSON per quote: the bytes ingest writes are the bytes clients get,
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 2 }), ticks, ticks, shares, shares, ticks, shares, fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }),
       (s, bid, ask, bidSize, askSize, last, volume, tsMs) => {
-        const end = writer.write(out, 0, s, bid, ask, bidSize, askSize, last, volume, tsMs, closing);
+        const end = writer.write(out, 0, s, Float64Array.of(bid, bidSize, ask, askSize), 0, Float64Array.of(last, volume, tsMs), 0, closing);
         const expected = JSON.stringify({
           symbol: symbols.name(s), bid: decimal(bid), ask: decimal(ask), bid_size: bidSize, ask_size: askSize, last: decimal(last), volume, ts: new Date(tsMs).toISOString(), channel: 'quotes',
         });

@@ -18,6 +18,14 @@ const ZERO = 0x30;
 const QUOTE = 0x22;
 const DOT = 0x2e;
 const MS_PER_DAY = 86_400_000;
+/** Where write reads a quote's numbers: the NBBO's layout (NbboBook.best) and the tape's (last trade, day volume, update time). */
+const NBBO_BID = 0;
+const NBBO_BID_SIZE = 1;
+const NBBO_ASK = 2;
+const NBBO_ASK_SIZE = 3;
+export const TAPE_LAST = 0;
+export const TAPE_VOLUME = 1;
+export const TAPE_TS = 2;
 /** The ISO-8601 form `2026-11-25T15:00:00.000Z`, for years 0..9999 (Date's own form beyond). */
 export const ISO_BYTES = 24;
 const ISO_DAYS_MAX = 2_932_896; // 9999-12-31
@@ -156,12 +164,17 @@ const BID = OPENING + OPENING_WORDS; // `"9999999.9999","ask":`, 21 bytes at mos
 const BID_WORDS = 4;
 const ASK = BID + BID_WORDS; // `"9999999.9999","bid_size":`, 26 bytes at most
 const ASK_WORDS = 4;
-const LAST = ASK + ASK_WORDS; // `"9999999.9999","volume":`, 24 bytes at most
-const LAST_WORDS = 4;
-/** Then the tick values the bid, ask and last pieces were rendered from (-1: none yet)... */
+/**
+ * The tail `,"last":"9999999.9999","volume":<up to 16 digits>`, 48 bytes at most (and a digit store's 3 bytes
+ * beyond): it changes only on a trade, so the last price and the volume are rendered together, once per change.
+ */
+const LAST = ASK + ASK_WORDS;
+const LAST_WORDS = 7;
+/** Then the tick values the bid, ask and last pieces were rendered from (-1: none yet), and the volume (NaN: none yet)... */
 const TICKS = LAST + LAST_WORDS;
+const VOLUME = TICKS + 3;
 /** ...and one word holding the byte lengths of the opening and the three price pieces: a symbol's record is one read. */
-const LENGTHS = TICKS + 3;
+const LENGTHS = VOLUME + 1;
 const RECORD_WORDS = LENGTHS + 1;
 const ASK_SIZE_KEY = asciiBytes(',"ask_size":');
 const LAST_KEY = asciiBytes(',"last":');
@@ -219,8 +232,12 @@ const FRACTIONS = fractionTable();
 /** Each key after a price, in two words whatever its length, so rendering one is always two stores. */
 const KEY_WORDS = PRICE_KEYS.map((key) => wordsOf(key, 2));
 const NULL_WORD = wordsOf(asciiBytes('null'))[0]!;
-const ASK_SIZE_KEY_WORDS = wordsOf(ASK_SIZE_KEY, 2);
+// Numbers, not array elements, so the constant keys cost no array read in write.
+const ASK_SIZE_KEY_WORD0 = wordsOf(ASK_SIZE_KEY, 2)[0]!;
+const ASK_SIZE_KEY_WORD1 = wordsOf(ASK_SIZE_KEY, 2)[1]!;
+const ASK_SIZE_KEY_LENGTH = ASK_SIZE_KEY.length;
 const LAST_KEY_WORD = wordsOf(LAST_KEY)[0]!;
+const LAST_KEY_LENGTH = LAST_KEY.length;
 
 /**
  * The `Quote` JSON of one symbol (infrastructure/market/quote.ts), written as bytes with the fields in the order
@@ -253,12 +270,23 @@ export class QuoteWriter {
       this.#wordBytes.set(opening, (s * RECORD_WORDS + OPENING) * WORD_BYTES);
       this.#wordBytes[(s * RECORD_WORDS + LENGTHS) * WORD_BYTES] = opening.length;
       this.#words.fill(-1, s * RECORD_WORDS + TICKS, s * RECORD_WORDS + TICKS + 3);
+      this.#words[s * RECORD_WORDS + VOLUME] = Number.NaN;
     }
   }
 
-  /** Writes the quote at `pos`, then `closing` (`}`, or `,"channel":"quotes"}` for the bus); returns the end. */
-  write(out: Uint8Array, pos: number, s: number, bidTicks: number, askTicks: number, bidSize: number, askSize: number,
-    lastTicks: number, volume: number, tsMs: number, closing: Uint8Array): number {
+  /**
+   * Writes symbol `s`'s quote at `pos`, then `closing` (`}`, or `,"channel":"quotes"}` for the bus); returns the end.
+   * The numbers are read where they live, the NBBO at `nbbo[nbboAt + NBBO_*]` and the tape at `tape[tapeAt + TAPE_*]`,
+   * rather than passed: a price or a timestamp passed to a function V8 does not inline is boxed in a fresh HeapNumber.
+   */
+  write(out: Uint8Array, pos: number, s: number, nbbo: Float64Array, nbboAt: number, tape: Float64Array, tapeAt: number, closing: Uint8Array): number {
+    const bidTicks = nbbo[nbboAt + NBBO_BID]!;
+    const bidSize = nbbo[nbboAt + NBBO_BID_SIZE]!;
+    const askTicks = nbbo[nbboAt + NBBO_ASK]!;
+    const askSize = nbbo[nbboAt + NBBO_ASK_SIZE]!;
+    const lastTicks = tape[tapeAt + TAPE_LAST]!;
+    const volume = tape[tapeAt + TAPE_VOLUME]!;
+    const tsMs = tape[tapeAt + TAPE_TS]!;
     if (out !== this.#out) {
       this.#out = out;
       this.#view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -271,59 +299,91 @@ export class QuoteWriter {
     const record = s * RECORD_WORDS;
     if (words[record + TICKS] !== bidTicks) this.#renderPrice(s, 0, BID, bidTicks);
     if (words[record + TICKS + 1] !== askTicks) this.#renderPrice(s, 1, ASK, askTicks);
-    if (words[record + TICKS + 2] !== lastTicks) this.#renderPrice(s, 2, LAST, lastTicks);
+    if (words[record + TICKS + 2] !== lastTicks || words[record + VOLUME] !== volume) this.#renderTail(s, lastTicks, volume);
     if (tsMs !== this.#endingMs || closing !== this.#endingClosing) this.#renderEnding(tsMs, closing);
-    // Straight-line stores from here on, no calls on the common path: V8 then checks each array once, not per store.
-    const view = this.#view;
+    // Every word this message copies is read first, then everything is stored, with no calls on the common path:
+    // a DataView store makes V8 forget what it checked about every array, so a read after a store re-checks the
+    // array (map, buffer, bounds; ~12 instructions), while reads before the first store share one check.
     const lengthOf = this.#wordBytes;
     const lengths = (record + LENGTHS) * WORD_BYTES;
+    const openingLength = lengthOf[lengths]!;
+    const bidLength = lengthOf[lengths + 1]!;
+    const askLength = lengthOf[lengths + 2]!;
+    const lastLength = lengthOf[lengths + 3]!;
+    const opening0 = words[record + OPENING]!;
+    const opening1 = words[record + OPENING + 1]!;
+    const opening2 = words[record + OPENING + 2]!;
+    const opening3 = words[record + OPENING + 3]!;
+    const bid0 = words[record + BID]!;
+    const bid1 = words[record + BID + 1]!;
+    const bid2 = words[record + BID + 2]!;
+    const ask0 = words[record + ASK]!;
+    const ask1 = words[record + ASK + 1]!;
+    const ask2 = words[record + ASK + 2]!;
+    const ask3 = words[record + ASK + 3]!;
+    const last0 = words[record + LAST]!;
+    const last1 = words[record + LAST + 1]!;
+    const last2 = words[record + LAST + 2]!;
+    const last3 = words[record + LAST + 3]!;
+    const ending = this.#ending;
+    const endingLength = this.#endingLength;
+    const ending0 = ending[0]!;
+    const ending1 = ending[1]!;
+    const ending2 = ending[2]!;
+    const ending3 = ending[3]!;
+    const ending4 = ending[4]!;
+    const ending5 = ending[5]!;
+    const ending6 = ending[6]!;
     const digits = DIGITS.unpadded;
     const digitCount = DIGITS.lengths;
+    const view = this.#view;
     let at = pos;
     // The opening is 4 words; each price piece is copied only as far as its length reaches (2 to 4 words).
-    view.setFloat64(at, words[record + OPENING]!, true);
-    view.setFloat64(at + 8, words[record + OPENING + 1]!, true);
-    view.setFloat64(at + 16, words[record + OPENING + 2]!, true);
-    view.setFloat64(at + 24, words[record + OPENING + 3]!, true);
-    at += lengthOf[lengths]!;
-    let length = lengthOf[lengths + 1]!;
-    view.setFloat64(at, words[record + BID]!, true);
-    view.setFloat64(at + 8, words[record + BID + 1]!, true);
-    if (length > 16) view.setFloat64(at + 16, words[record + BID + 2]!, true);
-    at += length;
-    length = lengthOf[lengths + 2]!;
-    view.setFloat64(at, words[record + ASK]!, true);
-    view.setFloat64(at + 8, words[record + ASK + 1]!, true);
-    if (length > 16) {
-      view.setFloat64(at + 16, words[record + ASK + 2]!, true);
-      if (length > 24) view.setFloat64(at + 24, words[record + ASK + 3]!, true);
+    view.setFloat64(at, opening0, true);
+    view.setFloat64(at + 8, opening1, true);
+    view.setFloat64(at + 16, opening2, true);
+    view.setFloat64(at + 24, opening3, true);
+    at += openingLength;
+    view.setFloat64(at, bid0, true);
+    view.setFloat64(at + 8, bid1, true);
+    if (bidLength > 16) view.setFloat64(at + 16, bid2, true);
+    at += bidLength;
+    view.setFloat64(at, ask0, true);
+    view.setFloat64(at + 8, ask1, true);
+    if (askLength > 16) {
+      view.setFloat64(at + 16, ask2, true);
+      if (askLength > 24) view.setFloat64(at + 24, ask3, true);
     }
-    at += length;
+    at += askLength;
     if (bidSize >= 0 && bidSize < SMALL_COUNT_LIMIT && (bidSize | 0) === bidSize) {
       view.setInt32(at, digits[bidSize]!, true);
       at += digitCount[bidSize]!;
     } else at = this.#count(view, out, at, bidSize);
-    view.setFloat64(at, ASK_SIZE_KEY_WORDS[0]!, true);
-    view.setFloat64(at + 8, ASK_SIZE_KEY_WORDS[1]!, true);
-    at += ASK_SIZE_KEY.length;
+    view.setFloat64(at, ASK_SIZE_KEY_WORD0, true);
+    view.setFloat64(at + 8, ASK_SIZE_KEY_WORD1, true);
+    at += ASK_SIZE_KEY_LENGTH;
     if (askSize >= 0 && askSize < SMALL_COUNT_LIMIT && (askSize | 0) === askSize) {
       view.setInt32(at, digits[askSize]!, true);
       at += digitCount[askSize]!;
     } else at = this.#count(view, out, at, askSize);
-    view.setFloat64(at, LAST_KEY_WORD, true);
-    at += LAST_KEY.length;
-    length = lengthOf[lengths + 3]!;
-    view.setFloat64(at, words[record + LAST]!, true);
-    view.setFloat64(at + 8, words[record + LAST + 1]!, true);
-    if (length > 16) view.setFloat64(at + 16, words[record + LAST + 2]!, true);
-    at += length;
-    if (volume >= 0 && volume < SMALL_COUNT_LIMIT && (volume | 0) === volume) {
-      view.setInt32(at, digits[volume]!, true);
-      at += digitCount[volume]!;
-    } else at = this.#count(view, out, at, volume);
-    const ending = this.#ending;
-    const endingLength = this.#endingLength;
-    for (let k = 0, word = 0; k < endingLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, ending[word]!, true);
+    // The tail is 23 bytes before the first trade (3 words), ~31 after (4); longer ones read the rest after the stores.
+    view.setFloat64(at, last0, true);
+    view.setFloat64(at + 8, last1, true);
+    view.setFloat64(at + 16, last2, true);
+    if (lastLength > 24) {
+      view.setFloat64(at + 24, last3, true);
+      for (let k = 32, word = 4; k < lastLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, words[record + LAST + word]!, true);
+    }
+    at += lastLength;
+    // The ending is 52 bytes for the bus (33 with a `}` closing): seven words always, and the rest of a longer one.
+    view.setFloat64(at, ending0, true);
+    view.setFloat64(at + 8, ending1, true);
+    view.setFloat64(at + 16, ending2, true);
+    view.setFloat64(at + 24, ending3, true);
+    view.setFloat64(at + 32, ending4, true);
+    view.setFloat64(at + 40, ending5, true);
+    view.setFloat64(at + 48, ending6, true);
+    for (let k = 56, word = 7; k < endingLength; k += WORD_BYTES, word += 1) view.setFloat64(at + k, ending[word]!, true);
     return at + endingLength;
   }
 
@@ -343,12 +403,27 @@ export class QuoteWriter {
     return writeWhole(out, pos, n);
   }
 
-  /** The price piece `"187.42"` (or `null`) and the key after it, into the symbol's slot for the field, in word stores. */
-  #renderPrice(s: number, field: number, slotWord: number, ticks: number): void {
+  /** The tail `,"last":<price or null>,"volume":<volume>` into the symbol's slot, in word stores. */
+  #renderTail(s: number, lastTicks: number, volume: number): void {
+    const record = s * RECORD_WORDS;
+    this.#words[record + VOLUME] = volume;
+    const view = this.#wordView;
+    const start = (record + LAST) * WORD_BYTES;
+    view.setFloat64(start, LAST_KEY_WORD, true);
+    this.#renderPrice(s, 2, LAST, lastTicks, LAST_KEY_LENGTH);
+    const at = start + this.#wordBytes[(record + LENGTHS) * WORD_BYTES + 3]!;
+    this.#wordBytes[(record + LENGTHS) * WORD_BYTES + 3] = this.#count(view, this.#wordBytes, at, volume) - start;
+  }
+
+  /**
+   * The price piece `"187.42"` (or `null`) and the key after it, into the symbol's slot for the field (`skip` bytes
+   * into it), in word stores; the piece's length, from the slot's start, goes into the record's lengths.
+   */
+  #renderPrice(s: number, field: number, slotWord: number, ticks: number, skip = 0): void {
     this.#words[s * RECORD_WORDS + TICKS + field] = ticks;
     const view = this.#wordView;
     const start = (s * RECORD_WORDS + slotWord) * WORD_BYTES;
-    let at = start;
+    let at = start + skip;
     if (ticks <= 0) {
       view.setFloat64(at, NULL_WORD, true);
       at += 4;
