@@ -11,8 +11,14 @@ const WORKERS = 2;
 const CLIENTS = 4;
 
 const listeningLines = (node: ChildProcess) => node.lines.filter((line) => line.msg === 'streaming node listening');
+/**
+ * Bounded: a connection node:cluster's primary hands to a worker that dies before taking it can be left neither
+ * answered nor reset (the primary waits for the dead worker's reply), so a probe racing a worker's death may hang,
+ * as a real client's would until it gives up. Seen once in a full run: the test hung past its timeout.
+ */
+const PROBE_TIMEOUT_MS = 3_000;
 const healthOf = async (port: number): Promise<{ status: number; body: NodeHealth }> => {
-  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   return { status: response.status, body: (await response.json()) as NodeHealth };
 };
 const quote = (symbol: string, bid: string) =>
