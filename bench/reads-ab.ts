@@ -17,12 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type autocannon from 'autocannon';
-import type { AccountCommand } from '../domain/account';
-import { asCash, asPrice, asQuantity } from '../domain/money';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
 import { startChildServer } from './lib/child-server';
+import { portfolioAccountHistory } from './lib/portfolio-account';
 import { processTreeCpuMs } from './lib/process-cpu';
 import { decided, writeAccountLog } from './lib/rebuild-seed';
 
@@ -36,25 +35,6 @@ const JWT_SECRET = randomUUID() + randomUUID();
 const run = promisify(execFile);
 const log = (message: string) => process.stdout.write(`[reads-ab] ${message}\n`);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-
-const historyOf = (accountId: string): AccountCommand[] => {
-  const atMs = Date.now();
-  const transferId = randomUUID();
-  const commands: AccountCommand[] = [
-    { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench.local`, atMs } },
-    { type: 'RequestDeposit', data: { transferId, amount: asCash('100000.00'), atMs } },
-    { type: 'SettleDeposit', data: { transferId, atMs } },
-  ];
-  for (const symbol of ['AAPL', 'MSFT']) {
-    const orderId = randomUUID();
-    commands.push(
-      { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
-      { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
-      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('3'), price: asPrice('99.50'), venue: 'SIM', atMs } },
-    );
-  }
-  return commands;
-};
 
 /** ns per step of a fixed xorshift loop: how fast the machine runs this instant. */
 const referenceNsPerStep = (): number => {
@@ -111,7 +91,7 @@ const main = async () => {
   try {
     await (await createPostgresEventStore({ connectionString: database.url, poolSize: 1, listenForCommits: false })).close();
     const accountIds = Array.from({ length: ACCOUNTS }, () => randomUUID());
-    await writeAccountLog(database.url, accountIds.map((accountId) => ({ accountId, events: decided(historyOf(accountId)) })));
+    await writeAccountLog(database.url, accountIds.map((accountId) => ({ accountId, events: decided(portfolioAccountHistory(accountId)) })));
     const tokensFile = path.join(tmp, 'tokens.txt');
     writeFileSync(tokensFile, accountIds.map((accountId) => signAccessToken({ accountId }, JWT_SECRET, 3600)).join('\n'));
     const env = { RUN_MODE: 'distributed', DATABASE_URL: database.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', JWT_SECRET, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };

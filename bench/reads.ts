@@ -14,12 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type autocannon from 'autocannon';
-import type { AccountCommand } from '../domain/account';
-import { asCash, asPrice, asQuantity } from '../domain/money';
 import { signAccessToken } from '../infrastructure/auth/jwt';
 import { createPostgresEventStore } from '../infrastructure/event-store/postgres';
 import { createTestDatabase } from '../test/support/pg-database';
 import { startChildServer } from './lib/child-server';
+import { portfolioAccountHistory } from './lib/portfolio-account';
 import { processTreeCpuMs } from './lib/process-cpu';
 import { decided, writeAccountLog } from './lib/rebuild-seed';
 
@@ -37,26 +36,6 @@ const LIMIT_PRICES = ['295.00', '460.00', '205.00'];
 const log = (message: string) => process.stdout.write(`[bench/reads] ${message}\n`);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const run = promisify(execFile);
-
-/** An account with cash and two filled positions, so every portfolio read prices positions. */
-const historyOf = (accountId: string): AccountCommand[] => {
-  const atMs = Date.now();
-  const transferId = randomUUID();
-  const commands: AccountCommand[] = [
-    { type: 'OpenAccount', data: { accountId, email: `${accountId}@bench.local`, atMs } },
-    { type: 'RequestDeposit', data: { transferId, amount: asCash('100000.00'), atMs } },
-    { type: 'SettleDeposit', data: { transferId, atMs } },
-  ];
-  for (const symbol of SYMBOLS.slice(0, 2)) {
-    const orderId = randomUUID();
-    commands.push(
-      { type: 'PlaceOrder', data: { orderId, symbol, side: 'buy', type: 'limit', quantity: asQuantity('3'), limitPrice: asPrice('100.00'), timeInForce: 'day', extendedHours: false, referencePrice: asPrice('100.00'), atMs } },
-      { type: 'AcknowledgeOrder', data: { orderId, venue: 'SIM', atMs } },
-      { type: 'ApplyFill', data: { orderId, execId: randomUUID(), quantity: asQuantity('3'), price: asPrice('99.50'), venue: 'SIM', atMs } },
-    );
-  }
-  return commands;
-};
 
 type Hammered = autocannon.Result & { readonly serverCpuUsPerRequest: number; readonly serverCpuUsPerRequestLessFlow: number };
 
@@ -108,7 +87,7 @@ const main = async () => {
     log(`database ${database.name}; ${ACCOUNTS} accounts with two positions each`);
     await (await createPostgresEventStore({ connectionString: database.url, poolSize: 1, listenForCommits: false })).close();
     const accountIds = Array.from({ length: ACCOUNTS }, () => randomUUID());
-    await writeAccountLog(database.url, accountIds.map((accountId) => ({ accountId, events: decided(historyOf(accountId)) })));
+    await writeAccountLog(database.url, accountIds.map((accountId) => ({ accountId, events: decided(portfolioAccountHistory(accountId)) })));
     const tokens = accountIds.map((accountId) => signAccessToken({ accountId }, JWT_SECRET, 3600));
     const tokensFile = path.join(tmp, 'tokens.txt');
     writeFileSync(tokensFile, tokens.join('\n'));
