@@ -90,7 +90,7 @@ const runAgainst = async (serverScript: string, processes: number, clientMode: s
 
   const perProc = Math.ceil(config.clients / config.procs);
   const clientProcs = Array.from({ length: config.procs }, (_, i) =>
-    startInPhase(clientMode === 'light' ? 'fanout-light-clients.ts' : 'fanout-clients.ts', { FANOUT_PORT: String(port), FANOUT_PROC_CLIENTS: String(Math.min(perProc, config.clients - i * perProc)), FANOUT_PROC_INDEX: String(i) }));
+    startInPhase(clientMode === 'light' ? 'fanout-light-clients.ts' : 'fanout-clients.ts', { FANOUT_PORT: String(port), FANOUT_PROC_CLIENTS: String(Math.min(perProc, config.clients - i * perProc)), FANOUT_PROC_INDEX: String(i) }, process.env.FANOUT_CLIENT_FLAGS ?? ''));
   const progress = new Map<ChildProcess, number>();
   for (const child of clientProcs) child.on('message', (r: ChildReport) => r.type === 'connected' && progress.set(child, r.connected));
   const progressTimer = setInterval(() => logger.info({ server: serverScript, connected: [...progress.values()].reduce((a, b) => a + b, 0) }, 'connecting'), REPORT_INTERVAL_MS);

@@ -307,4 +307,15 @@ describe('streaming node (in-process bus)', () => {
       expect(maxBufferedSeen).toBeLessThanOrEqual(frameBytesMax);
     });
   });
+
+  describe('heartbeat', () => {
+    it('reaches every client of either protocol, interval after interval', async () => {
+      const intervalMs = 900;
+      await start({ heartbeatIntervalMs: intervalMs });
+      const watchers = [await plainWs('h1'), await plainWs('h2'), await plainWs('h3'), await socketIo('h4')];
+      const heartbeats = (client: TestClient) => client.control.filter((m) => m.channel === 'heartbeat');
+      await eventually(() => watchers.every((client) => heartbeats(client).length >= 2), 'two heartbeats at every client');
+      for (const client of watchers) expect(typeof heartbeats(client)[0]!.ts).toBe('string');
+    });
+  });
 });

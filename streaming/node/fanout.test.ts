@@ -286,4 +286,23 @@ describe('fan-out conflation', () => {
     expect(client.frames).toEqual([]);
     expect(fanOut.stats().malformedBusMessages).toBe(1);
   });
+
+  it('writes a control message to one share of the connections per call: every connection once over all the shares', () => {
+    const fanOut = createFanOut(createInProcessBus());
+    const received = new Map<number, number>();
+    const connections = Array.from({ length: 95 }, (_, i) => fanOut.attach(`a${i}`, {
+      ...recordingSink().sink,
+      writeControl: () => received.set(i, (received.get(i) ?? 0) + 1),
+    }));
+    const shares = 30;
+    const perCall: number[] = [];
+    for (let share = 0; share < shares; share += 1) {
+      const before = [...received.values()].reduce((a, b) => a + b, 0);
+      fanOut.controlToShare('{"channel":"heartbeat"}', share, shares);
+      perCall.push([...received.values()].reduce((a, b) => a + b, 0) - before);
+    }
+    expect(received.size).toBe(connections.length);
+    expect([...received.values()].every((count) => count === 1)).toBe(true);
+    expect(Math.max(...perCall)).toBeLessThanOrEqual(Math.ceil(connections.length / shares));
+  });
 });

@@ -288,8 +288,13 @@ export const createFanOut = (bus: Bus) => {
     },
 
     /** One serialization for every connection (heartbeat, drain notice). */
-    broadcastControl(json: string): void {
-      for (const connection of connections) connection.sink.writeControl(json);
+    /**
+     * Writes a control message to one share of the connections (those whose id is `share` modulo `shares`):
+     * called for each share in turn, every connection gets it once, and no single turn writes a frame to all of
+     * them at once (at 50,000 connections that burst held every quote behind it for a second).
+     */
+    controlToShare(json: string, share: number, shares: number): void {
+      for (const connection of connections) if (connection.id % shares === share) connection.sink.writeControl(json);
     },
   };
 };

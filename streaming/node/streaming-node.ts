@@ -18,6 +18,8 @@ import { createSocketIoSink, createWsSink, WS_BUFFERED_BYTES_MAX } from './sinks
 
 export const WS_PATH = '/v1/market/stream';
 export const HEARTBEAT_INTERVAL_MS = 30_000;
+/** The heartbeat goes out to this many shares of the connections in turn, spread over the interval (see controlToShare). */
+export const HEARTBEAT_SHARES = 30;
 /** Graceful deploys spread the reconnects of a drained node over this long (seed: random 0..30 s). */
 export const DRAIN_RECONNECT_DELAY_MS_MAX = 30_000;
 /** After the reconnect notice, clients get this long to leave before the node closes them. */
@@ -274,10 +276,12 @@ export const createStreamingNode = (options: StreamingNodeOptions) => {
   });
 
   const windowTimer = setInterval(() => fanOut.flush(), options.conflationWindowMs ?? CONFLATION_WINDOW_MS);
-  const heartbeatTimer = setInterval(
-    () => fanOut.broadcastControl(JSON.stringify({ channel: 'heartbeat', ts: new Date(nowMs()).toISOString() })),
-    options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
-  );
+  // Each connection gets its heartbeat once per interval, one share of them at a time.
+  let heartbeatShare = 0;
+  const heartbeatTimer = setInterval(() => {
+    fanOut.controlToShare(JSON.stringify({ channel: 'heartbeat', ts: new Date(nowMs()).toISOString() }), heartbeatShare, HEARTBEAT_SHARES);
+    heartbeatShare = (heartbeatShare + 1) % HEARTBEAT_SHARES;
+  }, (options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS) / HEARTBEAT_SHARES);
 
   const closeAll = async (graceful: boolean): Promise<void> => {
     // 1001 "going away" after whatever is queued (the drain notice); a shutdown does not wait for the close handshake.
