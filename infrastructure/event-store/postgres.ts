@@ -180,36 +180,33 @@ export const createSqlEventStore = async (
     const subscriber = new Subscriber(filter?.eventTypes, from);
     subscribers.add(subscriber);
     try {
-      yield* pages();
+      while (!signal?.aborted && !closed) {
+        // No fixed bound: each page reads up to the live visibility bound, so a slow transaction
+        // holds the subscriber back until it commits, and then it is read in its place.
+        let page: RecordedEvent[];
+        const wakeUpsBeforeRead = subscriber.wakeUps;
+        const matchingBeforeRead = subscriber.matchingWakes();
+        try {
+          page = await readAllPage(database, from, pageSize, filter);
+        } catch (error) {
+          // A broken connection is not the subscriber's end: the pool connects again and the page is
+          // read again from the same position, so nothing is skipped or repeated. Anything else is.
+          if (!isConnectionLoss(error) || closed) throw error;
+          options.onReadRetry?.(error);
+          await sleepMs(SUBSCRIBE_RETRY_DELAY_MS, signal);
+          continue;
+        }
+        for (const event of page) {
+          from = event.position;
+          subscriber.readUpTo = from;
+          yield event;
+          if (signal?.aborted || closed) return;
+        }
+        subscriber.read(page.length, matchingBeforeRead);
+        if (page.length < pageSize) await sleepUntilWoken(subscriber, signal, wakeUpsBeforeRead);
+      }
     } finally {
       subscribers.delete(subscriber);
-    }
-    async function* pages(): AsyncIterable<RecordedEvent> {
-    while (!signal?.aborted && !closed) {
-      // No fixed bound: each page reads up to the live visibility bound, so a slow transaction
-      // holds the subscriber back until it commits, and then it is read in its place.
-      let page: RecordedEvent[];
-      const wakeUpsBeforeRead = subscriber.wakeUps;
-      const matchingBeforeRead = subscriber.matchingWakes();
-      try {
-        page = await readAllPage(database, from, pageSize, filter);
-      } catch (error) {
-        // A broken connection is not the subscriber's end: the pool connects again and the page is
-        // read again from the same position, so nothing is skipped or repeated. Anything else is.
-        if (!isConnectionLoss(error) || closed) throw error;
-        options.onReadRetry?.(error);
-        await sleepMs(SUBSCRIBE_RETRY_DELAY_MS, signal);
-        continue;
-      }
-      for (const event of page) {
-        from = event.position;
-        subscriber.readUpTo = from;
-        yield event;
-        if (signal?.aborted || closed) return;
-      }
-      subscriber.read(page.length, matchingBeforeRead);
-      if (page.length < pageSize) await sleepUntilWoken(subscriber, signal, wakeUpsBeforeRead);
-    }
     }
   }
 

@@ -36,6 +36,9 @@ const isRetryable = (error: unknown): boolean => {
   return code === UNIQUE_VIOLATION || RETRYABLE_CODES.has(code ?? '') || isConnectionLoss(error);
 };
 
+/** What a finished batch wrote: each event type with the position of the last append that held it. */
+export type CommittedTypes = ReadonlyMap<string, bigint>;
+
 /**
  * `onCommitted` hears, after each batch, the event types it wrote and where (a wake-up hint for subscribers).
  *
@@ -44,9 +47,6 @@ const isRetryable = (error: unknown): boolean => {
  * serve many appends. Our own batches never share a stream, so they cannot deadlock each other;
  * another process can still deadlock with us, which the solo retry absorbs.
  */
-/** What a finished batch wrote: each event type with the position of the last append that held it. */
-export type CommittedTypes = ReadonlyMap<string, bigint>;
-
 export const createGroupCommit = (client: SqlClient, onCommitted: (committed: CommittedTypes) => void, batchesInFlightMax: number) => {
   const pending: Pending[] = [];
   const streamsInFlight = new Set<string>();
