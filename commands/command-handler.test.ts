@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { collect } from '../infrastructure/event-store/port';
+import { collect, CONFLICT_TAIL_MAX } from '../infrastructure/event-store/port';
 import { createInMemoryEventStore } from '../infrastructure/event-store/in-memory';
 import type { Decider, EventCodec } from './decider';
 import { ConcurrencyRetriesExhausted, COMMAND_ATTEMPTS_MAX, handleCommand } from './command-handler';
@@ -49,31 +49,64 @@ describe('handleCommand', () => {
     expect(retries.length).toBeGreaterThan(0);
   });
 
-  it('a conflict on a stale cached state is decided again at once on the tail; one on a fresh read backs off', async () => {
+  it('a conflict that carries the missed events is decided again at once on them; one without backs off and reads', async () => {
     const store = createInMemoryEventStore();
     const cache = new StreamStateCache<unknown>();
     await handleCommand(store, tally, codec, { type: 'Add', amount: 1 }, { ...options('k1'), cache });
     await store.appendToStream('tally-1', [{ id: 'other-writer', type: 'Added', data: { amount: 2 } }], { expectedRevision: 'any' }); // another process
     const sleeps = jest.spyOn(global, 'setTimeout');
+    const reads = jest.spyOn(store, 'readStream');
     try {
       const retries: number[] = [];
       const result = await handleCommand(store, tally, codec, { type: 'Add', amount: 4 }, { ...options('k2'), cache, hooks: { onConflictRetry: (_s, attempt) => retries.push(attempt) } });
       expect(result).toEqual(E.right(expect.objectContaining({ state: { total: 7 } })));
       expect(retries).toEqual([1]);
       expect(sleeps).not.toHaveBeenCalled();
-      // Lost on a fresh read (no cache): the retry waits its backoff first.
-      const contended = { ...store, appendToStream: (() => {
+      expect(reads).not.toHaveBeenCalled();
+      // Lost on a fresh read: the conflict's tail is as fresh as a read, so the retry goes at once too.
+      const racedOnce = (rival: () => Promise<unknown>) => ({ ...store, appendToStream: (() => {
         let first = true;
         return async (...args: Parameters<typeof store.appendToStream>) => {
-          if (first) { first = false; await store.appendToStream('tally-1', [{ id: 'racer', type: 'Added', data: { amount: 8 } }], { expectedRevision: 'any' }); }
+          if (first) { first = false; await rival(); }
+          return store.appendToStream(...args);
+        };
+      })() });
+      const raced = await handleCommand(racedOnce(() => store.appendToStream('tally-1', [{ id: 'racer', type: 'Added', data: { amount: 8 } }], { expectedRevision: 'any' })), tally, codec, { type: 'Add', amount: 16 }, options('k3'));
+      expect(raced).toEqual(E.right(expect.objectContaining({ state: { total: 31 } })));
+      expect(sleeps).not.toHaveBeenCalled();
+      // More missed than a conflict carries: the retry backs off, then reads the stream.
+      const many = Array.from({ length: CONFLICT_TAIL_MAX + 1 }, (_, i) => ({ id: `burst-${i}`, type: 'Added', data: { amount: 0 } }));
+      reads.mockClear();
+      const flooded = await handleCommand(racedOnce(() => store.appendToStream('tally-1', many, { expectedRevision: 'any' })), tally, codec, { type: 'Add', amount: 32 }, options('k4'));
+      expect(flooded).toEqual(E.right(expect.objectContaining({ state: { total: 63 } })));
+      expect(sleeps).toHaveBeenCalledTimes(1);
+      expect(reads).toHaveBeenCalled();
+    } finally {
+      sleeps.mockRestore();
+      reads.mockRestore();
+    }
+  });
+
+  it('is not starved by another process appending every millisecond: the retry on the tail goes before the next of its appends', async () => {
+    const store = createInMemoryEventStore();
+    let rivalWrites = 0;
+    const rival = setInterval(() => { rivalWrites += 1; void store.appendToStream('tally-1', [{ id: `rival-${rivalWrites}`, type: 'Added', data: { amount: 0 } }], { expectedRevision: 'any' }); }, 1);
+    try {
+      // The rival gets in first, so the command's first round is refused on a fresh read.
+      const racedOnce = { ...store, appendToStream: (() => {
+        let first = true;
+        return async (...args: Parameters<typeof store.appendToStream>) => {
+          if (first) { first = false; await store.appendToStream('tally-1', [{ id: 'racer', type: 'Added', data: { amount: 1 } }], { expectedRevision: 'any' }); }
           return store.appendToStream(...args);
         };
       })() };
-      const raced = await handleCommand(contended, tally, codec, { type: 'Add', amount: 16 }, options('k3'));
-      expect(raced).toEqual(E.right(expect.objectContaining({ state: { total: 31 } })));
-      expect(sleeps).toHaveBeenCalledTimes(1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const retries: number[] = [];
+      const result = await handleCommand(racedOnce, tally, codec, { type: 'Add', amount: 2 }, { ...options('k1'), hooks: { onConflictRetry: (_s, attempt) => retries.push(attempt) } });
+      expect(result).toEqual(E.right(expect.objectContaining({ state: { total: 3 } })));
+      expect(retries).toEqual([1]);
     } finally {
-      sleeps.mockRestore();
+      clearInterval(rival);
     }
   });
 

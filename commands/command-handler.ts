@@ -6,8 +6,10 @@ import type { Decider, EventCodec } from './decider';
 import type { StreamStateCache } from './state-cache';
 import { foldTail, lastPositionOf, loadStream, SNAPSHOT_EVERY_EVENTS, writeSnapshot, type LoadedStream, type SnapshotIgnored } from './stream-loader';
 
-export const COMMAND_ATTEMPTS_MAX = 5; // read-decide-append rounds per command
-export const RETRY_BACKOFF_MS = 5; // multiplied by the attempt number, plus jitter
+export const COMMAND_ATTEMPTS_MAX = 10; // read-decide-append rounds per command
+/** A round lost with no tail to decide on waits a random time below a bound that doubles from this ("full jitter"), up to the cap. */
+export const RETRY_BACKOFF_MS = 5;
+export const RETRY_BACKOFF_CAP_MS = 100;
 
 /** Namespace of every deterministic event id this service derives (UUIDv5). Never change it: retries depend on it. */
 export const EVENT_ID_NAMESPACE = '6f1b5c3e-2d4a-5b8e-9c7f-0a1b2c3d4e5f';
@@ -120,10 +122,12 @@ export const handleCommand = async <C, S, Ev, R>(
       cache?.set(streamId, folded);
       caughtUp = folded;
     }
-    // Decided on the cached state: it was stale (another process wrote), which is no contention to back
-    // off from; the next round decides at once, on the conflict's tail when it came with one (no read), else
-    // on a read of the stream. Lost on a fresh state: back off.
-    if (!cached) await sleepMs(RETRY_BACKOFF_MS * attempt + Math.floor(Math.random() * RETRY_BACKOFF_MS));
+    // Caught up on the conflict's tail, the next round decides at once: the tail is the stream as it stood
+    // when the append was refused, and every moment spent waiting lets the other writer make it stale again
+    // (a backoff there made a command lose all its rounds to a process appending every few ms). Decided on
+    // a stale cache and told nothing, the next round reads at once. Lost on a fresh read with no tail (an
+    // adapter or a gap beyond CONFLICT_TAIL_MAX): back off, then read again.
+    if (caughtUp === undefined && !cached) await sleepMs(Math.random() * Math.min(RETRY_BACKOFF_CAP_MS, RETRY_BACKOFF_MS * 2 ** (attempt - 1)));
   }
   return E.left({ code: ConcurrencyRetriesExhausted, message: `${streamId}: ${COMMAND_ATTEMPTS_MAX} attempts lost to concurrent writers` });
 };
