@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createAccounts } from '../commands/accounts/account-stream';
+import { COMMAND_ATTEMPTS_MAX } from '../commands/command-handler';
+import type { EventStore } from '../infrastructure/event-store/port';
 import { big } from '../domain/money';
 import { sqlOrderDirectory } from '../fix-gateway/engine/order-directory';
 import { createFillIntake } from '../fix-gateway/fills/fill-intake';
@@ -117,5 +119,38 @@ describe('faults between the event store and the venues', () => {
     expect(account.status).toBe('filled');
     expect(fills).toHaveLength(3);
     expect(fills.reduce((sum, f) => sum.plus(f.cash), big('0')).toFixed(2)).toBe(big('7.5').times('190.01').toFixed(2));
+  });
+});
+
+// Its own harness: no other gateway may route the order it watches.
+describe('an account too busy for the engine', () => {
+  it('an engine whose routing loses every round to other writers tries again until it lands: the order is not left pending_new', async () => {
+    // Every append of a routing decision is refused as a conflict, more times than the handler's rounds, so the
+    // engine's first RouteOrder comes back SYS_CONCURRENCY_RETRIES_EXHAUSTED (a busy account, not a refusal).
+    let refusals = COMMAND_ATTEMPTS_MAX + 2;
+    const contended = (store: EventStore): EventStore => ({ ...store, appendToStream: async (streamId, events, options) => {
+      if (refusals > 0 && events.some((e) => e.type === 'OrderRouted')) {
+        refusals -= 1;
+        return { kind: 'RevisionConflict', streamId, expected: options.expectedRevision, actual: 'no_stream' };
+      }
+      return store.appendToStream(streamId, events, options);
+    } });
+    const h = await startTradingHarness('exec_busy');
+    const busyRig = await startExecutionRig(h, { gatewayStore: contended(h.store) });
+    try {
+      await busyRig.quote('AAPL', '189.99', '190.01');
+      const user = await h.fundedAccount('10000.00');
+      const placed = await h.request('POST', '/v1/orders', { token: user.token, key: randomUUID(), body: { symbol: 'AAPL', side: 'buy', type: 'market', quantity: '1' } });
+      const orderId = placed.body.order_id as string;
+      const filled = await waitFor(async () => {
+        const o = (await h.request('GET', `/v1/orders/${orderId}`, { token: user.token })).body;
+        return o.status === 'filled' ? o : undefined;
+      }, 'the order filled after its routing was refused for a while');
+      expect(filled).toMatchObject({ filled_quantity: '1.000000' });
+      expect(refusals).toBe(0);
+    } finally {
+      await busyRig.stop();
+      await h.close();
+    }
   });
 });

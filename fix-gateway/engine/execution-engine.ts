@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { Accounts } from '../../commands/accounts/account-stream';
-import { decodeAccountEvent, isTerminal, type AccountCommand, type AccountState, type OrderRecord } from '../../domain/account';
+import { ConcurrencyRetriesExhausted } from '../../commands/command-handler';
+import { decodeAccountEvent, DomainErrorCode, isTerminal, type AccountCommand, type AccountState, type OrderRecord } from '../../domain/account';
 import { entry } from '../../domain/account/state';
 import type { MarketHours } from '../../domain/market-hours/calendar';
 import { stopTriggerPrice } from '../../domain/order/stop-trigger';
@@ -20,6 +21,9 @@ import { VenueStandings } from './venue-standing';
 export const ENGINE_IN_FLIGHT_MAX = 256;
 export const CHECKPOINT_EVERY_MS = 100;
 export const STOP_POLL_MS = 50;
+/** A command the account was too busy to take is tried again after this × attempt, up to the max. */
+export const ENGINE_BUSY_RETRY_MS = 50;
+export const ENGINE_BUSY_RETRY_MAX_MS = 1_000;
 const ACCOUNT_PREFIX = 'account-';
 export const ENGINE_EVENT_TYPES = ['OrderPlaced', 'OrderCancelRequested', 'OrderReplaceRequested'] as const;
 
@@ -89,10 +93,20 @@ export const createExecutionEngine = (deps: ExecutionEngineDeps): ExecutionEngin
   let stopPollRunning = false;
 
   const run = async (accountId: string, command: AccountCommand, idSource: string): Promise<E.Either<string, AccountState>> => {
-    const outcome = await deps.accounts.execute(accountId, command, { eventIdSource: idSource, metadata: { actor: 'system:execution-engine', causationId: idSource } });
-    if (E.isRight(outcome)) return E.right(outcome.right.state);
-    deps.logger.info({ accountId, command: command.type, code: outcome.left.code, reason: outcome.left.message }, 'engine command refused');
-    return E.left(outcome.left.code);
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await deps.accounts.execute(accountId, command, { eventIdSource: idSource, metadata: { actor: 'system:execution-engine', causationId: idSource } });
+      if (E.isRight(outcome)) return E.right(outcome.right.state);
+      // Too busy is not a refusal: dropped, the order would stay pending_new for good, as the checkpoint moves
+      // past it. Tried again (same ids, so a round that did land is found written) until the engine stops.
+      if (outcome.left.code === ConcurrencyRetriesExhausted || outcome.left.code === DomainErrorCode.RateLimitExceeded) {
+        if (abort.signal.aborted) throw new Error(`engine stopped with ${command.type} on ${accountId} not written: ${outcome.left.code}`);
+        deps.logger.warn({ accountId, command: command.type, code: outcome.left.code, attempt }, 'engine command not written now; trying again');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(ENGINE_BUSY_RETRY_MAX_MS, ENGINE_BUSY_RETRY_MS * attempt)));
+        continue;
+      }
+      deps.logger.info({ accountId, command: command.type, code: outcome.left.code, reason: outcome.left.message }, 'engine command refused');
+      return E.left(outcome.left.code);
+    }
   };
 
   const send = async (venue: string, message: Exclude<FixAppMessage, { msgType: 'ExecutionReport' | 'OrderCancelReject' }>, recovering: boolean): Promise<void> => {

@@ -1,3 +1,4 @@
+import type { EventStore } from '../../infrastructure/event-store/port';
 import { big } from '../../domain/money';
 import { Pool } from 'pg';
 import { alwaysOpen } from '../../domain/market-hours/calendar';
@@ -38,6 +39,8 @@ export type RigOptions = {
   venues?: readonly string[];
   /** Distributed mode's quotes: each venue quotes, and the router ranks it on, what this bus carries on `md.venue.<MIC>.<SYM>`. */
   bus?: Bus;
+  /** The event store as the gateway sees it (a wrapper of the harness's, to inject faults); the harness's by default. */
+  gatewayStore?: EventStore;
 };
 
 export const startExecutionRig = async (h: TradingHarness, options: RigOptions = {}): Promise<ExecutionRig> => {
@@ -68,7 +71,7 @@ export const startExecutionRig = async (h: TradingHarness, options: RigOptions =
   };
   const startOne = async () => {
     const gateway = await startGateway({
-      store: h.store, database, venues: venueConfigs, quotes: engineQuotes, market: h.market, marketHours: alwaysOpen, logger,
+      store: options.gatewayStore ?? h.store, database, venues: venueConfigs, quotes: engineQuotes, market: h.market, marketHours: alwaysOpen, logger,
     });
     await gateway.loggedOn();
     return gateway;
