@@ -89,15 +89,20 @@ describe('ending sessions', () => {
     const { email, signUpToken } = await newUser();
     const phone = await logIn(email);
     const laptop = await logIn(email);
-    const wrong = await h.request('POST', '/v1/account/password', { token: phone.body.token, body: { current_password: 'not it at all', new_password: 'a brand new passphrase' } });
+    const guess = (currentPassword: string) => h.request('POST', '/v1/account/password', { token: phone.body.token, body: { current_password: currentPassword, new_password: 'a brand new passphrase' } });
+    const wrong = await guess('not it at all');
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toMatchObject({ code: 'INVALID_CREDENTIALS', field: 'current_password' });
     expect(await works(phone.body.token)).toBe(true);
 
-    const change = () => h.request('POST', '/v1/account/password', { token: phone.body.token, body: { current_password: PASSWORD, new_password: 'a brand new passphrase' } });
-    // A wrong current password is a failed login: the next try waits a second.
+    const change = () => guess(PASSWORD);
+    // A wrong current password is a failed login: the next try waits 2^(failures-1) s. Two failures make that
+    // wait 2 s, so the try right after is refused even when this box stalls for a second (one failure's 1 s did not).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await guess('not it either')).status).toBe(401);
     const tooSoon = await change();
     expect(tooSoon.status).toBe(429);
+    expect(tooSoon.body.error.code).toBe('LOGIN_THROTTLED');
     await new Promise((resolve) => setTimeout(resolve, Number(tooSoon.headers.get('retry-after')) * 1000 + 100));
     const changed = await change();
     expect(changed.status).toBe(204);
