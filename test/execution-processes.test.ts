@@ -124,10 +124,17 @@ describe('execution faults with real processes', () => {
     for (let i = 0; i < count; i += 1) ids.push(await place(token, ORDER_SHAPES[i % ORDER_SHAPES.length]!));
     return ids;
   };
+  const statusesOf = (token: string, ids: readonly string[]) => Promise.all(ids.map(async (id) => (await h.request('GET', `/v1/orders/${id}`, { token })).body.status as string));
   const allTerminal = (token: string, ids: readonly string[]) => waitFor(async () => {
-    const statuses = await Promise.all(ids.map(async (id) => (await h.request('GET', `/v1/orders/${id}`, { token })).body.status as string));
+    const statuses = await statusesOf(token, ids);
     return statuses.every((s) => TERMINAL.has(s)) ? statuses : undefined;
-  }, `${ids.length} orders to end`, 90_000);
+  }, `${ids.length} orders to end`, 90_000).catch(async (error: unknown) => {
+    // Says which orders did not end, and what the live gateways last logged, instead of only that they did not.
+    const statuses = await statusesOf(token, ids);
+    const open = ids.flatMap((id, i) => (TERMINAL.has(statuses[i]!) ? [] : [`${id}: ${statuses[i]}`]));
+    const logs = gateways.filter((g) => !g.exited()).map((g) => `${g.name}:\n${g.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+    throw new Error(`${String(error)}\nnot ended: ${open.join(', ')}\n${logs.join('\n')}`);
+  });
 
   /** Venue executions and booked fills, order by order, and how often each order went out. */
   const reconciled = async (ids: readonly string[]) => {
