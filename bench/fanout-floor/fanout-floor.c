@@ -272,6 +272,18 @@ static int drain(sender_thread *t, sink *s) {
   return 1;
 }
 
+/* A frame the socket took only part of: the rest waits in the sink, drained before its next frame. */
+static void keep_unwritten(sender_thread *t, sink *s, const char *frame, size_t len, size_t written, int measuring) {
+  if (written < len) {
+    if (measuring) t->partial++;
+    s->pending = realloc(s->pending, len - written);
+    memcpy(s->pending, frame + written, len - written);
+    s->pending_len = (uint32_t)(len - written);
+    s->pending_at = 0;
+  }
+  if (measuring) t->frames++;
+}
+
 static void write_frame(sender_thread *t, sink *s, const char *frame, size_t len, size_t h, int measuring) {
   if (s->pending_at < s->pending_len && !drain(t, s)) {
     if (measuring) t->dropped++;
@@ -293,14 +305,7 @@ static void write_frame(sender_thread *t, sink *s, const char *frame, size_t len
     n = write(s->fd, frame, len);
   }
   if (n < 0) n = 0;
-  if ((size_t)n < len) {
-    if (measuring) t->partial++;
-    s->pending = realloc(s->pending, len - (size_t)n);
-    memcpy(s->pending, frame + n, len - (size_t)n);
-    s->pending_len = (uint32_t)(len - (size_t)n);
-    s->pending_at = 0;
-  }
-  if (measuring) t->frames++;
+  keep_unwritten(t, s, frame, len, (size_t)n, measuring);
 }
 
 /*
@@ -370,15 +375,7 @@ static void uring_flush(sender_thread *t, uring *u, int from, int to, const char
     for (; head != end; head++) {
       struct io_uring_cqe *cqe = &u->cqes[head & *u->cq_mask];
       sink *s = &t->sinks[cqe->user_data];
-      ssize_t n = cqe->res < 0 ? 0 : cqe->res;
-      if ((size_t)n < len) {
-        if (measuring) t->partial++;
-        s->pending = realloc(s->pending, len - (size_t)n);
-        memcpy(s->pending, frame + n, len - (size_t)n);
-        s->pending_len = (uint32_t)(len - (size_t)n);
-        s->pending_at = 0;
-      }
-      if (measuring) t->frames++;
+      keep_unwritten(t, s, frame, len, cqe->res < 0 ? 0 : (size_t)cqe->res, measuring);
     }
     __atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
   }
