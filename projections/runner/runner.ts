@@ -220,10 +220,19 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
     lives.set(projection.name, live);
     return runOne(projection, live);
   });
-  const sampler = setInterval(() => {
-    sampleLag().catch((error: unknown) => options.logger.warn({ err: error }, 'projection lag sample failed'));
-  }, options.lagSampleIntervalMs ?? LAG_SAMPLE_INTERVAL_MS);
-  sampler.unref();
+  // One sample at a time, the next one interval after the last ended: on a stalled database, overlapping
+  // samples would pile up and a late one could overwrite a newer figure with a stale lag.
+  let sampling: Promise<void> = Promise.resolve();
+  let sampler: NodeJS.Timeout | undefined;
+  const scheduleSample = (): void => {
+    sampler = setTimeout(() => {
+      sampling = sampleLag()
+        .catch((error: unknown) => options.logger.warn({ err: error }, 'projection lag sample failed'))
+        .finally(() => { if (!stopping.signal.aborted) scheduleSample(); });
+    }, options.lagSampleIntervalMs ?? LAG_SAMPLE_INTERVAL_MS);
+    sampler.unref();
+  };
+  scheduleSample();
 
   return {
     status: () => options.projections.map((projection) => {
@@ -235,9 +244,9 @@ export const startProjectionRunner = async (options: ProjectionRunnerOptions): P
     }),
     healthy: () => [...lives.values()].every((live) => live.running && live.lastError === null),
     stop: async () => {
-      clearInterval(sampler);
       stopping.abort();
-      await Promise.all(runs);
+      clearTimeout(sampler);
+      await Promise.all([...runs, sampling]);
     },
   };
 };

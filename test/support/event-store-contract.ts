@@ -16,6 +16,12 @@ const APPENDS_PER_WRITER = 50;
 const SHARED_STREAMS = 5;
 const CONFLICT_RETRIES_MAX = 500;
 const RETRY_JITTER_MS_MAX = 10;
+/**
+ * About 2,000 conflicts and 3,000 reads: 6 s on a quiet box for PGlite, which runs every statement on one
+ * thread. Conflicts grow with the box's stalls (a stale revision loses again), and a CI run 5x slower than
+ * usual took over 60 s, so this one scenario gets more than the suite's default.
+ */
+const CONCURRENT_WRITERS_TIMEOUT_MS = 300_000;
 /** Events a subscription test waits for before it gives up (the test then fails on its count). */
 const SUBSCRIPTION_EVENTS_MAX = 1_000;
 
@@ -296,7 +302,7 @@ export const registerEventStoreContract = (name: string, createStore: () => Prom
         expect(bySeven.map((e) => e.id)).toEqual(byThousand.map((e) => e.id));
         const revisionsOf = (streamId: string) => byThousand.filter((e) => e.streamId === streamId).map((e) => Number(e.revision));
         expect(revisionsOf(`${prefix}shared-1`)).toEqual(Array.from({ length: revisionsOf(`${prefix}shared-1`).length }, (_, i) => i));
-      });
+      }, CONCURRENT_WRITERS_TIMEOUT_MS);
     });
   });
 };
