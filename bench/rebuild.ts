@@ -100,7 +100,7 @@ const timed = (projection: Projection) => {
         return {
           add: (db, events) => time('foldS', () => inner.add(db, events)),
           pending: () => inner.pending(),
-          take: () => { const taken = inner.take(); return { write: (tx) => time('writeS', () => taken.write(tx)), committed: () => taken.committed() }; },
+          take: (scope) => { const taken = inner.take(scope); return { write: (tx) => time('writeS', () => taken.write(tx)), committed: () => taken.committed() }; },
         };
       },
     },

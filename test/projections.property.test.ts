@@ -74,6 +74,9 @@ describe('projections: rebuilt == live, and the portfolio == the fold of the dec
       // The rebuild's bulk path again, in pages of a few events and writing every few rows: many folds and writes per account.
       await rebuildProjection({ store, db, projection: createPortfolioProjection(), intoSchemaOnly: 'check_portfolio_small', pageEvents: 7, pendingRowsMax: 5 });
       await rebuildProjection({ store, db, projection: createOrdersProjection(), intoSchemaOnly: 'check_orders_small', pageEvents: 7, pendingRowsMax: 5 });
+      // And with room for one account's state in memory: the others are written at each write, dropped and read back.
+      await rebuildProjection({ store, db, projection: createPortfolioProjection({ cachedAccountsMax: 1 }), intoSchemaOnly: 'check_portfolio_tiny', pageEvents: 7, pendingRowsMax: 5 });
+      await rebuildProjection({ store, db, projection: createOrdersProjection({ cachedAccountsMax: 1 }), intoSchemaOnly: 'check_orders_tiny', pageEvents: 7, pendingRowsMax: 5 });
       const live = await rows('rm_portfolio', ids);
       expect(live).toEqual(await rows('check_portfolio', ids));
       expect(await orderRows('rm_orders', ids)).toEqual(await orderRows('check_orders', ids));
@@ -81,9 +84,11 @@ describe('projections: rebuilt == live, and the portfolio == the fold of the dec
       const livePortfolio = await portfolioModelRows('rm_portfolio', ids);
       expect(await portfolioModelRows('check_portfolio', ids)).toEqual(livePortfolio);
       expect(await portfolioModelRows('check_portfolio_small', ids)).toEqual(livePortfolio);
+      expect(await portfolioModelRows('check_portfolio_tiny', ids)).toEqual(livePortfolio);
       const liveOrders = await orderModelRows('rm_orders', ids);
       expect(await orderModelRows('check_orders', ids)).toEqual(liveOrders);
       expect(await orderModelRows('check_orders_small', ids)).toEqual(liveOrders);
+      expect(await orderModelRows('check_orders_tiny', ids)).toEqual(liveOrders);
 
       // The portfolio model is the decider's fold, row for row.
       const folded = [...accounts].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../../infrastructure/event-store/port';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
 import type { BulkApply, Projection } from '../runner/projection';
 import { accountFacts } from './account-events';
-import { createFoldStates, type FoldStep } from './fold-states';
+import { createFoldStates, FOLD_CACHE_ACCOUNTS_MAX, type FoldStep } from './fold-states';
 
 /**
  * A read model folded from the account decider's states, in two halves: `note` gathers in memory what
@@ -21,8 +21,14 @@ export type AccountModel<Changes> = {
   write(tx: SqlClient, schema: string, changes: Changes): Promise<void>;
 };
 
-export const accountModelProjection = <Changes>(model: AccountModel<Changes>): Projection => {
-  const states = createFoldStates();
+export type AccountModelOptions = {
+  /** Account states kept in memory (FOLD_CACHE_ACCOUNTS_MAX): past it they are written and read back when next touched. */
+  readonly cachedAccountsMax?: number;
+};
+
+export const accountModelProjection = <Changes>(model: AccountModel<Changes>, options: AccountModelOptions = {}): Projection => {
+  const cachedAccountsMax = options.cachedAccountsMax ?? FOLD_CACHE_ACCOUNTS_MAX;
+  const states = createFoldStates(cachedAccountsMax);
   return {
     name: model.name,
     migrate: model.migrate,
@@ -37,9 +43,11 @@ export const accountModelProjection = <Changes>(model: AccountModel<Changes>): P
       let changes = model.changes();
       return {
         add: (db, events) => states.fold(db, schema, accountFacts(events), (step) => model.note(changes, step)),
-        pending: () => model.size(changes) + states.unsaved(schema),
-        take: () => {
-          const saving = states.take(schema);
+        pending: () => model.size(changes) + (states.unsaved(schema) > cachedAccountsMax ? states.unsaved(schema) : 0),
+        take: (scope) => {
+          // Every page changes most accounts' states again: writing them at each 'rows' take wrote each
+          // state once per take (a third of an orders rebuild's writes) for the table to hold only the last.
+          const saving = states.take(schema, scope === 'all' ? 0 : cachedAccountsMax);
           const held = changes;
           changes = model.changes();
           return {

@@ -57,19 +57,24 @@ export type FoldStates = {
   /**
    * `save` in two halves, for a write that runs while folding goes on: the states to write are fixed now,
    * and only once their transaction committed may the memory bound drop any (a dropped state is read
-   * back from the table, so it must be there).
+   * back from the table, so it must be there). Takes nothing while at most `keepUnsaved` are unsaved.
    */
-  take(schema: string): { write(tx: SqlClient): Promise<void>; committed(): void };
+  take(schema: string, keepUnsaved?: number): { write(tx: SqlClient): Promise<void>; committed(): void };
   forget(): void;
 };
 
-type SchemaStates = { readonly cache: Map<string, AccountState>; readonly unsaved: Set<string> };
+/**
+ * `writing`: states taken for a save that has not committed yet, each with the number of its take (a later
+ * take of the same account replaces it). Such a state must stay in memory: the table still holds an older one.
+ */
+type SchemaStates = { readonly cache: Map<string, AccountState>; readonly unsaved: Set<string>; readonly writing: Map<string, number>; takes: number };
 
-export const createFoldStates = (): FoldStates => {
+/** `accountsMax`: states kept in memory past a save (FOLD_CACHE_ACCOUNTS_MAX; tests make it tiny to read states back). */
+export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldStates => {
   const bySchema = new Map<string, SchemaStates>();
   const statesOf = (schema: string): SchemaStates => {
     let states = bySchema.get(schema);
-    if (states === undefined) { states = { cache: new Map(), unsaved: new Set() }; bySchema.set(schema, states); }
+    if (states === undefined) { states = { cache: new Map(), unsaved: new Set(), writing: new Map(), takes: 0 }; bySchema.set(schema, states); }
     return states;
   };
 
@@ -85,6 +90,15 @@ export const createFoldStates = (): FoldStates => {
     for (const id of missing) cache.set(id, found.get(id) ?? initialState);
   };
 
+  // Drops the oldest states past the bound whose last save committed; each is read back from the table when
+  // next touched.
+  const bound = ({ cache, unsaved, writing }: SchemaStates): void => {
+    for (const id of cache.keys()) {
+      if (cache.size <= accountsMax) break;
+      if (!unsaved.has(id) && !writing.has(id)) cache.delete(id);
+    }
+  };
+
   const states: FoldStates = {
     foldAndSave: async (tx, schema, facts) => {
       const steps: FoldStep[] = [];
@@ -94,7 +108,11 @@ export const createFoldStates = (): FoldStates => {
     },
     fold: async (db, schema, facts, onStep) => {
       if (facts.length === 0) return;
-      const { cache, unsaved } = statesOf(schema);
+      const schemaStates = statesOf(schema);
+      const { cache, unsaved } = schemaStates;
+      // Here, before `load` sees what is cached, never while it waits for its query (as a save's commit
+      // would): a state dropped then would be neither read back nor in memory when its fact is folded.
+      bound(schemaStates);
       await load(db, schema, cache, facts);
       const touched = new Set<string>();
       for (const fact of facts) {
@@ -116,9 +134,17 @@ export const createFoldStates = (): FoldStates => {
       await taken.write(tx);
       taken.committed();
     },
-    take: (schema) => {
-      const { cache, unsaved } = statesOf(schema);
-      const saved = [...unsaved].map((id) => { const state = trimmed(cache.get(id)!); cache.set(id, state); return { account_id: id, state }; });
+    take: (schema, keepUnsaved = 0) => {
+      const schemaStates = statesOf(schema);
+      const { cache, unsaved, writing } = schemaStates;
+      if (unsaved.size <= keepUnsaved) return { write: async () => undefined, committed: () => undefined };
+      const take = ++schemaStates.takes;
+      const saved = [...unsaved].map((id) => {
+        const state = trimmed(cache.get(id)!);
+        cache.set(id, state);
+        writing.set(id, take);
+        return { account_id: id, state };
+      });
       unsaved.clear();
       return {
         // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
@@ -128,11 +154,7 @@ export const createFoldStates = (): FoldStates => {
             ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state`,
         }, [JSON.stringify(chunk)])),
         committed: () => {
-          // Bounded: drop the oldest saved entries (folded again since the take: not saved, kept); each is read back from the table when next touched.
-          for (const id of cache.keys()) {
-            if (cache.size <= FOLD_CACHE_ACCOUNTS_MAX) break;
-            if (!unsaved.has(id)) cache.delete(id);
-          }
+          for (const { account_id: id } of saved) if (writing.get(id) === take) writing.delete(id);
         },
       };
     },

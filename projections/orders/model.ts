@@ -1,6 +1,6 @@
 import { entry, viewOfOrder, type OrderRecord } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
-import { accountModelProjection, type AccountModel } from '../account-fold/account-model';
+import { accountModelProjection, type AccountModel, type AccountModelOptions } from '../account-fold/account-model';
 import { inChunks } from '../account-fold/chunks';
 import { accountStateTableSql } from '../account-fold/fold-states';
 import type { Projection } from '../runner/projection';
@@ -89,4 +89,4 @@ export const ordersModel: AccountModel<OrdersChanges> = {
   },
 };
 
-export const createOrdersProjection = (): Projection => accountModelProjection(ordersModel);
+export const createOrdersProjection = (options?: AccountModelOptions): Projection => accountModelProjection(ordersModel, options);

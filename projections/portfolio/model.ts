@@ -1,6 +1,6 @@
 import { cashBuckets, positions, type AccountState } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
-import { accountModelProjection, type AccountModel } from '../account-fold/account-model';
+import { accountModelProjection, type AccountModel, type AccountModelOptions } from '../account-fold/account-model';
 import { inChunks } from '../account-fold/chunks';
 import { accountStateTableSql } from '../account-fold/fold-states';
 import type { Projection } from '../runner/projection';
@@ -97,4 +97,4 @@ export const portfolioModel: AccountModel<PortfolioChanges> = {
   write: (tx, schema, changes) => inChunks([...changes.keys()], WRITE_CHUNK_ACCOUNTS, (accountIds) => writeAccounts(tx, schema, changes, accountIds)),
 };
 
-export const createPortfolioProjection = (): Projection => accountModelProjection(portfolioModel);
+export const createPortfolioProjection = (options?: AccountModelOptions): Projection => accountModelProjection(portfolioModel, options);

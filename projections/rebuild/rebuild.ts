@@ -120,13 +120,13 @@ const applyAll = async (
         await options.db.transaction((client) => options.projection.apply(client, schema, page));
       } else {
         await bulk.add(options.db, page);
-        if (bulk.pending() >= pendingRowsMax) await writer.start(bulk.take());
+        if (bulk.pending() >= pendingRowsMax) await writer.start(bulk.take('rows'));
       }
       counter.events += page.length;
       position = page[page.length - 1]!.position;
       options.onProgress?.({ events: counter.events, position, head, phase });
     }
-    if (bulk !== undefined) await writer.start(bulk.take());
+    if (bulk !== undefined) await writer.start(bulk.take('all'));
   } finally {
     // Never return (nor throw) with a write still running: its rows would land after the caller moved on.
     await writer.settled().catch(() => undefined);

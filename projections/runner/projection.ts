@@ -31,13 +31,15 @@ export type Projection = {
 export type BulkApply = {
   /** Folds the events (in global order, after those added before) in memory; reads what it lacks from `db`. */
   add(db: SqlClient, events: readonly RecordedEvent[]): Promise<void>;
-  /** Rows and states held in memory, not yet written. */
+  /** Rows held in memory, not yet written (and the per-account states once too many are held to keep). */
   pending(): number;
   /**
-   * Lets go of everything held and hands back its write. Folding may go on while it runs (a rebuild writes
-   * on another connection meanwhile), so what it writes is fixed when it is taken.
+   * Lets go of what is held and hands back its write. Folding may go on while it runs (a rebuild writes
+   * on another connection meanwhile), so what it writes is fixed when it is taken. `'rows'` (a write
+   * because memory filled up) leaves the per-account states it folds from in memory while they fit, since
+   * the next pages change them again; `'all'` (the end of a phase) writes them too.
    */
-  take(): BulkWrite;
+  take(scope: 'rows' | 'all'): BulkWrite;
 };
 
 /**
