@@ -84,8 +84,11 @@ export const ordersModel: AccountModel<OrdersChanges> = {
   },
   size: (changes) => changes.orders.size + changes.history.length,
   write: async (tx, schema, changes) => {
-    await inChunks([...changes.orders], WRITE_CHUNK_ROWS, (entries) => writeOrders(tx, schema, entries));
-    await inChunks(changes.history, WRITE_CHUNK_ROWS, (rows) => writeHistory(tx, schema, rows));
+    // Side by side, as the states are (account-model.ts).
+    await Promise.all([
+      inChunks([...changes.orders], WRITE_CHUNK_ROWS, (entries) => writeOrders(tx, schema, entries)),
+      inChunks(changes.history, WRITE_CHUNK_ROWS, (rows) => writeHistory(tx, schema, rows)),
+    ]);
   },
 };
 
