@@ -19,7 +19,7 @@ import { createPostgresEventStore } from '../infrastructure/event-store/postgres
 import { createTestDatabase } from '../test/support/pg-database';
 import { startChildServer } from './lib/child-server';
 import { portfolioAccountHistory } from './lib/portfolio-account';
-import { processTreeCpuMs } from './lib/process-cpu';
+import { machineCpuMs, processTreeCpuMs } from './lib/process-cpu';
 import { decided, writeAccountLog } from './lib/rebuild-seed';
 
 const DURATION_S = Number(process.env.READS_BENCH_SECONDS ?? 20);
@@ -37,7 +37,13 @@ const log = (message: string) => process.stdout.write(`[bench/reads] ${message}\
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const run = promisify(execFile);
 
-type Hammered = autocannon.Result & { readonly serverCpuUsPerRequest: number; readonly serverCpuUsPerRequestLessFlow: number };
+type Hammered = autocannon.Result & {
+  readonly serverCpuUsPerRequest: number;
+  readonly serverCpuUsPerRequestLessFlow: number;
+  readonly loadGeneratorCpuUsPerRequest: number;
+  /** Every core of the machine, busy share over the run: near 100% means the machine, not one process, is the bound. */
+  readonly machineBusyPct: number;
+};
 
 /** How long the API's CPU is sampled with only the orders flowing, to take their share out of the reads' figure. */
 const FLOW_ONLY_SAMPLE_MS = 3_000;
@@ -56,16 +62,22 @@ const flowOnlyCpuMsPerS = async (serverPid: number): Promise<number> => {
  */
 const hammer = async (url: string, pathname: string, tokensFile: string, serverPid: number, flowCpuMsPerS: number): Promise<Hammered> => {
   const cpuBeforeMs = processTreeCpuMs(serverPid);
+  const machineBefore = machineCpuMs();
   const startedMs = Date.now();
   const job = { url, path: pathname, connections: CONNECTIONS, durationS: DURATION_S, tokensFile };
   const child = run(process.execPath, ['--import', 'tsx', path.join(__dirname, 'lib', 'reads-load.ts'), JSON.stringify(job)], { maxBuffer: 64 * 1024 * 1024 });
   child.child.stderr?.pipe(process.stderr);
   const { stdout } = await child;
-  const result = JSON.parse(stdout) as autocannon.Result;
+  const result = JSON.parse(stdout) as autocannon.Result & { loadGeneratorCpuMs: number };
   const cpuMs = processTreeCpuMs(serverPid) - cpuBeforeMs;
+  const machineAfter = machineCpuMs();
   const flowMs = (flowCpuMsPerS * (Date.now() - startedMs)) / 1000;
   const perRequestUs = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests.total));
-  return { ...result, serverCpuUsPerRequest: perRequestUs(cpuMs), serverCpuUsPerRequestLessFlow: perRequestUs(cpuMs - flowMs) };
+  return {
+    ...result, serverCpuUsPerRequest: perRequestUs(cpuMs), serverCpuUsPerRequestLessFlow: perRequestUs(cpuMs - flowMs),
+    loadGeneratorCpuUsPerRequest: perRequestUs(result.loadGeneratorCpuMs),
+    machineBusyPct: Math.round((100 * (machineAfter.busyMs - machineBefore.busyMs)) / Math.max(1, machineAfter.totalMs - machineBefore.totalMs)),
+  };
 };
 
 /** Waits until every projection has applied everything up to the head. */
@@ -135,7 +147,8 @@ const main = async () => {
     await projections.stop();
     const row = (what: string, r: Hammered, loadAvg: string) => ({
       what, 'reads/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors, non2xx: r.non2xx,
-      'API CPU µs/req': r.serverCpuUsPerRequest, 'less order flow': r.serverCpuUsPerRequestLessFlow, 'load avg': loadAvg,
+      'API CPU µs/req': r.serverCpuUsPerRequest, 'less order flow': r.serverCpuUsPerRequestLessFlow, 'load gen µs/req': r.loadGeneratorCpuUsPerRequest,
+      'machine busy %': r.machineBusyPct, 'load avg': loadAvg,
     });
     console.table([row('GET /v1/portfolio', portfolio, loadDuringPortfolio), row('reference: GET /v1/assets/AAPL', reference, loadDuringReference)]);
     log(`orders placed meanwhile: ${placed} (outcome → count: ${JSON.stringify(Object.fromEntries(statuses))}); projections after: ${JSON.stringify(lag.projections)}`);

@@ -29,3 +29,12 @@ export const ownCpuMs = (pid: number): number => {
  */
 export const processTreeCpuMs = (pid: number): number =>
   ownCpuMs(pid) + childrenOf(pid).reduce((sum, child) => sum + processTreeCpuMs(child), 0);
+
+/** The whole machine's CPU time so far (ms), busy and in all, from /proc/stat's first line (every core summed). */
+export const machineCpuMs = (): { readonly busyMs: number; readonly totalMs: number } => {
+  // cpu  user nice system idle iowait irq softirq steal ...: idle and iowait are the not-busy ones.
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const totalTicks = fields.reduce((sum, ticks) => sum + ticks, 0);
+  const idleTicks = fields[3]! + fields[4]!;
+  return { busyMs: ((totalTicks - idleTicks) * 1000) / TICKS_PER_S, totalMs: (totalTicks * 1000) / TICKS_PER_S };
+};

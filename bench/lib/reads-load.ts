@@ -1,7 +1,7 @@
 /**
  * bench/reads' load generator, in a process of its own (so its CPU is not the server's): autocannon
  * against one GET path, each request with the next account's token. Reads its job as JSON from argv[2]
- * and the tokens (one a line) from the file it names; prints autocannon's result as one JSON line on stdout
+ * and the tokens (one a line) from the file it names; prints autocannon's result (and its own CPU) as one JSON line on stdout
  * and a line per 5 seconds on stderr.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,9 @@ const instance = autocannon({
   requests: [{ method: 'GET', path: job.path, setupRequest: (request) => { sequence += 1; return { ...request, headers: { authorization: `Bearer ${tokens[sequence % tokens.length]!}` } }; } }],
 }, (error, result) => {
   if (error !== null && error !== undefined) { console.error(error); process.exit(1); }
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  // Its own CPU too: on a 2-core machine the load generator's share bounds what the server can be given.
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ ...result, loadGeneratorCpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 });
 let second = 0;
 (instance as unknown as NodeJS.EventEmitter).on('tick', (counter: { counter: number }) => {
