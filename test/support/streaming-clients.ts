@@ -1,15 +1,20 @@
 import { io as connectSocketIo, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 
-/** For tests and the bench: bounded polling until a condition holds (no timing assertion, just a wait with an end). */
-export const WAIT_ROUNDS_MAX = 400;
+/**
+ * For tests and the bench: bounded polling until a condition holds (no timing assertion, just a wait with an end).
+ * The end is a deadline, not a count of rounds: 400 rounds of 10 ms were 4 s, too short for a whole pipeline
+ * (an order's fill reaching a socket) on a CI box running 5-10x slower than usual.
+ */
+export const WAIT_MS_MAX = 20_000;
 export const WAIT_ROUND_MS = 10;
 export const eventually = async (condition: () => boolean, what: string): Promise<void> => {
-  for (let round = 0; round < WAIT_ROUNDS_MAX; round += 1) {
+  const deadline = Date.now() + WAIT_MS_MAX;
+  for (;;) {
     if (condition()) return;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, WAIT_ROUND_MS));
   }
-  throw new Error(`gave up waiting for ${what}`);
 };
 
 export type ReceivedMessage = Record<string, unknown>;
