@@ -8,6 +8,7 @@ import { connectSocketIoClient, connectWsClient, eventually, expectConnected, ty
 const SECRET = 'streaming-test-secret';
 /** Windows end only when a test says so. */
 const NEVER_MS = 3_600_000;
+const SHORT_TOKEN_TTL_S = 3;
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const quote = (symbol: string, bid: string) => bytes({ symbol, bid, ask: '2.00', last: bid, volume: 10, ts: 1 });
 
@@ -70,9 +71,11 @@ describe('streaming node (in-process bus)', () => {
     beforeEach(() => start());
 
     it('tells each protocol\'s client its token expired and closes it, while a fresh token keeps streaming', async () => {
-      // Expiry counts whole seconds: signed at the start of a second, a one-second token lives a whole second, not 1 ms.
+      // Expiry counts whole seconds: signed at the start of a second, a token lives its whole seconds, not 1 ms less.
+      // Three of them, not one: both clients must finish connecting before it expires, and on a slow CI box that
+      // stalls for 600 ms two handshakes could take longer than a second.
       await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000)));
-      const shortLived = signAccessToken({ accountId: 'a1' }, SECRET, 1);
+      const shortLived = signAccessToken({ accountId: 'a1' }, SECRET, SHORT_TOKEN_TTL_S);
       const sio = expectConnected(await connectSocketIoClient(port, shortLived)).client;
       const ws = expectConnected(await connectWsClient(port, { query: shortLived })).client;
       const fresh = await socketIo('a2');
