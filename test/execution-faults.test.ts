@@ -14,9 +14,13 @@ import { waitFor } from './support/wait-for';
 jest.setTimeout(90_000);
 
 
-/** The fills booked become visible to readAll once no older transaction is in flight: give a loaded machine a few seconds. */
+/**
+ * The fills booked become visible to readAll once no older transaction is in flight: give a loaded machine time
+ * (30 s, not 10 s: a CI box runs up to 10x slower than usual and stalls for up to 600 ms).
+ */
+const RECONCILE_WAIT_MS = 30_000;
 const reconciled = async (h: TradingHarness, rig: ExecutionRig) => {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + RECONCILE_WAIT_MS;
   for (;;) {
     const result = await reconcile(h, rig);
     const same = result.booked.size === result.atVenues.size && [...result.atVenues].every(([id, q]) => result.booked.get(id) === q);
