@@ -14,6 +14,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { createAccounts } from '../commands/accounts/account-stream';
 import { asCash, asPrice, asQuantity } from '../domain/money';
@@ -23,6 +24,7 @@ import { createTestDatabase } from '../test/support/pg-database';
 import { BENCH_ASK, BENCH_SYMBOL, countingStore, startBenchGateway, startBenchVenue, type AppendCounts } from './lib/fix-roles';
 import type { RoleMessage, RoleUsage } from './lib/fix-role-process';
 import { pgBackendCpu } from './lib/pg-backend-cpu';
+import { machineCpuMs } from './lib/process-cpu';
 import { countPgStatements } from './lib/pg-statements';
 import { Pool } from 'pg';
 
@@ -215,6 +217,7 @@ const main = async () => {
     // Reference: bare appends of one event each, same store, same concurrency.
     process.stdout.write('reference: bare appends…\n');
     let appended = 0;
+    const machineBefore = machineCpuMs();
     const refStart = performance.now();
     await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
       while (appended < ORDERS) {
@@ -223,6 +226,8 @@ const main = async () => {
       }
     }));
     const refPerS = ORDERS / ((performance.now() - refStart) / 1000);
+    const machineAfter = machineCpuMs();
+    const refMachineMsPerAppend = (machineAfter.busyMs - machineBefore.busyMs) / ORDERS;
 
     const filled = latenciesMs.length;
     const perOrder = (value: number, digits = 2) => (value / Math.max(1, filled)).toFixed(digits);
@@ -246,6 +251,10 @@ const main = async () => {
     row('appends / conflicts per order: gateway', `${perOrder(usageAfter[0]!.appends - usageBefore[0]!.appends)} / ${perOrder(usageAfter[0]!.conflicts - usageBefore[0]!.conflicts)}`);
     if (LAYOUT === 'processes') row('gateway, venue processes exited by themselves', exitedByThemselves.map((e) => (e ? 'yes' : 'NO (killed)')).join(', '));
     row('reference: bare one-event appends/s', refPerS.toFixed(0));
+    // An order needs three appends at least: PlaceOrder, the routing decision (committed before the NewOrderSingle
+    // leaves) and the fill (with its acknowledgement). At the reference's cost those alone bound the loop.
+    row('  machine CPU per bare append (every core, µs)', (refMachineMsPerAppend * 1000).toFixed(0));
+    row('  ceiling: 3 such appends per order, all cores', `${(os.cpus().length / (3 * refMachineMsPerAppend / 1000)).toFixed(0)} orders/s before any FIX message, venue or engine work`);
     if (exitedByThemselves.includes(false)) process.exitCode = 1;
   } finally {
     await store.close();
