@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Big from 'big.js';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
-import { cashBuckets, decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, isSamePlacement, isTerminal, type AccountCommand, type AccountState, type OrderRecord } from '../domain/account';
+import { cashBuckets, decide, decodeAccountEvent, DomainErrorCode, evolve, initialState, isTerminal, matchesPlacement, type AccountCommand, type AccountState, type OrderRecord } from '../domain/account';
 import { MARKET_BUY_COLLAR_RATIO } from '../domain/account/limits';
 import { unreservedShares } from '../domain/account/positions';
 import { asCash, asPrice, asQuantity, big } from '../domain/money';
@@ -82,11 +82,15 @@ const deliver = async (model: AccountModel, real: Real, request: Request, comman
     const label = `${request.label} (delivery ${index + 1} of ${results.length})`;
     if (E.isLeft(result)) {
       must(KNOWN_CODES.has(result.left.code), `${label}: ${result.left.code} ${result.left.message}`);
-      // The router's answer to a replayed placement: the order already there, with the same terms.
+      // The router's answer to a replayed placement: the order already there, placed with the same terms. Those are
+      // its OrderPlaced event's, as the router reads them: a replace since changed the order's terms, not its placement.
       if (result.left.code === DomainErrorCode.DuplicateOrder && sends[index]!.command.type === 'PlaceOrder') {
         const sent = sends[index]!.command;
-        const loaded = await sends[index]!.instance.accounts.load(model.accountId);
-        must(sent.type === 'PlaceOrder' && isSamePlacement(loaded, sent.data), `${label}: a replay is not the same placement`);
+        const placed = (await streamOf(real.store, model.streamId))
+          .map((recorded) => decodeAccountEvent(recorded.type, recorded.data))
+          .find((decoded) => E.isRight(decoded) && decoded.right.type === 'OrderPlaced' && sent.type === 'PlaceOrder' && decoded.right.data.orderId === sent.data.orderId);
+        must(sent.type === 'PlaceOrder' && placed !== undefined && E.isRight(placed) && placed.right.type === 'OrderPlaced' && matchesPlacement(placed.right.data, sent.data),
+          `${label}: a replay is not the same placement`);
       }
       continue;
     }
@@ -473,6 +477,25 @@ describe('exactly once through the command handler, with retries and concurrent 
 
     it('two processes taking the same deposit at once, a millisecond apart, leave the state the log holds', async () => {
       await replay([{ spec: { kind: 'deposit', cents: 1 }, delivery: { via: 0, twin: 'same', skewMs: 1 }, advanceMs: 0 }]);
+    });
+
+    it('a client retry of a placement whose order was replaced since is the same placement: the terms it was placed with, not its current ones', async () => {
+      const noFill = { kind: 'fill', pick: 0, portion: 0, pricePct: 80, reuseExecId: null } as const;
+      await replay([
+        { spec: { kind: 'settleTrades' }, delivery: once(0), advanceMs: 0 },
+        { spec: noFill, delivery: once(0), advanceMs: 0 },
+        { spec: noFill, delivery: once(0), advanceMs: 0 },
+        { spec: noFill, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'place', side: 'buy', type: 'stop_limit', symbol: 0, micros: 3, notionalCents: null, refTicks: 3, limitPct: 90, stopPct: 90, tif: 'day', ext: false }, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'replace', pick: 0, stale: true, pricePct: 80, qtyPct: 50 }, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'fill', pick: 0, portion: 1, pricePct: 80, reuseExecId: null }, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'replace', pick: 0, stale: false, pricePct: 80, qtyPct: 57 }, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'ack', pick: 0 }, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'fill', pick: 0, portion: 1, pricePct: 80, reuseExecId: null }, delivery: once(0), advanceMs: 0 },
+        { spec: { kind: 'confirmReplace', pick: 0 }, delivery: once(0), advanceMs: 0 },
+        // The placement again (Redis lost its key): the decider says DUPLICATE_ORDER, the order's terms are the replace's.
+        { spec: { kind: 'retry', pick: 515, recent: false, referencePct: 100 }, delivery: once(0), advanceMs: 0 },
+      ]);
     });
 
     it('a settle run in a process whose cache missed a sale still settles the proceeds due', async () => {
