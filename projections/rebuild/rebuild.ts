@@ -76,8 +76,8 @@ async function* pagesUpTo(store: EventStore, from: bigint, head: bigint, pageSiz
 
 /**
  * One bulk write at a time while the caller folds on: PostgreSQL writes the rows taken from the last pages
- * on one core while node folds the next pages on the other. `settled` waits for the write in flight and
- * throws its failure.
+ * (on a few of the pool's connections at once, see account-model.ts) while node folds the next pages.
+ * `settled` waits for the write in flight and throws its failure.
  *
  * Each of a write's statements (a few thousand rows) commits on its own, with no transaction around them.
  * The store's subscribers see an event only once every transaction that began before it has ended, on the
