@@ -131,6 +131,28 @@ describe('canonical strings', () => {
   it('refuse a value finer than its scale: a forgotten rounding is a bug', () => {
     expect(() => cashString(big('1.001'))).toThrow(InvariantViolation);
   });
+  it('agree with plain rounding for any decimal: the scale is checked, the digits padded', () => {
+    // The reference: the value's own decimal places from its digits, and toFixed for the form.
+    const decimals = (raw: string) => (raw.split('.')[1] ?? '').replace(/0+$/, '').length;
+    const rawDecimal = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 14n }), fc.integer({ min: 0, max: 8 }), fc.boolean())
+      .map(([digits, scale, negative]) => {
+        const text = digits.toString().padStart(scale + 1, '0');
+        const raw = scale === 0 ? text : `${text.slice(0, -scale)}.${text.slice(-scale)}`;
+        return negative && digits !== 0n ? `-${raw}` : raw;
+      });
+    fc.assert(fc.property(rawDecimal, (raw) => {
+      const d = decimals(raw);
+      const cases: Array<[(value: ReturnType<typeof big>) => string, number, string]> = [
+        [cashString, 2, big(raw).toFixed(2)],
+        [quantityString, 6, big(raw).toFixed(6)],
+        [priceString, 4, d <= 2 ? big(raw).toFixed(2) : big(raw).toFixed(d)],
+      ];
+      for (const [format, scale, expected] of cases) {
+        if (d > scale) expect(() => format(big(raw))).toThrow(InvariantViolation);
+        else expect(format(big(raw))).toBe(expected);
+      }
+    }), { numRuns: 2_000 });
+  });
 });
 
 describe('decimals decoded once at the edge', () => {

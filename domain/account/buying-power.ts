@@ -17,9 +17,15 @@ export type CashBuckets = {
 export const openOrders = (state: OpenAccountState): OrderRecord[] =>
   Object.values(state.orders).filter((order) => !isTerminal(order.status));
 
-/** Cash an order keeps from buying power: its reserve plus any hold for a pending replace. */
-export const orderReservedCash = (order: OrderRecord): Big => big(order.reservedCash).plus(order.pendingReplace?.heldCash ?? '0');
-export const orderReservedShares = (order: OrderRecord): Big => big(order.reservedShares).plus(order.pendingReplace?.heldShares ?? '0');
+/** Cash an order keeps from buying power: its reserve plus any hold for a pending replace (most orders have none: no sum then). */
+export const orderReservedCash = (order: OrderRecord): Big => {
+  const held = order.pendingReplace?.heldCash;
+  return held === undefined ? big(order.reservedCash) : big(order.reservedCash).plus(held);
+};
+export const orderReservedShares = (order: OrderRecord): Big => {
+  const held = order.pendingReplace?.heldShares;
+  return held === undefined ? big(order.reservedShares) : big(order.reservedShares).plus(held);
+};
 
 export const reservedCashTotal = (state: OpenAccountState): Big => sumBig(openOrders(state).map(orderReservedCash));
 export const unsettledTotal = (state: OpenAccountState): Big => sumBig(state.unsettled.map((u) => u.amount));
