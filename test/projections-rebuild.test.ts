@@ -14,6 +14,7 @@ import { createOrdersProjection } from '../projections/orders/model';
 import { createPortfolioProjection } from '../projections/portfolio/model';
 import { rebuildProjection } from '../projections/rebuild/rebuild';
 import { waitForProjections } from '../projections/runner/catch-up';
+import { migrateProjection } from '../projections/runner/projection';
 import { startProjectionRunner } from '../projections/runner/runner';
 
 const T0 = Date.UTC(2026, 10, 24, 15, 0, 0);
@@ -61,6 +62,8 @@ describe('rebuild from scratch while orders keep coming', () => {
     orders: (await db.query({ text: `SELECT order_id, account_id, seq, status, view FROM ${schema}.orders ORDER BY order_id` })).rows,
     history: (await db.query({ text: `SELECT * FROM ${schema}.order_events ORDER BY order_id, position` })).rows,
   });
+  const indexesOf = async (schema: string) =>
+    (await db.query<{ indexdef: string }>({ text: 'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname' }, [schema])).rows.map((r) => r.indexdef);
   const portfolioRowsOf = async (schema: string) => ({
     accounts: (await db.query({ text: `SELECT account_id, settled, unsettled, withdrawable, buying_power FROM ${schema}.accounts ORDER BY account_id` })).rows,
     positions: (await db.query({ text: `SELECT * FROM ${schema}.positions ORDER BY account_id, symbol` })).rows,
@@ -104,7 +107,12 @@ describe('rebuild from scratch while orders keep coming', () => {
       await reader;
 
       expect(rebuilt.events).toBeGreaterThan(ORDERS_BEFORE * 2);
-      expect([...phases]).toEqual(expect.arrayContaining(['scan', 'swap', 'done']));
+      expect([...phases]).toEqual(expect.arrayContaining(['scan', 'index', 'swap', 'done']));
+      // The scan loaded the tables bare; the swapped-in model has the indexes its reads use.
+      expect(await indexesOf('rm_orders')).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^CREATE UNIQUE INDEX order_events_pkey ON rm_orders\.order_events USING btree \(order_id, "?position"?\)$/),
+        expect.stringMatching(/^CREATE INDEX orders_by_account ON rm_orders\.orders USING btree \(account_id, seq\)$/),
+      ]));
       expect(written).toBeGreaterThan(ORDERS_BEFORE);
       expect(reads).toBeGreaterThan(0);
       expect(shrank).toBe(false);
@@ -121,6 +129,19 @@ describe('rebuild from scratch while orders keep coming', () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  it('migrates a model whose history key was declared with its table, as before, without a second index', async () => {
+    await db.query({ text: 'DROP SCHEMA IF EXISTS old_orders CASCADE' });
+    await db.query({ text: 'CREATE SCHEMA old_orders' });
+    await db.query({ text: `CREATE TABLE old_orders.order_events (
+      order_id uuid NOT NULL, position bigint NOT NULL, type text NOT NULL, status text NOT NULL, at_ms bigint NOT NULL,
+      PRIMARY KEY (order_id, position))` });
+    await migrateProjection(db, createOrdersProjection(), 'old_orders');
+    await migrateProjection(db, createOrdersProjection(), 'old_orders');
+    const indexes = await indexesOf('old_orders');
+    expect(indexes.filter((def) => def.includes('old_orders.order_events'))).toEqual([expect.stringMatching(/^CREATE UNIQUE INDEX order_events_pkey /)]);
+    expect(indexes).toEqual(expect.arrayContaining([expect.stringMatching(/^CREATE INDEX orders_by_account /)]));
   });
 
   it("lets the store's subscribers see new events while a rebuild's write is under way", async () => {

@@ -13,6 +13,8 @@ import { createFoldStates, FOLD_CACHE_ACCOUNTS_MAX, type FoldStep } from './fold
 export type AccountModel<Changes> = {
   readonly name: string;
   migrate(db: SqlClient, schema: string): Promise<void>;
+  /** See Projection.indexes. */
+  indexes?(db: SqlClient, schema: string): Promise<void>;
   /** An empty set of changes. */
   changes(): Changes;
   note(changes: Changes, step: FoldStep): void;
@@ -32,6 +34,7 @@ export const accountModelProjection = <Changes>(model: AccountModel<Changes>, op
   return {
     name: model.name,
     migrate: model.migrate,
+    indexes: model.indexes,
     forget: () => states.forget(),
     apply: async (tx: SqlClient, schema: string, events: readonly RecordedEvent[]) => {
       const changes = model.changes();

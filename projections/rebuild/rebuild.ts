@@ -12,7 +12,7 @@ export const BULK_PENDING_ROWS_MAX = 500_000;
 /** Catch-up rounds before the swap: each round applies what arrived during the previous one; the swap applies the rest under the lock. */
 export const CATCH_UP_ROUNDS_MAX = 5;
 
-export type RebuildProgress = { readonly events: number; readonly position: bigint; readonly head: bigint; readonly phase: 'scan' | 'catch-up' | 'swap' | 'done' };
+export type RebuildProgress = { readonly events: number; readonly position: bigint; readonly head: bigint; readonly phase: 'scan' | 'index' | 'catch-up' | 'swap' | 'done' };
 
 export type RebuildOptions = {
   readonly store: EventStore;
@@ -159,6 +159,11 @@ export const rebuildProjection = async (options: RebuildOptions): Promise<{ read
   const bulk = projection.bulk?.(schema);
   let head = (await options.store.headPosition()).position;
   let position = await applyAll(options, schema, bulk, 0n, counter, head, 'scan');
+  if (projection.indexes !== undefined) {
+    // After the bulk of the rows, before anything reads the schema or writes over rows (see Projection.indexes).
+    options.onProgress?.({ events: counter.events, position, head, phase: 'index' });
+    await projection.indexes(db, schema);
+  }
   for (let round = 0; round < CATCH_UP_ROUNDS_MAX; round += 1) {
     head = (await options.store.headPosition()).position;
     if (head <= position) break;

@@ -11,6 +11,12 @@ export type Projection = {
   /** Creates the model's tables in `schema` (an identifier checked by `schemaIdentifier`), if absent. */
   migrate(db: SqlClient, schema: string): Promise<void>;
   /**
+   * Indexes the model's reads use and none of its writes needs: created after `migrate` (see `migrateProjection`),
+   * except in a rebuild, which loads the tables without them and builds them once its scan is done (one sorted
+   * build of an index costs far less than keeping it through a million inserts).
+   */
+  indexes?(db: SqlClient, schema: string): Promise<void>;
+  /**
    * Applies the batch inside the runner's transaction, which also moves the checkpoint to the batch's
    * last position. `events` are every event of the batch in global order; a model keeps what it wants.
    */
@@ -50,6 +56,12 @@ export type BulkWrite = {
   write(db: SqlClient): Promise<void>;
   /** Called once the write's transaction committed: what it wrote may now be read back from the tables. */
   committed(): void;
+};
+
+/** The model's tables and all their indexes in `schema`, if absent. */
+export const migrateProjection = async (db: SqlClient, projection: Projection, schema: string): Promise<void> => {
+  await projection.migrate(db, schema);
+  await projection.indexes?.(db, schema);
 };
 
 const SCHEMA_NAME_PATTERN = /^[a-z][a-z0-9_]{0,50}$/;

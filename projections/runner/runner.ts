@@ -4,7 +4,7 @@ import type { Logger } from '../../infrastructure/logging';
 import type { SqlClient, SqlDatabase } from '../../infrastructure/pg/sql-client';
 import { ensureCheckpoint, migrateCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoints';
 import { projectionMetrics } from './lag-metrics';
-import { liveSchemaOf, type Projection } from './projection';
+import { liveSchemaOf, migrateProjection, type Projection } from './projection';
 
 /** Events applied per transaction at most: large enough to amortise the commit, small enough to keep a transaction short. */
 export const BATCH_EVENTS_MAX = 2_000;
@@ -64,7 +64,7 @@ export const resetProjection = async (db: SqlDatabase, projection: Projection): 
     await readCheckpoint(tx, projection.name, true);
     await tx.query({ text: `DROP SCHEMA IF EXISTS ${schema} CASCADE` });
     await tx.query({ text: `CREATE SCHEMA ${schema}` });
-    await projection.migrate(tx, schema);
+    await migrateProjection(tx, projection, schema);
     await writeCheckpoint(tx, projection.name, 0n, false);
   });
   projection.forget?.();
@@ -77,7 +77,7 @@ export const prepareProjection = async (db: SqlDatabase, projection: Projection)
   await ensureCheckpoint(db, projection.name);
   await db.transaction(async (tx) => {
     await tx.query({ text: `CREATE SCHEMA IF NOT EXISTS ${schema}` });
-    await projection.migrate(tx, schema);
+    await migrateProjection(tx, projection, schema);
   });
 };
 
