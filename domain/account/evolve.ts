@@ -78,9 +78,9 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
     case 'OrderPlaced':
       return placeOrder(state, event.data);
     case 'OrderSubmitted':
-      return updateOrder(state, event.data.orderId, event.data.atMs, (order) => ({ ...order, status: moveTo(order, 'submitted') }));
+      return updateOrder(state, event.data.orderId, event.data.atMs, (order) => ({ status: moveTo(order, 'submitted') }));
     case 'OrderCancelRequested':
-      return updateOrder(state, event.data.orderId, event.data.atMs, (order) => ({ ...order, status: moveTo(order, 'pending_cancel') }));
+      return updateOrder(state, event.data.orderId, event.data.atMs, (order) => ({ status: moveTo(order, 'pending_cancel') }));
     case 'OrderRejected':
       return endOrder(state, event.data, 'rejected');
     case 'OrderExpired':
@@ -90,7 +90,6 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
     case 'OrderReplaceRequested': {
       const { quantity, limitPrice, stopPrice, heldCash, heldShares } = event.data;
       return updateOrder(state, event.data.orderId, event.data.atMs, (order) => ({
-        ...order,
         status: moveTo(order, 'pending_replace'),
         pendingReplace: { quantity, limitPrice, stopPrice, heldCash, heldShares },
         replaceCount: order.replaceCount + 1,
@@ -103,15 +102,14 @@ const evolveOpen = (state: OpenAccountState, event: Exclude<AccountEvent, { type
         const done = big(quantity).eq(order.filledQuantity);
         // The venue now works the order under the replace request's ClOrdID (a held stop has no route yet).
         const route = order.route === null ? null : { ...order.route, clOrdId: clOrdIdOf(order.orderId, order.replaceCount) };
-        const next = { ...order, quantity, limitPrice, stopPrice, reservedCash, reservedShares, pendingReplace: null, route };
-        return { ...next, status: moveTo(order, done ? 'filled' : workingStatus(order)) };
+        return { quantity, limitPrice, stopPrice, reservedCash, reservedShares, pendingReplace: null, route, status: moveTo(order, done ? 'filled' : workingStatus(order)) };
       });
     }
     case 'OrderReplaceRejected':
       return updateOrder(state, event.data.orderId, event.data.atMs, (order) => {
         invariant(order.pendingReplace !== null, `order ${order.orderId} replace rejected without a pending replace`);
         invariant(big(event.data.releasedCash).eq(order.pendingReplace.heldCash), 'replace rejection releases a different hold');
-        return { ...order, status: moveTo(order, workingStatus(order)), pendingReplace: null };
+        return { status: moveTo(order, workingStatus(order)), pendingReplace: null };
       });
     case 'OrderFilled':
       return applyFill(state, event.data);
@@ -140,11 +138,11 @@ const moveTo = (order: OrderRecord, to: OrderStatus): OrderStatus => {
   return to;
 };
 
-const updateOrder = (state: OpenAccountState, orderId: string, atMs: number, change: (order: OrderRecord) => OrderRecord): OpenAccountState => {
+/** `change` gives the fields it changes: the record is copied once, with them and the new version, not twice. */
+const updateOrder = (state: OpenAccountState, orderId: string, atMs: number, change: (order: OrderRecord) => Partial<OrderRecord>): OpenAccountState => {
   const order = entry(state.orders, orderId);
   invariant(order !== undefined, `event for unknown order ${orderId}`);
-  const next = change(order);
-  return { ...state, orders: withEntry(state.orders, orderId, { ...next, version: order.version + 1, updatedAtMs: atMs }) };
+  return { ...state, orders: withEntry(state.orders, orderId, { ...order, ...change(order), version: order.version + 1, updatedAtMs: atMs }) };
 };
 
 const placeOrder = (state: OpenAccountState, data: EventDataOf<'OrderPlaced'>): OpenAccountState => {
@@ -186,7 +184,7 @@ const endOrder = (state: OpenAccountState, data: { orderId: string; releasedCash
     // The message only on failure: writing the amount out costs as much as the check.
     if (!big(data.releasedCash).eq(reserved)) invariant(false, `order ${order.orderId} ended releasing ${data.releasedCash} of ${cashString(reserved)}`);
     invariant(big(data.releasedShares).eq(orderReservedShares(order)), `order ${order.orderId} ended releasing other shares than reserved`);
-    return { ...order, status: moveTo(order, to), reservedCash: '0.00', reservedShares: quantityString(ZERO), pendingReplace: null };
+    return { status: moveTo(order, to), reservedCash: '0.00', reservedShares: quantityString(ZERO), pendingReplace: null };
   });
 
 const emptyPosition = (symbol: string): Position => ({ symbol, quantity: quantityString(ZERO), lots: [], realizedPnl: '0.00' });
@@ -201,13 +199,12 @@ const applyFill = (state: OpenAccountState, data: EventDataOf<'OrderFilled'>): O
     if (data.completesOrder) {
       invariant(big(data.releasedCash).eq(orderReservedCash(order)), `completing fill of ${order.orderId} releases a different cash reserve`);
       invariant(big(data.releasedShares).eq(orderReservedShares(order)), `completing fill of ${order.orderId} releases different shares`);
-      return { ...order, status: moveTo(order, 'filled'), filledQuantity: data.filledQuantity, filledValue, reservedCash: '0.00', reservedShares: quantityString(ZERO), pendingReplace: null };
+      return { status: moveTo(order, 'filled'), filledQuantity: data.filledQuantity, filledValue, reservedCash: '0.00', reservedShares: quantityString(ZERO), pendingReplace: null };
     }
     const reservedCash = big(order.reservedCash).minus(data.releasedCash);
     const reservedShares = big(order.reservedShares).minus(data.releasedShares);
     invariant(reservedCash.gte(0) && reservedShares.gte(0), `fill of ${order.orderId} releases more than reserved`);
     return {
-      ...order,
       status: moveTo(order, statusAfterFill(order, false)),
       filledQuantity: data.filledQuantity,
       filledValue,

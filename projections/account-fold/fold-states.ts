@@ -78,16 +78,30 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
     return states;
   };
 
-  const load = async (db: SqlClient, schema: string, cache: Map<string, AccountState>, facts: readonly AccountFact[]): Promise<void> => {
-    // One pass, no intermediate arrays: this runs on every page of a rebuild (10,000 facts).
-    const absent = new Set<string>();
-    for (const fact of facts) if (!cache.has(fact.accountId)) absent.add(fact.accountId);
-    if (absent.size === 0) return;
-    const missing = [...absent];
+  /**
+   * The states of the accounts `facts` touch, from memory or else the table (or the initial state), in a map of
+   * their own: the fold then looks up and replaces states in this small map (a page touches a few thousand
+   * accounts) rather than in the cache of every account, once per event.
+   */
+  const load = async (db: SqlClient, schema: string, cache: Map<string, AccountState>, facts: readonly AccountFact[]): Promise<Map<string, AccountState>> => {
+    const touched = new Map<string, AccountState>();
+    const absent: string[] = [];
+    for (const fact of facts) {
+      if (touched.has(fact.accountId)) continue;
+      const state = cache.get(fact.accountId);
+      if (state === undefined) {
+        // Held as absent until read: `initialState` stands in, replaced below.
+        touched.set(fact.accountId, initialState);
+        absent.push(fact.accountId);
+      } else {
+        touched.set(fact.accountId, state);
+      }
+    }
+    if (absent.length === 0) return touched;
     const { rows } = await db.query<{ account_id: string; state: AccountState }>(
-      { text: `SELECT account_id::text, state FROM ${schema}.account_state WHERE account_id = ANY($1::uuid[])` }, [missing]);
-    const found = new Map(rows.map((row) => [row.account_id, row.state]));
-    for (const id of missing) cache.set(id, found.get(id) ?? initialState);
+      { text: `SELECT account_id::text, state FROM ${schema}.account_state WHERE account_id = ANY($1::uuid[])` }, [absent]);
+    for (const row of rows) touched.set(row.account_id, row.state);
+    return touched;
   };
 
   // Drops the oldest states past the bound whose last save committed; each is read back from the table when
@@ -113,20 +127,20 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
       // Here, before `load` sees what is cached, never while it waits for its query (as a save's commit
       // would): a state dropped then would be neither read back nor in memory when its fact is folded.
       bound(schemaStates);
-      await load(db, schema, cache, facts);
-      const touched = new Set<string>();
+      const touched = await load(db, schema, cache, facts);
       for (const fact of facts) {
-        const state = evolve(cache.get(fact.accountId)!, fact.event);
-        cache.set(fact.accountId, state);
-        unsaved.add(fact.accountId);
-        touched.add(fact.accountId);
+        const state = evolve(touched.get(fact.accountId)!, fact.event);
+        touched.set(fact.accountId, state);
         // Named fields, not a spread of the fact: this runs once per event of a rebuild.
         onStep({ accountId: fact.accountId, recorded: fact.recorded, event: fact.event, state });
       }
       // Fold on from trimmed states, as the runner does after each batch: a rebuild folds many pages between
       // saves, and every event copies the account's order and ExecID maps, ended entries included.
       // Once per account the page touched, not per fact.
-      for (const accountId of touched) cache.set(accountId, trimmed(cache.get(accountId)!));
+      for (const [accountId, state] of touched) {
+        cache.set(accountId, trimmed(state));
+        unsaved.add(accountId);
+      }
     },
     unsaved: (schema) => bySchema.get(schema)?.unsaved.size ?? 0,
     save: async (tx, schema) => {
