@@ -9,7 +9,7 @@ export { DomainErrorCode } from './errors';
 export type { DomainError } from './errors';
 export { AccountEventCodec, decodeAccountEvent } from './events';
 export type { AccountEvent, AccountEventType } from './events';
-export { orderView, viewOfOrder, isSamePlacement, matchesPlacement } from './views';
+export { orderView, viewOfOrder, matchesPlacement } from './views';
 export type { OrderView, PlacementTerms } from './views';
 export { buyingPower, cashBuckets } from './buying-power';
 export type { CashBuckets } from './buying-power';

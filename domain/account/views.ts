@@ -88,14 +88,3 @@ export const matchesPlacement = (placed: PlacementTerms, data: PlaceOrderData): 
     v.extendedHours === placed.extendedHours
   );
 };
-
-/**
- * Whether a PlaceOrder repeats the order already stored under its orderId with the same terms:
- * the command layer answers such a replay with the existing order instead of DUPLICATE_ORDER.
- * Compares with the order's current terms; after a replace, compare with its OrderPlaced event instead.
- */
-export const isSamePlacement = (state: AccountState, data: PlaceOrderData): boolean => {
-  if (state.status !== 'open') return false;
-  const order = entry(state.orders, data.orderId);
-  return order !== undefined && matchesPlacement(order, data);
-};

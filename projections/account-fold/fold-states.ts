@@ -124,8 +124,8 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
       if (facts.length === 0) return;
       const schemaStates = statesOf(schema);
       const { cache, unsaved } = schemaStates;
-      // Here, before `load` sees what is cached, never while it waits for its query (as a save's commit
-      // would): a state dropped then would be neither read back nor in memory when its fact is folded.
+      // Before `load`, which takes the cached states it needs before waiting for its query: a state dropped
+      // here is read back from the table, and one dropped while the query runs is already in the page's map.
       bound(schemaStates);
       const touched = await load(db, schema, cache, facts);
       for (const fact of facts) {
