@@ -14,7 +14,7 @@ const db = workerData.dataDir ? new PGlite(workerData.dataDir) : new PGlite();
 parentPort.on('message', async (message) => {
   if (message.close) { await db.close(); parentPort.postMessage({ closed: true }); return; }
   try {
-    const result = await db.query(message.text, message.params);
+    const result = await db.query(message.text, message.params, message.rowMode ? { rowMode: message.rowMode } : undefined);
     parentPort.postMessage({ id: message.id, rows: result.rows });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
@@ -49,7 +49,7 @@ export const sqlDatabaseFromPgliteWorker = (options: { readonly dataDir?: string
     new Promise((resolve, reject) => {
       nextId += 1;
       inFlight.set(nextId, { resolve: (rows) => resolve({ rows: rows as R[] }), reject });
-      worker.postMessage({ id: nextId, text: statement.text, params: [...params] });
+      worker.postMessage({ id: nextId, text: statement.text, params: [...params], rowMode: statement.rowMode });
     });
 
   // One connection: a transaction must hold everyone else off until it ends.

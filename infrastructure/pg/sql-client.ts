@@ -7,7 +7,11 @@ import { withTransaction } from './with-transaction';
  * WASM PostgreSQL). `name` asks for a prepared statement where the driver keeps them per
  * connection (`pg`); PGlite ignores it.
  */
-export type SqlStatement = { readonly name?: string; readonly text: string };
+export type SqlStatement = {
+  readonly name?: string; readonly text: string;
+  /** 'array': each row is an array of its values in column order, not an object keyed by name (cheaper to build, for hot reads). */
+  readonly rowMode?: 'array';
+};
 export type SqlRows<R> = { readonly rows: R[] };
 
 export interface SqlClient {
@@ -22,9 +26,10 @@ export interface SqlDatabase extends SqlClient {
 
 const pgClient = (client: Pool | PoolClient): SqlClient => ({
   query: async <R>(statement: SqlStatement, params: readonly unknown[] = []) => {
-    const result = await client.query(statement.name === undefined
-      ? { text: statement.text, values: [...params] }
-      : { name: statement.name, text: statement.text, values: [...params] });
+    const result = await client.query({
+      text: statement.text, values: [...params],
+      ...(statement.name === undefined ? {} : { name: statement.name }), ...(statement.rowMode === undefined ? {} : { rowMode: statement.rowMode }),
+    });
     return { rows: result.rows as R[] };
   },
 });
@@ -44,7 +49,7 @@ export const sqlDatabaseFromPool = (pool: Pool, ownsPool: boolean): SqlDatabase 
 export const sqlDatabaseFromPglite = (db: PGlite, ownsDb: boolean): SqlDatabase => {
   const wrap = (target: PGlite | Transaction): SqlClient => ({
     query: async <R>(statement: SqlStatement, params: readonly unknown[] = []) => {
-      const result = await target.query<R>(statement.text, [...params]);
+      const result = await target.query<R>(statement.text, [...params], statement.rowMode === undefined ? undefined : { rowMode: statement.rowMode });
       return { rows: result.rows };
     },
   });

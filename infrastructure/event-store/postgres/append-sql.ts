@@ -1,7 +1,7 @@
 import { CONFLICT_TAIL_MAX, conflictTailRange, type AppendResult, type EventData, type ExpectedRevision, type RecordedEvent } from '../port';
 import { invariant } from '../../../domain/invariant';
 import type { SqlClient } from '../../pg/sql-client';
-import { toRecordedEvent, type EventRow } from './read-sql';
+import { toRecordedEvent } from './read-sql';
 import { SEQ_BITS } from './schema';
 
 export type AppendRequest = {
@@ -103,7 +103,9 @@ export type AppendRow = {
 const tailOf = (expected: ExpectedRevision, actual: bigint | 'no_stream', rows: readonly AppendRow[]): { readonly tail?: readonly RecordedEvent[] } => {
   const range = conflictTailRange(expected, actual);
   if (range === undefined) return {};
-  const tail = rows.filter((row) => row.kind === 'tail').map((row) => toRecordedEvent(row as EventRow));
+  // A 'tail' row carries every column of an event.
+  const tail = rows.filter((row) => row.kind === 'tail')
+    .map((row) => toRecordedEvent([row.position!, row.stream_id!, row.revision!, row.event_id!, row.type!, row.data, row.metadata, row.created_at_ms!]));
   tail.sort((a, b) => (a.revision < b.revision ? -1 : 1));
   invariant(tail.length === range.count, 'a conflict\'s tail rows disagree with its current revision');
   return { tail };

@@ -5,14 +5,18 @@ import { SEQ_BITS } from './schema';
 const EVENT_COLUMNS = `position::text AS position, stream_id, revision::text AS revision, event_id, type, data, metadata,
   created_at_ms::text AS created_at_ms`;
 
-export type EventRow = {
-  readonly position: string; readonly stream_id: string; readonly revision: string; readonly event_id: string;
-  readonly type: string; readonly data: unknown; readonly metadata: Record<string, unknown> | null; readonly created_at_ms: string;
-};
+/**
+ * An event's row in EVENT_COLUMNS' order. Reads ask for arrays (`rowMode: 'array'`): the driver then builds no
+ * object keyed by column name per row, a fifth of a page read's CPU in node (bench/rebuild's scan).
+ */
+export type EventTuple = readonly [
+  position: string, streamId: string, revision: string, eventId: string, type: string,
+  data: unknown, metadata: Record<string, unknown> | null, createdAtMs: string,
+];
 
-export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
-  id: row.event_id, streamId: row.stream_id, revision: BigInt(row.revision), position: BigInt(row.position),
-  type: row.type, data: row.data, metadata: row.metadata ?? {}, createdAtMs: Number(row.created_at_ms),
+export const toRecordedEvent = (row: EventTuple): RecordedEvent => ({
+  id: row[3], streamId: row[1], revision: BigInt(row[2]), position: BigInt(row[0]),
+  type: row[4], data: row[5], metadata: row[6] ?? {}, createdAtMs: Number(row[7]),
 });
 
 /**
@@ -64,11 +68,13 @@ const ALL_PAGE_WHERE = `position > $1::bigint
 
 const READ_ALL_BOUNDED = {
   name: 'es_read_all_bounded_v1',
+  rowMode: 'array',
   text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${ALL_PAGE_WHERE} AND position < $5::bigint ORDER BY es_events.position LIMIT $2`,
 } as const;
 
 const READ_ALL_VISIBLE = {
   name: 'es_read_all_visible_v1',
+  rowMode: 'array',
   text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${ALL_PAGE_WHERE} AND position < ${VISIBLE_BOUND_SQL} ORDER BY es_events.position LIMIT $2`,
 } as const;
 
@@ -76,18 +82,20 @@ const READ_ALL_VISIBLE = {
 export const readAllPage = async (client: SqlClient, fromPosition: bigint, limit: number, filter: AllFilter | undefined, bound?: bigint): Promise<RecordedEvent[]> => {
   const params: unknown[] = [fromPosition.toString(), limit, ...filterParams(filter)];
   const { rows } = bound === undefined
-    ? await client.query<EventRow>(READ_ALL_VISIBLE, params)
-    : await client.query<EventRow>(READ_ALL_BOUNDED, [...params, bound.toString()]);
+    ? await client.query<EventTuple>(READ_ALL_VISIBLE, params)
+    : await client.query<EventTuple>(READ_ALL_BOUNDED, [...params, bound.toString()]);
   return rows.map(toRecordedEvent);
 };
 
 const READ_STREAM = {
   name: 'es_read_stream_v1',
+  rowMode: 'array',
   text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 AND revision >= $2::bigint ORDER BY es_events.revision LIMIT $3`,
 } as const;
 
 const READ_STREAM_BACKWARDS = {
   name: 'es_read_stream_backwards_v1',
+  rowMode: 'array',
   text: `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_id = $1 AND revision <= $2::bigint ORDER BY es_events.revision DESC LIMIT $3`,
 } as const;
 
@@ -102,8 +110,8 @@ export const readStreamPage = async (
   client: SqlClient, streamId: string, fromRevision: bigint | undefined, limit: number, direction: 'forwards' | 'backwards' = 'forwards',
 ): Promise<RecordedEvent[]> =>
   (direction === 'forwards'
-    ? await client.query<EventRow>(READ_STREAM, [streamId, (fromRevision ?? 0n).toString(), limit])
-    : await client.query<EventRow>(READ_STREAM_BACKWARDS, [streamId, (fromRevision ?? REVISION_MAX).toString(), limit])
+    ? await client.query<EventTuple>(READ_STREAM, [streamId, (fromRevision ?? 0n).toString(), limit])
+    : await client.query<EventTuple>(READ_STREAM_BACKWARDS, [streamId, (fromRevision ?? REVISION_MAX).toString(), limit])
   ).rows.map(toRecordedEvent);
 
 const HEAD = {
