@@ -1,5 +1,5 @@
 import { markProjectionCheckpointsForRebuild, moveEventStore, type MoveProgress } from '../infrastructure/event-store/postgres/move';
-import { migrateEventStore } from '../infrastructure/event-store/postgres/schema';
+import { migrateEventStore } from '../infrastructure/event-store/postgres/migrate';
 import { createLogger } from '../infrastructure/logging';
 import { createPool } from '../infrastructure/pg/pool';
 import { sqlDatabaseFromPool } from '../infrastructure/pg/sql-client';

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { conflictTailRange, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions } from './port';
 import { type SqlDatabase, sqlDatabaseFromPglite, sqlDatabaseFromPool } from '../pg/sql-client';
 import { sqlDatabaseFromPgliteWorker } from '../pg/pglite-worker';
-import { migrateEventStore } from './postgres/schema';
+import { migrateEventStore } from './postgres/migrate';
 import { APPENDED_CHANNEL, type CommitSignal, startCommitSignal } from './postgres/notify';
 import { createLogger, type Logger } from '../logging';
 import { metrics as processMetrics, type Metrics } from '../metrics';

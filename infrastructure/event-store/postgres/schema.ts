@@ -1,5 +1,3 @@
-import type { SqlDatabase } from '../../pg/sql-client';
-
 /**
  * Why positions look the way they do.
  *
@@ -29,9 +27,9 @@ export const SEQ_BITS = 20;
 export const EVENTS_PER_TRANSACTION_MAX = (1 << SEQ_BITS) - 1;
 
 /** Serializes concurrent migrations of processes starting together. */
-const MIGRATION_LOCK_KEY = 7_264_110_001;
+export const MIGRATION_LOCK_KEY = 7_264_110_001;
 
-const SCHEMA_SQL = [
+export const SCHEMA_SQL = [
   `CREATE TABLE IF NOT EXISTS es_streams (
      stream_id text PRIMARY KEY,
      revision  bigint NOT NULL
@@ -51,10 +49,3 @@ const SCHEMA_SQL = [
   // One id, one place: a retry finds it there; the same id anywhere else is a conflict.
   'CREATE UNIQUE INDEX IF NOT EXISTS es_events_event_id ON es_events (event_id)',
 ];
-
-/** Idempotent: creates what is missing, touches nothing else. Run on every start. */
-export const migrateEventStore = (database: SqlDatabase): Promise<void> =>
-  database.transaction(async (client) => {
-    await client.query({ text: 'SELECT pg_advisory_xact_lock($1)' }, [String(MIGRATION_LOCK_KEY)]);
-    for (const text of SCHEMA_SQL) await client.query({ text });
-  });
