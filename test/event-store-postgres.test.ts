@@ -241,3 +241,45 @@ describe('PostgreSQL server: one lock order across append kinds', () => {
     }
   });
 });
+
+describe('PostgreSQL server: the append plan', () => {
+  // es_append_batch keeps one generic plan per connection; made from a new store's empty statistics it
+  // could scan the tables, and then every append would read them whole as they grow.
+  it('reads es_streams and es_events only through their indexes, from a new store on', async () => {
+    const fresh = await createTestDatabase('append_plan');
+    const seqScans = async (): Promise<Record<string, number>> => {
+      const client = new Client({ connectionString: fresh.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ relname: string; seq_scan: string }>(
+          "SELECT relname, seq_scan::text FROM pg_stat_user_tables WHERE relname IN ('es_streams', 'es_events')");
+        return Object.fromEntries(rows.map((row) => [row.relname, Number(row.seq_scan)]));
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      // Closing a store ends its connections, which hands their statistics to the server.
+      await (await createPostgresEventStore({ connectionString: fresh.url, listenForCommits: false })).close();
+      const before = await seqScans();
+      const store = await createPostgresEventStore({ connectionString: fresh.url, listenForCommits: false, poolSize: 4 });
+      const event = () => ({ id: randomUUID(), type: 'Deposited', data: { amount: '1.00' } });
+      const revisions = new Map<number, bigint>();
+      const appendTo = async (index: number): Promise<AppendResult> => {
+        const result = await store.appendToStream(`plan-${index}`, [event(), event()], { expectedRevision: revisions.get(index) ?? 'no_stream' });
+        if (result.kind === 'Appended') revisions.set(index, result.nextRevision);
+        return result;
+      };
+      // New streams, then existing ones, many at once so they share statements; a stale revision; an idempotent retry.
+      for (let round = 0; round < 3; round += 1) (await Promise.all(Array.from({ length: 40 }, (_, index) => appendTo(index)))).forEach(appendedOk);
+      expect((await store.appendToStream('plan-0', [event()], { expectedRevision: 0n })).kind).toBe('RevisionConflict');
+      const retried = [event()];
+      appendedOk(await store.appendToStream('plan-1', retried, { expectedRevision: revisions.get(1)! }));
+      appendedOk(await store.appendToStream('plan-1', retried, { expectedRevision: revisions.get(1)! }));
+      await store.close();
+      expect(await seqScans()).toEqual(before);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
