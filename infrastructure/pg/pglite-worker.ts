@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { SqlClient, SqlDatabase, SqlStatement } from './sql-client';
+import { pgliteCopyText, type SqlClient, type SqlDatabase, type SqlStatement } from './sql-client';
 
 /**
  * PGlite on a worker thread, behind the same seam. Two reasons: PGlite runs its WASM on the
@@ -14,7 +14,8 @@ const db = workerData.dataDir ? new PGlite(workerData.dataDir) : new PGlite();
 parentPort.on('message', async (message) => {
   if (message.close) { await db.close(); parentPort.postMessage({ closed: true }); return; }
   try {
-    const result = await db.query(message.text, message.params, message.rowMode ? { rowMode: message.rowMode } : undefined);
+    const options = message.stdin ? { blob: new Blob(message.stdin) } : message.rowMode ? { rowMode: message.rowMode } : undefined;
+    const result = await db.query(message.text, message.params, options);
     parentPort.postMessage({ id: message.id, rows: result.rows });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: String(error && error.message), code: error && error.code } });
@@ -49,7 +50,8 @@ export const sqlDatabaseFromPgliteWorker = (options: { readonly dataDir?: string
     new Promise((resolve, reject) => {
       nextId += 1;
       inFlight.set(nextId, { resolve: (rows) => resolve({ rows: rows as R[] }), reject });
-      worker.postMessage({ id: nextId, text: statement.text, params: [...params], rowMode: statement.rowMode });
+      const copy = statement.stdin === undefined ? {} : { text: pgliteCopyText(statement.text), stdin: statement.stdin };
+      worker.postMessage({ id: nextId, text: statement.text, params: [...params], rowMode: statement.rowMode, ...copy });
     });
 
   // One connection: a transaction must hold everyone else off until it ends.
