@@ -156,7 +156,7 @@ describe('rebuild from scratch while orders keep coming', () => {
     const gate = (client: SqlClient): SqlClient => ({
       query: async <R>(statement: Parameters<SqlClient['query']>[0], params?: readonly unknown[]) => {
         const result = await client.query<R>(statement, params);
-        if (!gated && /^\s*INSERT INTO gate_check\./.test(statement.text)) {
+        if (!gated && /^\s*(INSERT INTO|COPY) gate_check\./.test(statement.text)) {
           gated = true;
           reachedGate();
           await gateOpen;

@@ -21,6 +21,11 @@ export type AccountModel<Changes> = {
   /** Rows the changes will write: a rebuild writes once this (with the states) grows past its bound. */
   size(changes: Changes): number;
   write(tx: SqlClient, schema: string, changes: Changes): Promise<void>;
+  /**
+   * Between a rebuild's writes: moves from `held` (about to be written) into `next` what would be written now
+   * and written over soon after, so it is written once, later. Not called for the last write.
+   */
+  carry?(held: Changes, next: Changes): void;
 };
 
 export type AccountModelOptions = {
@@ -53,6 +58,7 @@ export const accountModelProjection = <Changes>(model: AccountModel<Changes>, op
           const saving = states.take(schema, scope === 'all' ? 0 : cachedAccountsMax);
           const held = changes;
           changes = model.changes();
+          if (scope === 'rows') model.carry?.(held, changes);
           return {
             // Side by side on two of the pool's connections (in a transaction they queue): node folding the next
             // pages left part of the second core idle while one connection wrote.

@@ -2,12 +2,15 @@ import { evolve, initialState, type AccountState, type OpenAccountState, type Or
 import { isTerminal } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
 import type { AccountFact } from './account-events';
+import { copyField, createCopyRows } from '../../infrastructure/pg/copy-rows';
 import { inChunks } from './chunks';
 
 /** Account states kept in memory per model schema once saved; past this the oldest saved are dropped (and read back from the table). */
 export const FOLD_CACHE_ACCOUNTS_MAX = 50_000;
-/** States per INSERT when saving: one JSON document each statement, a few megabytes. */
+/** States per INSERT when saving states whose rows exist: one JSON document each statement, a few megabytes. */
 const SAVE_CHUNK_STATES = 2_000;
+/** COPY statements the new states of a save are split over: PostgreSQL parses each state's document, and a rebuild's last write waits on it alone. */
+const SAVE_COPY_PARTS = 2;
 
 export type FoldStep = AccountFact & { readonly state: AccountState };
 
@@ -66,15 +69,19 @@ export type FoldStates = {
 /**
  * `writing`: states taken for a save that has not committed yet, each with the number of its take (a later
  * take of the same account replaces it). Such a state must stay in memory: the table still holds an older one.
+ * `rowless`: accounts the table had no row for when read, and none has been taken to be written since: their
+ * save is a COPY of new rows, not an upsert (a rebuild's schema starts empty, so that is nearly every save there).
  */
-type SchemaStates = { readonly cache: Map<string, AccountState>; readonly unsaved: Set<string>; readonly writing: Map<string, number>; takes: number };
+type SchemaStates = {
+  readonly cache: Map<string, AccountState>; readonly unsaved: Set<string>; readonly writing: Map<string, number>; readonly rowless: Set<string>; takes: number;
+};
 
 /** `accountsMax`: states kept in memory past a save (FOLD_CACHE_ACCOUNTS_MAX; tests make it tiny to read states back). */
 export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldStates => {
   const bySchema = new Map<string, SchemaStates>();
   const statesOf = (schema: string): SchemaStates => {
     let states = bySchema.get(schema);
-    if (states === undefined) { states = { cache: new Map(), unsaved: new Set(), writing: new Map(), takes: 0 }; bySchema.set(schema, states); }
+    if (states === undefined) { states = { cache: new Map(), unsaved: new Set(), writing: new Map(), rowless: new Set(), takes: 0 }; bySchema.set(schema, states); }
     return states;
   };
 
@@ -83,7 +90,7 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
    * their own: the fold then looks up and replaces states in this small map (a page touches a few thousand
    * accounts) rather than in the cache of every account, once per event.
    */
-  const load = async (db: SqlClient, schema: string, cache: Map<string, AccountState>, facts: readonly AccountFact[]): Promise<Map<string, AccountState>> => {
+  const load = async (db: SqlClient, schema: string, { cache, rowless }: SchemaStates, facts: readonly AccountFact[]): Promise<Map<string, AccountState>> => {
     const touched = new Map<string, AccountState>();
     const absent: string[] = [];
     for (const fact of facts) {
@@ -100,7 +107,9 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
     if (absent.length === 0) return touched;
     const { rows } = await db.query<{ account_id: string; state: AccountState }>(
       { text: `SELECT account_id::text, state FROM ${schema}.account_state WHERE account_id = ANY($1::uuid[])` }, [absent]);
-    for (const row of rows) touched.set(row.account_id, row.state);
+    const found = new Set<string>();
+    for (const row of rows) { touched.set(row.account_id, row.state); found.add(row.account_id); }
+    for (const accountId of absent) if (!found.has(accountId)) rowless.add(accountId);
     return touched;
   };
 
@@ -127,7 +136,7 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
       // Before `load`, which takes the cached states it needs before waiting for its query: a state dropped
       // here is read back from the table, and one dropped while the query runs is already in the page's map.
       bound(schemaStates);
-      const touched = await load(db, schema, cache, facts);
+      const touched = await load(db, schema, schemaStates, facts);
       for (const fact of facts) {
         const state = evolve(touched.get(fact.accountId)!, fact.event);
         touched.set(fact.accountId, state);
@@ -150,25 +159,36 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
     },
     take: (schema, keepUnsaved = 0) => {
       const schemaStates = statesOf(schema);
-      const { cache, unsaved, writing } = schemaStates;
+      const { cache, unsaved, writing, rowless } = schemaStates;
       if (unsaved.size <= keepUnsaved) return { write: async () => undefined, committed: () => undefined };
       const take = ++schemaStates.takes;
-      const saved = [...unsaved].map((id) => {
+      const taken = [...unsaved];
+      unsaved.clear();
+      const upserted: { account_id: string; state: AccountState }[] = [];
+      const copied = Array.from({ length: SAVE_COPY_PARTS }, createCopyRows);
+      let copiedCount = 0;
+      for (const id of taken) {
         const state = trimmed(cache.get(id)!);
         cache.set(id, state);
         writing.set(id, take);
-        return { account_id: id, state };
-      });
-      unsaved.clear();
+        if (rowless.delete(id)) copied[copiedCount++ % SAVE_COPY_PARTS]!.push(`${id}\t${copyField(JSON.stringify(state))}`);
+        else upserted.push({ account_id: id, state });
+      }
       return {
-        // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
-        write: (tx) => inChunks(saved, SAVE_CHUNK_STATES, (chunk) => tx.query({
-          text: `INSERT INTO ${schema}.account_state (account_id, state)
-            SELECT account_id, state FROM jsonb_to_recordset($1::jsonb) AS r(account_id uuid, state jsonb)
-            ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state`,
-        }, [JSON.stringify(chunk)])),
+        write: async (tx) => {
+          await Promise.all([
+            // Side by side where `tx` is a pool (a rebuild's last write waits on these alone); in a transaction they queue.
+            ...copied.map((rows) => (rows.count === 0 ? undefined : tx.query({ text: `COPY ${schema}.account_state (account_id, state) FROM STDIN`, stdin: rows.chunks() }))),
+            // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
+            inChunks(upserted, SAVE_CHUNK_STATES, (chunk) => tx.query({
+              text: `INSERT INTO ${schema}.account_state (account_id, state)
+                SELECT account_id, state FROM jsonb_to_recordset($1::jsonb) AS r(account_id uuid, state jsonb)
+                ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state`,
+            }, [JSON.stringify(chunk)])),
+          ]);
+        },
         committed: () => {
-          for (const { account_id: id } of saved) if (writing.get(id) === take) writing.delete(id);
+          for (const id of taken) if (writing.get(id) === take) writing.delete(id);
         },
       };
     },

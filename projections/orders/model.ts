@@ -1,4 +1,5 @@
-import { entry, viewOfOrder, type OrderRecord } from '../../domain/account';
+import { entry, isTerminal, viewOfOrder, type OrderRecord } from '../../domain/account';
+import { copyField, createCopyRows, type CopyRows } from '../../infrastructure/pg/copy-rows';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
 import { accountModelProjection, type AccountModel, type AccountModelOptions } from '../account-fold/account-model';
 import { inChunks } from '../account-fold/chunks';
@@ -48,60 +49,89 @@ export const indexOrders = async (db: SqlClient, schema: string): Promise<void> 
 };
 
 /**
- * Per order touched: its account, its seq (-1 when placed before these changes: the stored one stays) and
- * its record after its last step, viewed only when written (records are immutable: the view is the one
- * after that step). Per event: a history row with the order's status after it.
+ * Per order touched since these changes began: its account, its seq (-1 when placed before them: its row
+ * exists, and the stored seq stays) and its record after its last step, viewed only when written (records
+ * are immutable: the view is the one after that step). An order placed within the changes has no row yet,
+ * so its row is loaded by COPY, and so is every history row (one per event, each new): `placedRows` holds
+ * the orders placed here that already ended (no later event touches an ended order), `historyRows` the history.
  */
 type OrderEntry = { readonly accountId: string; readonly seq: bigint; readonly order: OrderRecord };
-type HistoryRow = { readonly orderId: string; readonly position: bigint; readonly type: string; readonly status: string; readonly atMs: number };
-type OrdersChanges = { readonly orders: Map<string, OrderEntry>; readonly history: HistoryRow[] };
+type OrdersChanges = { readonly orders: Map<string, OrderEntry>; readonly placedRows: CopyRows; readonly historyRows: CopyRows };
 
-/** Rows per statement when writing many (a rebuild): each parameter array stays a few megabytes. */
+/** Rows per statement when upserting many: each parameter stays a few megabytes. */
 const WRITE_CHUNK_ROWS = 10_000;
 
-const writeOrders = async (tx: SqlClient, schema: string, entries: ReadonlyArray<readonly [string, OrderEntry]>): Promise<void> => {
-  // The columns the pages filter on are read out of the view by PostgreSQL: sending them beside it made the
-  // document a third longer, to write out in node and to parse in PostgreSQL. seq -1 means "placed before
-  // these changes": the upsert keeps the stored one.
+const ORDER_COLUMNS = '(order_id, account_id, seq, symbol, status, placed_at_ms, updated_at_ms, view)';
+const HISTORY_COLUMNS = '(order_id, position, type, status, at_ms)';
+
+const orderRow = (accountId: string, seq: bigint, order: OrderRecord): string => {
+  const view = viewOfOrder(order);
+  return `${order.orderId}\t${accountId}\t${seq}\t${copyField(view.symbol)}\t${view.status}\t${view.placedAtMs}\t${view.updatedAtMs}\t${copyField(JSON.stringify(view))}`;
+};
+
+const copyIn = async (tx: SqlClient, table: string, columns: string, chunks: readonly Uint8Array[]): Promise<void> => {
+  if (chunks.length > 0) await tx.query({ text: `COPY ${table} ${columns} FROM STDIN`, stdin: chunks });
+};
+
+/** Orders whose rows exist: their status, update time and view move on; their seq and placement stay. */
+const upsertOrders = async (tx: SqlClient, schema: string, entries: readonly OrderEntry[]): Promise<void> => {
+  // The columns are read out of the view by PostgreSQL: sending them beside it made the document a third
+  // longer, to write out in node and to parse in PostgreSQL.
   await tx.query({
-    text: `INSERT INTO ${schema}.orders (order_id, account_id, seq, symbol, status, placed_at_ms, updated_at_ms, view)
+    text: `INSERT INTO ${schema}.orders ${ORDER_COLUMNS}
       SELECT (r.view->>'orderId')::uuid, r.account_id, r.seq, r.view->>'symbol', r.view->>'status',
         (r.view->>'placedAtMs')::bigint, (r.view->>'updatedAtMs')::bigint, r.view
       FROM jsonb_to_recordset($1::jsonb) AS r(account_id uuid, seq bigint, view jsonb)
       ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, updated_at_ms = EXCLUDED.updated_at_ms, view = EXCLUDED.view`,
-  }, [JSON.stringify(entries.map(([, entry]) => ({ account_id: entry.accountId, seq: entry.seq.toString(), view: viewOfOrder(entry.order) })))]);
+  }, [JSON.stringify(entries.map((entry) => ({ account_id: entry.accountId, seq: entry.seq.toString(), view: viewOfOrder(entry.order) })))]);
 };
 
-const writeHistory = async (tx: SqlClient, schema: string, history: readonly HistoryRow[]): Promise<void> => {
-  // One JSON document: five parameter arrays cost node twice as much to write out, element by element.
-  await tx.query({
-    text: `INSERT INTO ${schema}.order_events (order_id, position, type, status, at_ms)
-      SELECT * FROM json_to_recordset($1::json) AS r(order_id uuid, position bigint, type text, status text, at_ms bigint)
-      ON CONFLICT DO NOTHING`,
-  }, [JSON.stringify(history.map((h) => ({ order_id: h.orderId, position: h.position.toString(), type: h.type, status: h.status, at_ms: h.atMs })))]);
+const writeOrders = async (tx: SqlClient, schema: string, changes: OrdersChanges): Promise<void> => {
+  const existing: OrderEntry[] = [];
+  const placedOpen = createCopyRows();
+  for (const touched of changes.orders.values()) {
+    if (touched.seq === -1n) existing.push(touched);
+    else placedOpen.push(orderRow(touched.accountId, touched.seq, touched.order));
+  }
+  await Promise.all([
+    copyIn(tx, `${schema}.orders`, ORDER_COLUMNS, [...changes.placedRows.chunks(), ...placedOpen.chunks()]),
+    inChunks(existing, WRITE_CHUNK_ROWS, (entries) => upsertOrders(tx, schema, entries)),
+  ]);
 };
 
 export const ordersModel: AccountModel<OrdersChanges> = {
   name: ORDERS_PROJECTION,
   migrate: migrateOrders,
   indexes: indexOrders,
-  changes: () => ({ orders: new Map(), history: [] }),
+  changes: () => ({ orders: new Map(), placedRows: createCopyRows(), historyRows: createCopyRows() }),
   note: (changes, step) => {
     if (!('orderId' in step.event.data)) return;
     const orderId = step.event.data.orderId;
     const order = step.state.status === 'open' ? entry(step.state.orders, orderId) : undefined;
     if (order === undefined) return;
+    changes.historyRows.push(`${orderId}\t${step.recorded.position}\t${step.event.type}\t${order.status}\t${step.event.data.atMs}`);
     const seq = step.event.type === 'OrderPlaced' ? step.recorded.position : changes.orders.get(orderId)?.seq ?? -1n;
-    changes.orders.set(orderId, { accountId: step.accountId, seq, order });
-    changes.history.push({ orderId, position: step.recorded.position, type: step.event.type, status: order.status, atMs: step.event.data.atMs });
+    if (seq !== -1n && isTerminal(order.status)) {
+      // Its row is final: encoded now, it holds no objects until the write.
+      changes.orders.delete(orderId);
+      changes.placedRows.push(orderRow(step.accountId, seq, order));
+    } else {
+      changes.orders.set(orderId, { accountId: step.accountId, seq, order });
+    }
   },
-  size: (changes) => changes.orders.size + changes.history.length,
+  size: (changes) => changes.orders.size + changes.placedRows.count + changes.historyRows.count,
+  // An order placed since the last write and still open has no row yet: written now, it would be upserted
+  // when it moves on (an upsert costs PostgreSQL several times a COPY's row); carried, it is copied once, when it ends.
+  carry: (held, next) => {
+    for (const [orderId, placed] of held.orders) {
+      if (placed.seq === -1n) continue;
+      next.orders.set(orderId, placed);
+      held.orders.delete(orderId);
+    }
+  },
   write: async (tx, schema, changes) => {
     // Side by side, as the states are (account-model.ts).
-    await Promise.all([
-      inChunks([...changes.orders], WRITE_CHUNK_ROWS, (entries) => writeOrders(tx, schema, entries)),
-      inChunks(changes.history, WRITE_CHUNK_ROWS, (rows) => writeHistory(tx, schema, rows)),
-    ]);
+    await Promise.all([writeOrders(tx, schema, changes), copyIn(tx, `${schema}.order_events`, HISTORY_COLUMNS, changes.historyRows.chunks())]);
   },
 };
 

@@ -8,7 +8,7 @@ export const REBUILD_PAGE_EVENTS = 10_000;
 /** Pages read ahead of the model: the next query runs while the model folds a page or writes. */
 const PAGES_AHEAD = 3;
 /** Rows and account states a bulk rebuild holds in memory before writing them (a few hundred megabytes at most). */
-export const BULK_PENDING_ROWS_MAX = 500_000;
+export const BULK_PENDING_ROWS_MAX = 150_000;
 /** Catch-up rounds before the swap: each round applies what arrived during the previous one; the swap applies the rest under the lock. */
 export const CATCH_UP_ROUNDS_MAX = 5;
 
