@@ -3,14 +3,14 @@ import { isTerminal } from '../../domain/account';
 import type { SqlClient } from '../../infrastructure/pg/sql-client';
 import type { AccountFact } from './account-events';
 import { copyField, createCopyRows } from '../../infrastructure/pg/copy-rows';
-import { inChunks } from './chunks';
+import { inChunks, inChunksSideBySide } from './chunks';
 
 /** Account states kept in memory per model schema once saved; past this the oldest saved are dropped (and read back from the table). */
 export const FOLD_CACHE_ACCOUNTS_MAX = 50_000;
-/** States per INSERT when saving states whose rows exist: one JSON document each statement, a few megabytes. */
+/** States per statement when saving (an upsert's JSON document, or a COPY's rows): a few megabytes. */
 const SAVE_CHUNK_STATES = 2_000;
-/** COPY statements the new states of a save are split over: PostgreSQL parses each state's document, and a rebuild's last write waits on it alone. */
-const SAVE_COPY_PARTS = 2;
+/** COPY statements of new states in flight at once: PostgreSQL parses each state's document while node encodes the next slice. */
+const SAVE_COPIES_IN_FLIGHT = 2;
 
 export type FoldStep = AccountFact & { readonly state: AccountState };
 
@@ -165,20 +165,22 @@ export const createFoldStates = (accountsMax = FOLD_CACHE_ACCOUNTS_MAX): FoldSta
       const taken = [...unsaved];
       unsaved.clear();
       const upserted: { account_id: string; state: AccountState }[] = [];
-      const copied = Array.from({ length: SAVE_COPY_PARTS }, createCopyRows);
-      let copiedCount = 0;
+      const copied: { account_id: string; state: AccountState }[] = [];
       for (const id of taken) {
         const state = trimmed(cache.get(id)!);
         cache.set(id, state);
         writing.set(id, take);
-        if (rowless.delete(id)) copied[copiedCount++ % SAVE_COPY_PARTS]!.push(`${id}\t${copyField(JSON.stringify(state))}`);
-        else upserted.push({ account_id: id, state });
+        (rowless.delete(id) ? copied : upserted).push({ account_id: id, state });
       }
       return {
         write: async (tx) => {
           await Promise.all([
-            // Side by side where `tx` is a pool (a rebuild's last write waits on these alone); in a transaction they queue.
-            ...copied.map((rows) => (rows.count === 0 ? undefined : tx.query({ text: `COPY ${schema}.account_state (account_id, state) FROM STDIN`, stdin: rows.chunks() }))),
+            // Encoded a slice at a time, not all at the take: a rebuild's last write waits on these alone.
+            inChunksSideBySide(copied, SAVE_CHUNK_STATES, SAVE_COPIES_IN_FLIGHT, (chunk) => {
+              const rows = createCopyRows();
+              for (const { account_id: id, state } of chunk) rows.push(`${id}\t${copyField(JSON.stringify(state))}`);
+              return tx.query({ text: `COPY ${schema}.account_state (account_id, state) FROM STDIN`, stdin: rows.chunks() });
+            }),
             // One JSON document per statement: cheaper to send than a jsonb[] of escaped array elements.
             inChunks(upserted, SAVE_CHUNK_STATES, (chunk) => tx.query({
               text: `INSERT INTO ${schema}.account_state (account_id, state)
