@@ -7,6 +7,7 @@ import { rebuildProjection } from '../../projections/rebuild/rebuild';
 import { replayAccount } from '../../projections/replay/replay';
 import type { ReadSide } from '../open-read-side';
 import { createProgressBar } from '../progress-bar';
+import { rebuildTotalEstimator } from './rebuild-total';
 
 export const OPERATOR_COMMANDS = ['rebuild', 'replay', 'verify-audit', 'grant-role'] as const;
 export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
@@ -53,10 +54,10 @@ export const runOperatorCommand = async (
       const projection = projectionNamed(args[0]!, options.stores)!;
       const bar = createProgressBar('events', { write: (text) => output.err(text), isTTY: output.isTTY === true });
       logger.info({ projection: projection.name, mode: side.mode }, 'rebuild started');
-      let head = 0;
+      const totalOf = rebuildTotalEstimator();
       const result = await rebuildProjection({
         store: side.store, db: side.db, projection,
-        onProgress: (p) => { head = Math.max(head, Number(p.head)); bar.update(p.events, Math.max(head, p.events), p.phase); },
+        onProgress: (p) => bar.update(p.events, totalOf(p), p.phase),
       });
       bar.finish(result.events, result.events, 'swapped in');
       const seconds = bar.elapsedMs() / 1000;
