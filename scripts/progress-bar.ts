@@ -17,15 +17,15 @@ export const createProgressBar = (unit: string, stream: ProgressSink = process.s
     const elapsedS = Math.max(0.001, (now - startedMs) / 1000);
     const rate = done / elapsedS;
     const rateText = `${Math.round(rate).toLocaleString('en-US')} ${unit}/s`;
+    let line: string;
     if (total === undefined) {
-      const line = `[${'?'.repeat(BAR_CHARS)}] ${done.toLocaleString('en-US')}/? ${unit}, ${rateText}, ETA ? ${label}`;
-      stream.write(stream.isTTY ? `\r${line.padEnd(110)}` : `${line}\n`);
-      return;
+      line = `[${'?'.repeat(BAR_CHARS)}] ${done.toLocaleString('en-US')}/? ${unit}, ${rateText}, ETA ? ${label}`;
+    } else {
+      const fraction = total > 0 ? Math.min(1, done / total) : 1;
+      const filled = Math.round(fraction * BAR_CHARS);
+      const etaS = rate > 0 && total > done ? Math.ceil((total - done) / rate) : 0;
+      line = `[${'#'.repeat(filled)}${'-'.repeat(BAR_CHARS - filled)}] ${(fraction * 100).toFixed(1)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${unit}, ${rateText}, ETA ${etaS}s ${label}`;
     }
-    const fraction = total > 0 ? Math.min(1, done / total) : 1;
-    const filled = Math.round(fraction * BAR_CHARS);
-    const etaS = rate > 0 && total > done ? Math.ceil((total - done) / rate) : 0;
-    const line = `[${'#'.repeat(filled)}${'-'.repeat(BAR_CHARS - filled)}] ${(fraction * 100).toFixed(1)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${unit}, ${rateText}, ETA ${etaS}s ${label}`;
     stream.write(stream.isTTY ? `\r${line.padEnd(110)}` : `${line}\n`);
   };
   return {

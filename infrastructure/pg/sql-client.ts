@@ -33,10 +33,10 @@ export interface SqlDatabase extends SqlClient {
 }
 
 /** pg takes COPY's input as a stream on one connection: a pool lends one for it. */
-const copyIn = async (client: Pool | PoolClient, statement: SqlStatement & { readonly stdin: readonly Uint8Array[] }): Promise<void> => {
+const copyIn = async (client: Pool | PoolClient, text: string, stdin: readonly Uint8Array[]): Promise<void> => {
   const connection = 'release' in client ? client : await client.connect();
   try {
-    await pipeline(Readable.from(statement.stdin), connection.query(copyFrom(statement.text)));
+    await pipeline(Readable.from(stdin), connection.query(copyFrom(text)));
   } finally {
     if (connection !== client) connection.release();
   }
@@ -45,7 +45,7 @@ const copyIn = async (client: Pool | PoolClient, statement: SqlStatement & { rea
 const pgClient = (client: Pool | PoolClient): SqlClient => ({
   query: async <R>(statement: SqlStatement, params: readonly unknown[] = []) => {
     if (statement.stdin !== undefined) {
-      await copyIn(client, { ...statement, stdin: statement.stdin });
+      await copyIn(client, statement.text, statement.stdin);
       return { rows: [] };
     }
     const result = await client.query({
